@@ -1,0 +1,353 @@
+"""Finding personal data: Presidio's ``AnalyzerEngine`` over the project's recognizers.
+
+One call handles every free-text field of one request (a ticket's subject,
+body, HTML body...), so that:
+
+* spaCy runs once over all of them, batched;
+* a name found in one field is found again in the others (``Jane Doe`` in the
+  requester field makes ``Jane`` in "Thanks, Jane" a name too);
+* values the caller already knows (a ``requester.email`` field declared as an
+  email) are found wherever they are repeated in free text.
+
+What it returns is plain data: entity, original offsets, score and the
+recognizer's name. The detector never sees tokens, keys or the vault.
+
+Any failure inside, including a regex timeout, raises :class:`DetectionError`;
+callers must then forward nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import regex
+from presidio_analyzer import AnalyzerEngine, RecognizerRegistry, RecognizerResult
+from presidio_analyzer.context_aware_enhancers import ContextAwareEnhancer
+from presidio_analyzer.nlp_engine import NlpArtifacts
+from presidio_analyzer.predefined_recognizers import SpacyRecognizer
+
+from gateway.errors import DetectionError
+from gateway.nlp import WindowedSpacyNlpEngine
+from gateway.normalize import NormalizedText, normalize
+from gateway.policy import Policy
+from gateway.recognizers import (
+    GatewayCardRecognizer,
+    GatewayEmailRecognizer,
+    GatewayIbanRecognizer,
+    GatewayPhoneRecognizer,
+    RegexRecognizer,
+    TermsRecognizer,
+    load_builtins,
+)
+from gateway.validators import ROLE_MAILBOXES, person_name
+
+logger = logging.getLogger(__name__)
+
+_NAME_PART = re.compile(r"[^\W\d_][\w'’-]*[^\W\d_]")
+_EMAIL_NAME_PART = re.compile(r"[A-Za-z]{3,}")
+_HONORIFICS = {"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir"}
+_PARTICLES = {"van", "von", "der", "den", "de", "da", "di", "du", "del", "della", "la", "le", "dos", "das"}
+_WORD = re.compile(r"\S+")
+_TRIM = " \t\r\n.,;:!?\"'()[]{}<>"
+
+
+@dataclass(frozen=True, slots=True)
+class Detection:
+    """One piece of personal data: ``text[start:end]`` of the *original* text."""
+
+    entity: str
+    start: int
+    end: int
+    score: float
+    recognizer: str
+
+
+@dataclass(frozen=True, slots=True)
+class KnownValue:
+    """A value the caller knows to be an entity (a field declared in the policy)."""
+
+    entity: str
+    value: str = field(repr=False)
+
+
+class Detector(Protocol):
+    def detect(
+        self, texts: Sequence[str], known: Sequence[KnownValue] = ()
+    ) -> list[list[Detection]]:
+        """Find entities in each of ``texts``; one list of detections per text, by start."""
+        ...
+
+
+class _WindowContext(ContextAwareEnhancer):  # type: ignore[misc]
+    """Context is applied by each recognizer on a character window (``recognizers.Context``).
+
+    Presidio's default enhancer would apply it a second time, on lemmas this
+    pipeline does not produce, and deep-copies every result to do so.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(0.0, 0.0, 0, 0)
+
+    def enhance_using_context(
+        self, text: str, raw_results: list[RecognizerResult], *args: object, **kwargs: object
+    ) -> list[RecognizerResult]:
+        return raw_results
+
+
+class PresidioDetector:
+    """The gateway's detector: built once per policy, then used for every request."""
+
+    def __init__(self, policy: Policy, nlp_engine: WindowedSpacyNlpEngine | None = None) -> None:
+        settings = policy.document.detection
+        self.policy = policy
+        self.timeout = settings.regex_timeout_ms / 1000
+        self.nlp_engine = nlp_engine or WindowedSpacyNlpEngine(settings.model)
+        if not self.nlp_engine.is_loaded():
+            self.nlp_engine.load()
+        self.ner = SpacyRecognizer(supported_entities=["PERSON"], ner_strength=0.85)
+        self.no_nlp = NlpArtifacts([], None, [], [], self.nlp_engine, "en")
+        recognizers = [
+            GatewayCardRecognizer(self.timeout),
+            GatewayPhoneRecognizer(settings.phone_regions, self.timeout),
+            GatewayEmailRecognizer(self.timeout),
+            GatewayIbanRecognizer(self.timeout),
+        ]
+        builtins = load_builtins()
+        configs = builtins.configs + list(policy.document.recognizers)
+        recognizers += [RegexRecognizer(c, self.timeout, builtins) for c in configs]
+        for entity, rule in policy.document.entities.items():
+            if rule.deny:
+                recognizers.append(TermsRecognizer(f"deny_{entity.lower()}", entity, rule.deny, 1.0, self.timeout))
+        enabled = {e for e in policy.entity_types if policy.rule(e).action != "keep"}
+        self.recognizers = [r for r in recognizers if r.supported_entities[0] in enabled]
+        self.analyzer = AnalyzerEngine(
+            registry=RecognizerRegistry(recognizers=self.recognizers, supported_languages=["en"]),
+            nlp_engine=self.nlp_engine,
+            supported_languages=["en"],
+            context_aware_enhancer=_WindowContext(),
+        )
+        self.thresholds = {
+            e: (policy.rule(e).threshold if policy.rule(e).threshold is not None else settings.score_threshold)
+            for e in enabled
+        }
+        self.allow_terms = {a.casefold() for a in settings.allow}
+        self.allow = TermsRecognizer("allow", "ALLOW", settings.allow, 1.0, self.timeout)
+        self.allow_patterns = [regex.compile(p) for p in settings.allow_patterns]
+
+    def detect(
+        self, texts: Sequence[str], known: Sequence[KnownValue] = ()
+    ) -> list[list[Detection]]:
+        try:
+            return self._detect(texts, known)
+        except DetectionError:
+            raise
+        # The fail-closed boundary: whatever broke inside Presidio, spaCy or a
+        # regex (a timeout included), the caller must learn that detection did
+        # not happen, and no text may be forwarded. The message names the
+        # exception type only: exception texts can quote the input.
+        except Exception as exc:  # noqa: BLE001
+            raise DetectionError(f"the detector failed ({type(exc).__name__})") from None
+
+    def _detect(self, texts: Sequence[str], known: Sequence[KnownValue]) -> list[list[Detection]]:
+        normalized = [normalize(t) for t in texts]
+        ad_hoc = _known_value_recognizers(known, self.timeout) or None
+        # 1. Patterns, known values and deny lists.
+        found = []
+        for norm in normalized:
+            results = self.analyzer.analyze(
+                text=norm.text,
+                language="en",
+                nlp_artifacts=self.no_nlp,
+                ad_hoc_recognizers=ad_hoc,
+                score_threshold=0.01,
+            )
+            found.append(self._clean(norm.text, [r for r in results if r.entity_type in self.thresholds]))
+        if "PERSON" in self.thresholds:
+            # 2. The NER, only where capitalised words are still unexplained.
+            explained = [
+                [(r.start, r.end) for r in results] + [m.span() for m in self._allowed_spans(n.text)]
+                for n, results in zip(normalized, found, strict=True)
+            ]
+            artifacts = self.nlp_engine.analyze_names([n.text for n in normalized], explained)
+            for norm, results, nlp_artifacts in zip(normalized, found, artifacts, strict=True):
+                names = self.ner.analyze(norm.text, ["PERSON"], nlp_artifacts)
+                results.extend(self._clean(norm.text, names))
+            # 3. Every name found anywhere, and its parts, wherever else they appear.
+            spread = _name_recognizer(normalized, found, known, self.thresholds["PERSON"], self.timeout)
+            if spread is not None:
+                for norm, results in zip(normalized, found, strict=True):
+                    results.extend(self._clean(norm.text, spread.analyze(norm.text, ["PERSON"])))
+        return [self._finish(norm, results) for norm, results in zip(normalized, found, strict=True)]
+
+    def _clean(self, text: str, results: list[RecognizerResult]) -> list[RecognizerResult]:
+        """Drop what is below threshold or allow-listed; tidy the edges of names.
+
+        Allow-listed text is cut out of any detection that overlaps it ("a Acme
+        Cloud Pro" tagged as a person loses "Acme Cloud Pro"); what is left must
+        still look like its entity.
+        """
+        allowed = [m.span() for m in self._allowed_spans(text)]
+        kept = []
+        for result in results:
+            if result.score < self.thresholds[result.entity_type]:
+                continue
+            pieces = [(result.start, result.end)]
+            for span in allowed:
+                pieces = [p for piece in pieces for p in _subtract(piece, span)]
+            for start, end in pieces:
+                piece = RecognizerResult(
+                    result.entity_type, start, end, result.score, None, result.recognition_metadata
+                )
+                if piece.entity_type == "PERSON" and not _tidy_person(text, piece):
+                    continue
+                if (start, end) != (result.start, result.end) and piece.entity_type != "PERSON":
+                    continue  # a partly allow-listed number or address is not one
+                if text[piece.start : piece.end].casefold() in self.allow_terms:
+                    continue
+                kept.append(piece)
+        return kept
+
+    def _allowed_spans(self, text: str) -> Iterable[regex.Match[str]]:
+        if self.allow.pattern is not None:
+            yield from self.allow.pattern.finditer(text)
+        for pattern in self.allow_patterns:
+            yield from pattern.finditer(text, timeout=self.timeout)
+
+    def _finish(self, norm: NormalizedText, results: list[RecognizerResult]) -> list[Detection]:
+        detections = []
+        for result in resolve_overlaps(results):
+            start, end = norm.to_original(result.start, result.end)
+            if end > start:
+                recognizer = (result.recognition_metadata or {}).get(
+                    RecognizerResult.RECOGNIZER_NAME_KEY, "unknown"
+                )
+                detections.append(Detection(result.entity_type, start, end, result.score, recognizer))
+        return detections
+
+
+def _tidy_person(text: str, result: RecognizerResult) -> bool:
+    """Trim a name to its name words; False if nothing name-like is left.
+
+    The NER often takes a neighbour along ("Customer Jane Doe", "Jane Doe\n+44",
+    "Dr. Doe's"): names do not cross lines, and leading or trailing words that
+    are greetings, honorifics, ticket vocabulary or contain digits are cut off.
+    """
+    value = text[result.start : result.end]
+    line_start = result.start
+    lines = value.split("\n")
+    if len(lines) > 1:
+        # Keep the line with the most letters.
+        best = max(range(len(lines)), key=lambda i: sum(c.isalpha() for c in lines[i]))
+        line_start += sum(len(line) + 1 for line in lines[:best])
+        value = lines[best]
+    words = [(m.start() + line_start, m.end() + line_start) for m in _WORD.finditer(value)]
+    while words and not _name_word(text, *words[0]):
+        words.pop(0)
+    while words and not _name_word(text, *words[-1]):
+        words.pop()
+    if not words:
+        return False
+    start, end = words[0][0], words[-1][1]
+    while end > start and text[end - 1] in _TRIM:
+        end -= 1
+    if text[end - 2 : end] in ("'s", "’s"):
+        end -= 2
+    while start < end and text[start] in _TRIM:
+        start += 1
+    # A name is whole words: "GB" cut out of "RR147621994GB" is not one.
+    if (start > 0 and text[start - 1].isalnum()) or (end < len(text) and text[end].isalnum()):
+        return False
+    value = text[start:end]
+    if len(value) < 2 or "@" in value:
+        return False
+    result.start, result.end = start, end
+    return person_name(value) is not None
+
+
+def _name_word(text: str, start: int, end: int) -> bool:
+    word = text[start:end].strip(_TRIM)
+    if not word or any(c.isdigit() for c in word) or word.lower().rstrip(".") in _HONORIFICS:
+        return False
+    return person_name(word) is not None or word.lower() in _PARTICLES
+
+
+def resolve_overlaps(results: Sequence[RecognizerResult]) -> list[RecognizerResult]:
+    """Keep the strongest result where results overlap; trim the weaker to what is left.
+
+    Strongest means highest score, then longest. A weaker result that still
+    covers characters nobody else claims keeps those characters (a name that
+    runs into an email keeps the name), so overlap never lets text through.
+    """
+    accepted: list[RecognizerResult] = []
+    order = sorted(results, key=lambda r: (-r.score, -(r.end - r.start), r.start))
+    for result in order:
+        pieces = [(result.start, result.end)]
+        for other in accepted:
+            pieces = [p for piece in pieces for p in _subtract(piece, (other.start, other.end))]
+        for start, end in pieces:
+            if end - start >= 2 or (start, end) == (result.start, result.end):
+                accepted.append(
+                    RecognizerResult(
+                        result.entity_type, start, end, result.score, None, result.recognition_metadata
+                    )
+                )
+    return sorted(accepted, key=lambda r: r.start)
+
+
+def _subtract(piece: tuple[int, int], other: tuple[int, int]) -> list[tuple[int, int]]:
+    start, end = piece
+    if other[1] <= start or end <= other[0]:
+        return [piece]
+    out = []
+    if start < other[0]:
+        out.append((start, other[0]))
+    if other[1] < end:
+        out.append((other[1], end))
+    return out
+
+
+def _known_value_recognizers(known: Sequence[KnownValue], timeout: float) -> list[TermsRecognizer]:
+    by_entity: dict[str, list[str]] = {}
+    for item in known:
+        if item.value.strip():
+            by_entity.setdefault(item.entity, []).append(item.value.strip())
+    return [
+        TermsRecognizer(f"known_{entity.lower()}", entity, values, 1.0, timeout)
+        for entity, values in by_entity.items()
+    ]
+
+
+def _name_recognizer(
+    normalized: Sequence[NormalizedText],
+    found: Sequence[Sequence[RecognizerResult]],
+    known: Sequence[KnownValue],
+    threshold: float | None,
+    timeout: float,
+) -> TermsRecognizer | None:
+    """Names (and their parts) found anywhere in the request, to look for everywhere."""
+    if threshold is None:
+        return None
+    names = [item.value for item in known if item.entity == "PERSON"]
+    for norm, results in zip(normalized, found, strict=True):
+        names += [norm.text[r.start : r.end] for r in results if r.entity_type == "PERSON"]
+    parts = set()
+    for name in names:
+        for part in _NAME_PART.findall(name):
+            if part.lower() not in _HONORIFICS and person_name(part) is not None:
+                parts.add(part)
+    # "jane.doe@example.com" suggests that "Jane" and "Doe" in the same ticket are a name.
+    emails = [item.value for item in known if item.entity == "EMAIL_ADDRESS"]
+    for norm, results in zip(normalized, found, strict=True):
+        emails += [norm.text[r.start : r.end] for r in results if r.entity_type == "EMAIL_ADDRESS"]
+    for email in emails:
+        for part in _EMAIL_NAME_PART.findall(email.split("@", 1)[0]):
+            if part.lower() not in ROLE_MAILBOXES and person_name(part) is not None:
+                parts.add(part.capitalize())
+    terms = {n.strip() for n in names if n.strip()} | parts | {p.upper() for p in parts}
+    if not terms:
+        return None
+    return TermsRecognizer("name_propagation", "PERSON", terms, max(threshold, 0.8), timeout, case_sensitive=True)

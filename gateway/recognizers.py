@@ -1,0 +1,394 @@
+"""The project's own recognizers, written as Presidio ``EntityRecognizer`` classes.
+
+They differ from Presidio's stock pattern recognizers in three ways that matter
+for a gateway:
+
+* a regex timeout raises instead of skipping the pattern (Presidio logs and
+  carries on, which lets the text through unredacted);
+* context is looked up in a character window of the normalised text, so it
+  works without a lemmatizer in the spaCy pipeline;
+* validators may reject a match or set its score (see ``validators.py``).
+
+Pattern recognizers are data: ``recognizers.yaml`` for the built-in ones and a
+policy's ``recognizers:`` list for its own, both parsed as
+:class:`~gateway.policy.RecognizerConfig`.
+"""
+
+from __future__ import annotations
+
+import importlib.resources
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import phonenumbers
+import regex
+import yaml
+from presidio_analyzer import LocalRecognizer, RecognizerResult
+from tldextract import TLDExtract
+
+from gateway import validators
+from gateway.policy import RecognizerConfig
+
+CONTEXT_BEFORE = 48
+CONTEXT_AFTER = 16
+
+
+@dataclass(frozen=True, slots=True)
+class Builtins:
+    """The contents of ``recognizers.yaml``: regex macros and recognizer configs."""
+
+    macros: dict[str, str]
+    configs: list[RecognizerConfig]
+
+    def expand(self, pattern: str) -> str:
+        """Replace ``%NAME%``-style macros (macros may use macros) in ``pattern``."""
+        for _ in range(5):
+            expanded = _MACRO.sub(lambda m: self.macros.get(m.group(1), m.group(0)), pattern)
+            if expanded == pattern:
+                break
+            pattern = expanded
+        return pattern
+
+
+_MACRO = regex.compile(r"%([A-Z_]+)%")
+
+
+def load_builtins() -> Builtins:
+    text = importlib.resources.files("gateway").joinpath("recognizers.yaml").read_text("utf-8")
+    document = yaml.safe_load(text)
+    return Builtins(
+        macros=dict(document["macros"]),
+        configs=[RecognizerConfig.model_validate(item) for item in document["recognizers"]],
+    )
+
+
+def _words_pattern(words: Iterable[str], case_sensitive: bool = False) -> re.Pattern[str] | None:
+    """An alternation of literal words, longest first, bounded by non-word characters.
+
+    Compiled with the standard ``re``: literals alone cannot backtrack
+    catastrophically, and ``re`` compiles these per-request patterns several
+    times faster than ``regex``.
+    """
+    fold = (lambda w: w) if case_sensitive else str.lower
+    alternatives = sorted({fold(w.strip()) for w in words if w.strip()}, key=len, reverse=True)
+    if not alternatives:
+        return None
+    body = "|".join(re.escape(w) for w in alternatives)
+    return re.compile(rf"(?<!\w)(?:{body})(?!\w)", 0 if case_sensitive else re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """Words that, near a match, make it more likely to be the entity."""
+
+    pattern: re.Pattern[str] | None
+    timeout: float
+    before: int = CONTEXT_BEFORE
+    after: int = CONTEXT_AFTER
+
+    @classmethod
+    def of(
+        cls, words: Iterable[str], timeout: float, before: int = CONTEXT_BEFORE, after: int = CONTEXT_AFTER
+    ) -> Context:
+        return cls(_words_pattern(words), timeout, before, after)
+
+    def near(self, text: str, start: int, end: int) -> bool:
+        if self.pattern is None:
+            return False
+        before = text[max(0, start - self.before) : start]
+        after = text[end : end + self.after]
+        return bool(self.pattern.search(before) or self.pattern.search(after))
+
+
+class GatewayRecognizer(LocalRecognizer):  # type: ignore[misc]
+    """Base: one entity, context by character window, results tagged with our name."""
+
+    def __init__(self, name: str, entity: str, context: Context) -> None:
+        super().__init__(supported_entities=[entity], name=name, supported_language="en")
+        self.entity = entity
+        self.window_context = context
+
+    def load(self) -> None:
+        """Nothing to load: everything is compiled in ``__init__``."""
+
+    def result(self, start: int, end: int, score: float) -> RecognizerResult:
+        return RecognizerResult(
+            entity_type=self.entity,
+            start=start,
+            end=end,
+            score=min(score, 1.0),
+            recognition_metadata={
+                RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
+                RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
+            },
+        )
+
+    def scored(
+        self, text: str, start: int, end: int, score: float, boost: float, required: bool
+    ) -> RecognizerResult | None:
+        if self.window_context.near(text, start, end):
+            score += boost
+        elif required:
+            return None
+        return self.result(start, end, score)
+
+
+class RegexRecognizer(GatewayRecognizer):
+    """A recognizer defined by a :class:`RecognizerConfig` (YAML)."""
+
+    def __init__(self, config: RecognizerConfig, timeout: float, builtins: Builtins) -> None:
+        context = Context.of(config.context, timeout, config.context_before, config.context_after)
+        super().__init__(config.name, config.entity, context)
+        self.config = config
+        self.timeout = timeout
+        self.patterns = [(regex.compile(builtins.expand(p.regex)), p.score, p.group) for p in config.patterns]
+        self.validate = validators.VALIDATORS[config.validator] if config.validator else None
+
+    def analyze(self, text: str, entities: Sequence[str], nlp_artifacts: Any = None) -> list[RecognizerResult]:
+        results = []
+        for pattern, base_score, group in self.patterns:
+            for match in pattern.finditer(text, timeout=self.timeout):
+                start, end = match.span(group)
+                if start < 0 or end <= start:
+                    continue
+                score = base_score
+                if self.validate is not None:
+                    verdict = self.validate(text[start:end])
+                    if verdict is None or verdict is False:
+                        continue
+                    if verdict is not True:
+                        score = verdict
+                found = self.scored(
+                    text, start, end, score, self.config.context_boost, self.config.context_required
+                )
+                if found is not None:
+                    results.append(found)
+        return results
+
+
+class TermsRecognizer(GatewayRecognizer):
+    """Exact values, case-insensitive and word-bounded: deny lists and known values."""
+
+    def __init__(
+        self,
+        name: str,
+        entity: str,
+        terms: Iterable[str],
+        score: float,
+        timeout: float,
+        case_sensitive: bool = False,
+    ) -> None:
+        super().__init__(name, entity, Context(None, timeout))
+        self.pattern = _words_pattern(terms, case_sensitive)
+        self.score = score
+        self.timeout = timeout
+
+    def analyze(self, text: str, entities: Sequence[str], nlp_artifacts: Any = None) -> list[RecognizerResult]:
+        if self.pattern is None:
+            return []
+        return [self.result(m.start(), m.end(), self.score) for m in self.pattern.finditer(text)]
+
+
+# Runs of digits separated by single spaces, dashes or dots, at most two characters apart.
+_DIGITS = re.compile(r"\d+")
+_DIGIT_RUN = regex.compile(r"(?<![\w-])\d+(?:[ .\-]{1,2}\d+)*(?!\w)")
+_CARD_CONTEXT = ["card", "credit", "debit", "visa", "mastercard", "amex", "discover", "cc", "pan"]
+
+
+class GatewayCardRecognizer(GatewayRecognizer):
+    """Card numbers: 13-19 Luhn-valid digits with any separators, trimmed to group boundaries.
+
+    ``4111 1111 1111 1111 12/27`` finds the card and leaves the expiry; a card
+    number glued to a phone number in the same run of digits is still found.
+    """
+
+    def __init__(self, timeout: float) -> None:
+        super().__init__("credit_card", "CREDIT_CARD", Context.of(_CARD_CONTEXT, timeout))
+        self.timeout = timeout
+
+    def analyze(self, text: str, entities: Sequence[str], nlp_artifacts: Any = None) -> list[RecognizerResult]:
+        results = []
+        for run in _DIGIT_RUN.finditer(text, timeout=self.timeout):
+            groups = [m.span() for m in _DIGITS.finditer(run.group())]
+            offset = run.start()
+            i = 0
+            while i < len(groups):
+                found = self._longest_card(text, offset, groups, i)
+                if found is None:
+                    i += 1
+                    continue
+                results.append(found[0])
+                i = found[1]
+        return results
+
+    def _longest_card(
+        self, text: str, offset: int, groups: list[tuple[int, int]], i: int
+    ) -> tuple[RecognizerResult, int] | None:
+        digits = 0
+        ends = []
+        for j in range(i, min(len(groups), i + 19)):
+            digits += groups[j][1] - groups[j][0]
+            if digits > 19:
+                break
+            if digits >= 13:
+                ends.append(j)
+        for j in reversed(ends):
+            start, end = offset + groups[i][0], offset + groups[j][1]
+            score = validators.card(text[start:end])
+            if score is None:
+                continue
+            found = self.scored(text, start, end, score, 0.35, required=False)
+            if found is not None:
+                return found, j + 1
+        return None
+
+
+# A plausible phone number: optional +/00, digits with spaces, dots, dashes,
+# slashes or parentheses between them, and an optional extension.
+_PHONE = regex.compile(
+    r"(?<![\w+.\-/])(?:\+|00)?\(?\d[\d \-.()/]{5,22}\d"
+    r"(?:[ \t\-]*(?:x|ext\.?|extension|#)[ \t\-]*\d{1,6})?(?!\w|\.\d)",
+    flags=regex.IGNORECASE,
+)
+_DATE_LIKE = regex.compile(r"^(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4})$")
+_PHONE_CONTEXT = [
+    "phone", "call", "called", "calling", "tel", "telephone", "mobile", "cell", "reach",
+    "text", "sms", "whatsapp", "landline", "fax", "ring", "dial", "ph", "mob",
+]  # fmt: skip
+
+
+class GatewayPhoneRecognizer(GatewayRecognizer):
+    """Phone numbers validated by libphonenumber in several regions, extensions included.
+
+    Candidates come from one cheap regex; only those are handed to
+    ``phonenumbers`` (its own matcher scans the whole text and is the slowest
+    part of stock Presidio).
+    """
+
+    def __init__(self, regions: Sequence[str], timeout: float) -> None:
+        super().__init__("phone_number", "PHONE_NUMBER", Context.of(_PHONE_CONTEXT, timeout))
+        self.regions = list(dict.fromkeys(regions))
+        self.timeout = timeout
+
+    def analyze(self, text: str, entities: Sequence[str], nlp_artifacts: Any = None) -> list[RecognizerResult]:
+        results = []
+        for match in _PHONE.finditer(text, timeout=self.timeout):
+            start, end = match.span()
+            candidate = match.group()
+            # Trim a parenthesis that belongs to the sentence, not the number.
+            while candidate and candidate[-1] in " -./(" or (
+                candidate.endswith(")") and candidate.count("(") < candidate.count(")")
+            ):
+                candidate = candidate[:-1]
+                end -= 1
+            if candidate.startswith("(") and ")" not in candidate:
+                candidate = candidate[1:]
+                start += 1
+            score = self._score(candidate)
+            if score is None:
+                continue
+            found = self.scored(text, start, end, score, 0.4, required=False)
+            if found is not None:
+                results.append(found)
+        return results
+
+    def _score(self, candidate: str) -> float | None:
+        digits = validators.digits_of(candidate.split("x")[0].split("X")[0].split("#")[0])
+        if not 7 <= len(digits) <= 15 or _DATE_LIKE.match(candidate) or len(set(digits)) == 1:
+            return None
+        international = candidate.startswith(("+", "00"))
+        number = self._parse(candidate.replace("00", "+", 1) if candidate.startswith("00") else candidate, international)
+        if number is None:
+            return None
+        if international or "(" in candidate:
+            return 0.9
+        groups = len(_DIGITS.findall(candidate.split("x")[0]))
+        # "415 555 0132" is written like a phone; "4155550132" could be anything.
+        return 0.8 if groups >= 2 else 0.45
+
+    def _parse(self, candidate: str, international: bool) -> phonenumbers.PhoneNumber | None:
+        for region in [None] if international else self.regions:
+            try:
+                number = phonenumbers.parse(candidate, region)
+            except phonenumbers.NumberParseException:
+                continue
+            if phonenumbers.is_valid_number(number):
+                return number
+        return None
+
+
+_EMAIL_AT = r"(?:@|[ \t]*[\[\(\{<][ \t]*at[ \t]*[\]\)\}>][ \t]*|[ \t]+at[ \t]+)"
+_EMAIL_DOT = r"(?:\.|[ \t]*[\[\(\{<][ \t]*dot[ \t]*[\]\)\}>][ \t]*|[ \t]+dot[ \t]+)"
+_EMAIL = regex.compile(
+    rf"(?<![\w.+%'-])[\w+%'-]+(?:{_EMAIL_DOT}[\w+%'-]+)*{_EMAIL_AT}[\w-]+(?:{_EMAIL_DOT}[\w-]+)+(?![\w-]|\.\w)",
+    flags=regex.IGNORECASE,
+)
+_OBFUSCATED = regex.compile(r"(?i)[\[\(\{<]\s*(?:at|dot)\s*[\]\)\}>]|\s(?:at|dot)\s")
+_DEOBFUSCATE_AT = regex.compile(rf"(?i){_EMAIL_AT}")
+_DEOBFUSCATE_DOT = regex.compile(rf"(?i){_EMAIL_DOT}")
+
+
+class GatewayEmailRecognizer(GatewayRecognizer):
+    """Email addresses, also written out as ``jane [at] example [dot] com``.
+
+    The domain must end in a real public suffix. tldextract is built with no
+    suffix-list URLs and no cache directory, so it uses the snapshot it ships
+    with and never touches the network.
+    """
+
+    def __init__(self, timeout: float) -> None:
+        super().__init__("email_address", "EMAIL_ADDRESS", Context(None, timeout))
+        self.timeout = timeout
+        self.suffixes = TLDExtract(suffix_list_urls=(), cache_dir=None)
+
+    def analyze(self, text: str, entities: Sequence[str], nlp_artifacts: Any = None) -> list[RecognizerResult]:
+        results = []
+        for match in _EMAIL.finditer(text, timeout=self.timeout):
+            written = match.group()
+            obfuscated = "@" not in written
+            canonical = _DEOBFUSCATE_AT.sub("@", written, count=1)
+            canonical = _DEOBFUSCATE_DOT.sub(".", canonical)
+            if canonical.count("@") != 1:
+                continue
+            domain = canonical.rsplit("@", 1)[1]
+            if not self.suffixes(domain).suffix:
+                continue
+            if obfuscated and not _OBFUSCATED.search(written):
+                continue
+            results.append(self.result(match.start(), match.end(), 0.75 if obfuscated else 1.0))
+        return results
+
+
+_IBAN_CANDIDATE = regex.compile(r"(?i)(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?:[ -]?[A-Z0-9]){10,32}")
+
+
+class GatewayIbanRecognizer(GatewayRecognizer):
+    """IBANs, grouped or not, cut at the country's length and checked mod 97."""
+
+    def __init__(self, timeout: float) -> None:
+        super().__init__("iban_code", "IBAN_CODE", Context(None, timeout))
+        self.timeout = timeout
+
+    def analyze(self, text: str, entities: Sequence[str], nlp_artifacts: Any = None) -> list[RecognizerResult]:
+        results = []
+        for match in _IBAN_CANDIDATE.finditer(text, timeout=self.timeout):
+            length = validators.IBAN_LENGTHS.get(match.group()[:2].upper())
+            if length is None:
+                continue
+            taken = 0
+            end = match.start()
+            for end in range(match.start(), match.end()):
+                if text[end].isalnum():
+                    taken += 1
+                    if taken == length:
+                        break
+            if taken != length:
+                continue
+            span_end = end + 1
+            if span_end < len(text) and text[span_end].isalnum():
+                continue  # longer than an IBAN of this country
+            if validators.iban(text[match.start() : span_end]) is not None:
+                results.append(self.result(match.start(), span_end, 1.0))
+        return results
