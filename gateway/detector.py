@@ -219,7 +219,7 @@ class PresidioDetector:
 
     def _finish(self, norm: NormalizedText, results: list[RecognizerResult]) -> list[Detection]:
         detections = []
-        for result in resolve_overlaps(results):
+        for result in _join_names(norm.text, resolve_overlaps(results)):
             start, end = norm.to_original(result.start, result.end)
             if end > start:
                 recognizer = (result.recognition_metadata or {}).get(
@@ -296,6 +296,23 @@ def resolve_overlaps(results: Sequence[RecognizerResult]) -> list[RecognizerResu
                     )
                 )
     return sorted(accepted, key=lambda r: r.start)
+
+
+def _join_names(text: str, results: list[RecognizerResult]) -> list[RecognizerResult]:
+    """Join names that are one space apart ("Jane" + "Doe"): one person, one token."""
+    joined: list[RecognizerResult] = []
+    for result in results:
+        previous = joined[-1] if joined else None
+        if (
+            previous is not None
+            and previous.entity_type == result.entity_type == "PERSON"
+            and text[previous.end : result.start] == " "
+        ):
+            previous.end = result.end
+            previous.score = max(previous.score, result.score)
+        else:
+            joined.append(result)
+    return joined
 
 
 def _subtract(piece: tuple[int, int], other: tuple[int, int]) -> list[tuple[int, int]]:

@@ -33,7 +33,9 @@ _INVISIBLE = frozenset(
 )
 _DASHES = frozenset("\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d")
 _LINE_BREAKS = frozenset("\u2028\u2029\u0085")
-_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+# A run of non-ASCII characters, with the character before it: a combining mark
+# composes with the ASCII letter it follows ("e" + U+0301 -> "é").
+_NON_ASCII = re.compile(r"[\x00-\x7f]?[^\x00-\x7f]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,8 +112,6 @@ def _fold_run(
     text: str, start: int, end: int, pieces: list[str], starts: list[int], ends: list[int]
 ) -> None:
     index = start
-    # A combining mark belongs to the character before it, even an ASCII one
-    # that was already copied; it is then kept as is (no composition across runs).
     while index < end:
         cluster_end = index + 1
         while cluster_end < end and unicodedata.combining(text[cluster_end]):

@@ -1,0 +1,288 @@
+"""The ``gateway`` command.
+
+Every command takes ``--policy`` and ``--data-dir`` (or ``GATEWAY_POLICY`` and
+``GATEWAY_DATA_DIR``). A failure prints one line, ``gateway: error: ...``, and
+exits non-zero; never a traceback, never a value from the input:
+
+====  =========================================================
+0     success
+1     the vault, the detector or the audit log failed
+2     bad usage, bad input, a bad policy or bad configuration
+70    an internal error (a bug: please report the type it names)
+====  =========================================================
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import sys
+from collections import Counter
+from collections.abc import Callable, Coroutine, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from gateway import documents
+from gateway.errors import GatewayError, InputError, PolicyError
+from gateway.settings import Settings
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 70
+DEFAULT_MAX_BYTES = 10 * 1024 * 1024
+_USAGE_ERRORS = ("policy_invalid", "config_invalid")
+
+Handler = Callable[[argparse.Namespace, Settings], Coroutine[Any, Any, int]]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    _configure_logging(args.verbose)
+    settings = Settings.resolve(os.environ, args.policy, args.data_dir, args.vault_url)
+    handler: Handler = args.handler
+    try:
+        return asyncio.run(handler(args, settings))
+    except GatewayError as exc:
+        print(f"gateway: error: {exc.message}", file=sys.stderr)
+        usage = isinstance(exc, InputError | PolicyError) or exc.code in _USAGE_ERRORS
+        return EXIT_USAGE if usage else EXIT_FAILED
+    except KeyboardInterrupt:
+        print("gateway: interrupted", file=sys.stderr)
+        return 130
+    # The last line of defence: an unexpected exception's message can quote
+    # input, so only its type is shown.
+    except Exception as exc:  # noqa: BLE001
+        print(f"gateway: internal error ({type(exc).__name__}); nothing was written", file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+def _common_options(top_level: bool) -> argparse.ArgumentParser:
+    """The options every command takes. Below the top level their default is
+    SUPPRESS, so ``gateway --policy X redact`` keeps X instead of resetting it."""
+    default = None if top_level else argparse.SUPPRESS
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--policy", metavar="FILE", default=default, help="policy YAML (default: $GATEWAY_POLICY or policies/default.yaml)")
+    common.add_argument("--data-dir", metavar="DIR", default=default, help="data directory for the vault, keys and audit log (default: $GATEWAY_DATA_DIR or ./gateway-data)")
+    common.add_argument("--vault-url", metavar="URL", default=default, help="postgresql://... to share a vault between replicas (default: SQLite in the data directory)")
+    common.add_argument("-v", "--verbose", action="store_true", default=False if top_level else argparse.SUPPRESS, help="log more (never values)")
+    return common
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = _common_options(top_level=False)
+    parser = argparse.ArgumentParser(
+        prog="gateway",
+        description="Redaction gateway: tokenize personal data before it reaches a vendor, restore it on the way back.",
+        parents=[_common_options(top_level=True)],
+    )
+    parser.set_defaults(handler=None)
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
+
+    redact = commands.add_parser("redact", parents=[common], help="redact stdin (text or JSON) to stdout",
+                                 description="Read a ticket (text, or JSON whose strings are redacted per the policy) on stdin and write it redacted to stdout.")
+    redact.add_argument("--scope", default="default", help="token scope, e.g. a ticket or customer id (default: default)")
+    redact.add_argument("--format", choices=["auto", "text", "json"], default="auto", help="input format (default: auto, JSON if it parses)")
+    redact.add_argument("--report", action="store_true", help="print what was replaced (entities, tokens, field paths; no values) to stderr as JSON")
+    redact.add_argument("--max-bytes", type=int, default=DEFAULT_MAX_BYTES, help="refuse larger input (default: 10 MiB)")
+    redact.set_defaults(handler=_redact)
+
+    restore = commands.add_parser("restore", parents=[common], help="restore tokens in stdin to stdout",
+                                  description="Read text or JSON with tokens on stdin and write it with the original values restored.")
+    scope = restore.add_mutually_exclusive_group()
+    scope.add_argument("--scope", action="append", help="restore only tokens of this scope (repeatable; default: default)")
+    scope.add_argument("--any-scope", action="store_true", help="restore tokens of every scope of the policy's tenant")
+    restore.add_argument("--format", choices=["auto", "text", "json"], default="auto", help="input format (default: auto)")
+    restore.add_argument("--report", action="store_true", help="print every token's outcome to stderr as JSON")
+    restore.add_argument("--max-bytes", type=int, default=DEFAULT_MAX_BYTES, help="refuse larger input (default: 10 MiB)")
+    restore.set_defaults(handler=_restore)
+
+    policy = commands.add_parser("policy", parents=[common], help="work with policy files").add_subparsers(
+        title="policy commands", metavar="COMMAND", required=True)
+    check = policy.add_parser("check", parents=[common], help="validate policy files",
+                              description="Load each policy exactly as 'gateway serve' would and report the first problem in each.")
+    check.add_argument("files", nargs="*", metavar="FILE", help="policy files (default: --policy)")
+    check.set_defaults(handler=_policy_check)
+
+    vault = commands.add_parser("vault", parents=[common], help="manage the token vault").add_subparsers(
+        title="vault commands", metavar="COMMAND", required=True)
+    purge = vault.add_parser("purge", parents=[common], help="erase the values of a scope, or of expired tokens",
+                             description="Right to be forgotten: erase every value stored for a scope (tokens then restore to nothing and are reported as purged).")
+    what = purge.add_mutually_exclusive_group(required=True)
+    what.add_argument("--scope", help="scope to erase, e.g. a customer or ticket id")
+    what.add_argument("--expired", action="store_true", help="erase every token whose expiry has passed")
+    purge.set_defaults(handler=_vault_purge)
+    stats = vault.add_parser("stats", parents=[common], help="count live and purged tokens")
+    stats.set_defaults(handler=_vault_stats)
+
+    keys = commands.add_parser("keys", parents=[common], help="manage keys").add_subparsers(
+        title="keys commands", metavar="COMMAND", required=True)
+    rotate = keys.add_parser("rotate", parents=[common], help="add a new vault encryption key",
+                             description="Add a new vault key: new tokens are encrypted with it, older keys keep decrypting. Running gateways pick it up when restarted.")
+    rotate.add_argument("--rewrap", action="store_true", help="also re-encrypt every stored value with the new key")
+    rotate.set_defaults(handler=_keys_rotate)
+    return parser
+
+
+def _configure_logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="gateway: %(levelname)s: %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    # Presidio logs operator configurations and recognizer internals at debug
+    # level; the gateway's values must never reach those lines.
+    for name in ("presidio-analyzer", "presidio-anonymizer"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+
+
+def _read_stdin(max_bytes: int) -> str:
+    data = sys.stdin.buffer.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise InputError("body_too_large", f"the input is larger than {max_bytes} bytes (see --max-bytes)")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError("invalid_encoding", f"the input is not valid UTF-8 (bad byte at offset {exc.start})") from None
+
+
+def _as_json(text: str, fmt: str) -> documents.Json | None:
+    """The parsed document if the input is JSON (or must be), else ``None`` for text."""
+    if fmt == "text":
+        return None
+    stripped = text.lstrip("\ufeff \t\r\n")
+    if fmt == "auto" and not stripped.startswith(("{", "[")):
+        return None
+    try:
+        return documents.parse_json(text, max_depth=256)
+    except InputError:
+        if fmt == "json":
+            raise
+        return None
+
+
+def _write_json(document: documents.Json, original: str) -> None:
+    indent = 2 if "\n" in original.strip() else None
+    sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=indent) + "\n")
+
+
+async def _redact(args: argparse.Namespace, settings: Settings) -> int:
+    from gateway import bodies
+    from gateway.components import build_core
+
+    text = _read_stdin(args.max_bytes)
+    document = _as_json(text, args.format)
+    core = build_core(settings)
+    try:
+        if document is not None:
+            result = await bodies.redact_json(document, core.redactor, args.scope, core.policy.json_rules)
+            _write_json(result.body, text)
+        else:
+            result = await bodies.redact_text(text, core.redactor, args.scope)
+            sys.stdout.write(result.body)
+    finally:
+        await core.close()
+    if args.report:
+        report = {
+            "scope": args.scope,
+            "entities": dict(Counter(f.replacement.entity for f in result.found)),
+            "replacements": [
+                {"path": f.path, "entity": f.replacement.entity, "action": f.replacement.action, "token": f.replacement.token}
+                for f in result.found
+            ],
+        }
+        print(json.dumps(report), file=sys.stderr)
+    return EXIT_OK
+
+
+async def _restore(args: argparse.Namespace, settings: Settings) -> int:
+    from gateway import bodies
+    from gateway.components import build_core
+
+    text = _read_stdin(args.max_bytes)
+    document = _as_json(text, args.format)
+    scopes = None if args.any_scope else (args.scope or ["default"])
+    core = build_core(settings)
+    try:
+        if document is not None:
+            result = await bodies.restore_json(document, core.restorer, scopes)
+            _write_json(result.body, text)
+        else:
+            result = await bodies.restore_text(text, core.restorer, scopes)
+            sys.stdout.write(result.body)
+    finally:
+        await core.close()
+    statuses = Counter(o.status for o in result.outcomes)
+    if args.report:
+        print(json.dumps({"outcomes": [{"token": o.token, "status": o.status} for o in result.outcomes]}), file=sys.stderr)
+    elif set(statuses) - {"restored"}:
+        left = ", ".join(f"{n} {status}" for status, n in sorted(statuses.items()) if status != "restored")
+        print(f"gateway: {statuses['restored']} token(s) restored; left as they were: {left}", file=sys.stderr)
+    return EXIT_OK
+
+
+async def _policy_check(args: argparse.Namespace, settings: Settings) -> int:
+    from gateway.policy import load_policy
+
+    files = args.files or [str(settings.policy_path)]
+    failed = 0
+    for path in files:
+        try:
+            policy = load_policy(path)
+        except PolicyError as exc:
+            print(f"gateway: error: {exc.message}", file=sys.stderr)
+            failed += 1
+            continue
+        document = policy.document
+        print(f"{path}: ok (tenant {document.tenant}, vendor {document.vendor}, "
+              f"{len(policy.entity_types)} entities, {len(document.recognizers)} custom recognizers, "
+              f"sha256 {policy.digest[:12]})")
+    return EXIT_USAGE if failed else EXIT_OK
+
+
+async def _vault_purge(args: argparse.Namespace, settings: Settings) -> int:
+    from gateway.components import open_vault
+    from gateway.policy import load_policy
+
+    policy = load_policy(settings.policy_path)
+    vault = open_vault(settings)
+    try:
+        if args.expired:
+            count = await vault.purge_expired()
+            print(f"erased the values of {count} expired token(s)")
+        else:
+            count = await vault.purge_scope(policy.tenant, args.scope)
+            print(f"erased the values of {count} token(s) of scope {args.scope!r} (tenant {policy.tenant})")
+    finally:
+        await vault.close()
+    return EXIT_OK
+
+
+async def _vault_stats(args: argparse.Namespace, settings: Settings) -> int:
+    from gateway.components import open_vault
+
+    vault = open_vault(settings)
+    try:
+        counts = await vault.backend.count()
+    finally:
+        await vault.close()
+    print(f"{counts['live']} live token(s), {counts['purged']} purged; active key {vault.cipher.active_key_id}")
+    return EXIT_OK
+
+
+async def _keys_rotate(args: argparse.Namespace, settings: Settings) -> int:
+    from gateway.components import open_vault
+    from gateway.keyring import rotate_vault_key
+
+    keyring = rotate_vault_key(settings.data_dir, settings.environ, datetime.now(UTC))
+    print(f"new vault key {keyring.active_vault_key.key_id}; older keys still decrypt: "
+          f"{', '.join(k.key_id for k in keyring.vault_keys[1:])}")
+    if args.rewrap:
+        vault = open_vault(settings)
+        try:
+            done = await vault.rewrap(progress=lambda n: print(f"\rre-encrypted {n} value(s)", end="", file=sys.stderr, flush=True))
+        finally:
+            await vault.close()
+        print(f"\rre-encrypted {done} value(s) with {keyring.active_vault_key.key_id}", file=sys.stderr)
+    return EXIT_OK

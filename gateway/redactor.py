@@ -1,0 +1,189 @@
+"""Redaction: detections in, tokens minted, replacements applied.
+
+The redactor works on plain strings, whatever body format they came from:
+free-text strings are scanned by the detector, entity fields (a value the
+policy says *is* an email, a name...) are replaced whole. Body formats (JSON,
+HTML, forms...) take strings out, call :meth:`Redactor.redact`, and put the
+results back.
+
+Each detection gets its entity's action from the policy:
+
+=========  ==================================================================
+``token``  replaced by a vault token (``EMAIL-7K3MQ9XW``); restorable
+``mask``   irreversibly masked, keeping the last ``keep_last`` characters
+           (``**** **** **** 1111``); the value is never stored
+``drop``   replaced by its label in brackets (``[SSN]``); never stored
+``keep``   left alone (the detector does not even look for it)
+=========  ==================================================================
+
+Replacement text is spliced in by Presidio's ``AnonymizerEngine`` through one
+custom operator; the operator's parameters carry a lookup function, never the
+values themselves, so Presidio's debug logging of operator configs stays clean.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, TypeVar
+
+from presidio_anonymizer import AnonymizerEngine
+from presidio_anonymizer.entities import ConflictResolutionStrategy, OperatorConfig, RecognizerResult
+from presidio_anonymizer.operators import Operator, OperatorType
+
+from gateway.detector import Detection, Detector, KnownValue
+from gateway.policy import Action, Policy
+from gateway.vault import TokenRequest, Vault
+
+T = TypeVar("T")
+CpuRunner = Callable[..., Awaitable[Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class EntityField:
+    """A string that is, as a whole, a value of ``entity`` (a requester's email)."""
+
+    entity: str
+    value: str = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Replacement:
+    """What happened to one value: where it was (original offsets) and what replaced it."""
+
+    entity: str
+    action: Action
+    start: int
+    end: int
+    token: str | None = None  # for the token action
+
+
+@dataclass(frozen=True, slots=True)
+class Redacted:
+    text: str = field(repr=False)
+    replacements: tuple[Replacement, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Redaction:
+    texts: list[Redacted]
+    fields: list[Redacted]
+
+    @property
+    def replacements(self) -> list[Replacement]:
+        return [r for item in (*self.texts, *self.fields) for r in item.replacements]
+
+
+def mask(value: str, keep_last: int, char: str) -> str:
+    """Mask letters and digits, keeping separators and the last ``keep_last`` of them."""
+    positions = [i for i, c in enumerate(value) if c.isalnum()]
+    hidden = set(positions[: max(0, len(positions) - keep_last)])
+    return "".join(char if i in hidden else c for i, c in enumerate(value))
+
+
+class _Replace(Operator):  # type: ignore[misc]
+    """Presidio operator that looks the replacement up in the redaction plan."""
+
+    name: ClassVar[str] = "gateway_replace"
+
+    def operate(self, text: str, params: dict[str, Any] | None = None) -> str:
+        assert params is not None
+        replacement: str = params["lookup"](text)
+        return replacement
+
+    def validate(self, params: dict[str, Any] | None = None) -> None:
+        if not params or not callable(params.get("lookup")):
+            raise ValueError("gateway_replace needs a 'lookup' function")
+
+    def operator_name(self) -> str:
+        return self.name
+
+    def operator_type(self) -> OperatorType:
+        return OperatorType.Anonymize
+
+
+class Redactor:
+    """Redacts strings under one policy. Thread-safe; share one per process."""
+
+    def __init__(
+        self,
+        policy: Policy,
+        detector: Detector,
+        vault: Vault,
+        run_cpu: CpuRunner = asyncio.to_thread,
+    ) -> None:
+        self.policy = policy
+        self.detector = detector
+        self.vault = vault
+        self.run_cpu = run_cpu
+        self.anonymizer = AnonymizerEngine()
+        self.anonymizer.add_anonymizer(_Replace)
+
+    async def redact(
+        self, scope: str, texts: Sequence[str], fields: Sequence[EntityField] = ()
+    ) -> Redaction:
+        """Redact free ``texts`` (detected) and entity ``fields`` (replaced whole).
+
+        Raises :class:`~gateway.errors.DetectionError` or :class:`~gateway.errors.VaultError`;
+        then nothing of the input may be forwarded.
+        """
+        fields = [f for f in fields if self.policy.rule(f.entity).action != "keep"]
+        known = [KnownValue(f.entity, f.value) for f in fields]
+        detections: list[list[Detection]] = [[] for _ in texts]
+        if any(t.strip() for t in texts):
+            detections = await self.run_cpu(self.detector.detect, list(texts), known)
+        whole = [
+            [Detection(f.entity, 0, len(f.value), 1.0, "field")] if f.value.strip() else [] for f in fields
+        ]
+        sources = [*texts, *(f.value for f in fields)]
+        plans = [*detections, *whole]
+        requests = {
+            (d.entity, source[d.start : d.end])
+            for source, found in zip(sources, plans, strict=True)
+            for d in found
+            if self.policy.rule(d.entity).action == "token"
+        }
+        tokens: dict[tuple[str, str], str] = {}
+        if requests:
+            types = self.policy.entity_types
+            ordered = [
+                TokenRequest(entity, types[entity].label, types[entity].normalize(surface), surface)
+                for entity, surface in sorted(requests)
+            ]
+            minted = await self.vault.tokenize(
+                self.policy.tenant, scope, ordered, self.policy.document.tokens.ttl
+            )
+            tokens = {(r.entity, r.surface): str(t) for r, t in minted.items()}
+        redacted = [self._apply(source, found, tokens) for source, found in zip(sources, plans, strict=True)]
+        return Redaction(redacted[: len(texts)], redacted[len(texts) :])
+
+    def _apply(self, text: str, found: Sequence[Detection], tokens: dict[tuple[str, str], str]) -> Redacted:
+        if not found:
+            return Redacted(text)
+        replacements = []
+        by_entity: dict[str, dict[str, str]] = {}
+        for detection in found:
+            surface = text[detection.start : detection.end]
+            rule = self.policy.rule(detection.entity)
+            token = tokens.get((detection.entity, surface)) if rule.action == "token" else None
+            if rule.action == "token":
+                assert token is not None
+                new = token
+            elif rule.action == "mask":
+                new = mask(surface, rule.keep_last, rule.mask_char)
+            else:  # drop
+                new = f"[{self.policy.label_for(detection.entity)}]"
+            by_entity.setdefault(detection.entity, {})[surface] = new
+            replacements.append(Replacement(detection.entity, rule.action, detection.start, detection.end, token))
+        result = self.anonymizer.anonymize(
+            text=text,
+            analyzer_results=[RecognizerResult(d.entity, d.start, d.end, d.score) for d in found],
+            operators={
+                entity: OperatorConfig(_Replace.name, {"lookup": plan.__getitem__})
+                for entity, plan in by_entity.items()
+            },
+            conflict_resolution=ConflictResolutionStrategy.REMOVE_INTERSECTIONS,
+            merge_entities_with_spaces=False,
+        )
+        return Redacted(result.text, tuple(replacements))

