@@ -76,12 +76,15 @@ def _check_depth(text: str, max_depth: int) -> None:
 
 
 def classify(path: tuple[PathPart, ...], rules: CompiledFieldRules) -> str:
-    if any(s.matches(path) for s in rules.passthrough):
+    """What the policy says of the leaf at ``path``. A selector that names an
+    object or array applies to everything inside it ("tags" covers each tag)."""
+    prefixes = [path[:end] for end in range(len(path), 0, -1)]
+    if any(s.matches(p) for s in rules.passthrough for p in prefixes):
         return "passthrough"
     for selector, entity in rules.entities:
-        if selector.matches(path):
+        if any(selector.matches(p) for p in prefixes):
             return entity
-    if rules.default == "passthrough" and not any(s.matches(path) for s in rules.text):
+    if rules.default == "passthrough" and not any(s.matches(p) for s in rules.text for p in prefixes):
         return "passthrough"
     return "scan"
 

@@ -70,6 +70,7 @@ class RecognizerConfig(_Model):
     context_boost: float = Field(0.35, ge=0.0, le=1.0)
     context_before: int = Field(48, ge=0, le=500)
     context_after: int = Field(16, ge=0, le=500)
+    veto: list[str] = []  # words just before a match that rule it out ("version 1.2.3.4")
     validator: str | None = None
 
     @field_validator("validator")

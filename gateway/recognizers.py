@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import importlib.resources
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,6 +33,7 @@ from gateway.policy import RecognizerConfig
 
 CONTEXT_BEFORE = 48
 CONTEXT_AFTER = 16
+VETO_BEFORE = 16
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +103,26 @@ class Context:
         return bool(self.pattern.search(before) or self.pattern.search(after))
 
 
+def candidates(
+    pattern: regex.Pattern[str], text: str, timeout: float, accept: Callable[[regex.Match[str]], bool]
+) -> None:
+    """Scan ``text`` with ``pattern``; after a rejected match, look again one character later.
+
+    ``finditer`` would resume after the rejected match and miss a real one that
+    overlaps it: "me at jane.doe@example.com" first matches "me at jane.doe",
+    which is not an email, and the address itself would never be seen.
+    """
+    position = 0
+    while position <= len(text):
+        match = pattern.search(text, position, timeout=timeout)
+        if match is None:
+            return
+        if accept(match):
+            position = max(match.end(), match.start() + 1)
+        else:
+            position = match.start() + 1
+
+
 class GatewayRecognizer(LocalRecognizer):  # type: ignore[misc]
     """Base: one entity, context by character window, results tagged with our name."""
 
@@ -145,26 +166,31 @@ class RegexRecognizer(GatewayRecognizer):
         self.timeout = timeout
         self.patterns = [(regex.compile(builtins.expand(p.regex)), p.score, p.group) for p in config.patterns]
         self.validate = validators.VALIDATORS[config.validator] if config.validator else None
+        self.veto = Context.of(config.veto, timeout, before=VETO_BEFORE, after=0)
 
     def analyze(self, text: str, entities: Sequence[str], nlp_artifacts: Any = None) -> list[RecognizerResult]:
-        results = []
+        results: list[RecognizerResult] = []
         for pattern, base_score, group in self.patterns:
-            for match in pattern.finditer(text, timeout=self.timeout):
+
+            def accept(match: regex.Match[str], score: float = base_score, group: int | str = group) -> bool:
                 start, end = match.span(group)
-                if start < 0 or end <= start:
-                    continue
-                score = base_score
+                if start < 0 or end <= start or self.veto.near(text, start, end):
+                    return False
                 if self.validate is not None:
                     verdict = self.validate(text[start:end])
                     if verdict is None or verdict is False:
-                        continue
+                        return False
                     if verdict is not True:
                         score = verdict
                 found = self.scored(
                     text, start, end, score, self.config.context_boost, self.config.context_required
                 )
-                if found is not None:
-                    results.append(found)
+                if found is None:
+                    return False
+                results.append(found)
+                return True
+
+            candidates(pattern, text, self.timeout, accept)
         return results
 
 
@@ -195,6 +221,17 @@ class TermsRecognizer(GatewayRecognizer):
 _DIGITS = re.compile(r"\d+")
 _DIGIT_RUN = regex.compile(r"(?<![\w-])\d+(?:[ .\-]{1,2}\d+)*(?!\w)")
 _CARD_CONTEXT = ["card", "credit", "debit", "visa", "mastercard", "amex", "discover", "cc", "pan"]
+
+
+def _card_shaped(lengths: list[int]) -> bool:
+    """Card numbers are written whole, in fours (the last group shorter), or
+    4-6-5 / 4-6-4 (Amex, Diners). Two phone numbers side by side (3-3-4 3-3-4)
+    can pass Luhn by chance, but are not shaped like a card."""
+    if len(lengths) == 1:
+        return True
+    if lengths in ([4, 6, 5], [4, 6, 4]):
+        return True
+    return all(n == 4 for n in lengths[:-1]) and 1 <= lengths[-1] <= 4
 
 
 class GatewayCardRecognizer(GatewayRecognizer):
@@ -235,6 +272,8 @@ class GatewayCardRecognizer(GatewayRecognizer):
             if digits >= 13:
                 ends.append(j)
         for j in reversed(ends):
+            if not _card_shaped([b - a for a, b in groups[i : j + 1]]):
+                continue
             start, end = offset + groups[i][0], offset + groups[j][1]
             score = validators.card(text[start:end])
             if score is None:
@@ -248,7 +287,7 @@ class GatewayCardRecognizer(GatewayRecognizer):
 # A plausible phone number: optional +/00, digits with spaces, dots, dashes,
 # slashes or parentheses between them, and an optional extension.
 _PHONE = regex.compile(
-    r"(?<![\w+.\-/])(?:\+|00)?\(?\d[\d \-.()/]{5,22}\d"
+    r"(?<![\w+.\-/])(?:\+|00)?\(?\d[\d \-.()/]{5,80}\d"
     r"(?:[ \t\-]*(?:x|ext\.?|extension|#)[ \t\-]*\d{1,6})?(?!\w|\.\d)",
     flags=regex.IGNORECASE,
 )
@@ -273,26 +312,47 @@ class GatewayPhoneRecognizer(GatewayRecognizer):
         self.timeout = timeout
 
     def analyze(self, text: str, entities: Sequence[str], nlp_artifacts: Any = None) -> list[RecognizerResult]:
-        results = []
+        results: list[RecognizerResult] = []
         for match in _PHONE.finditer(text, timeout=self.timeout):
-            start, end = match.span()
-            candidate = match.group()
-            # Trim a parenthesis that belongs to the sentence, not the number.
-            while candidate and candidate[-1] in " -./(" or (
-                candidate.endswith(")") and candidate.count("(") < candidate.count(")")
-            ):
-                candidate = candidate[:-1]
-                end -= 1
-            if candidate.startswith("(") and ")" not in candidate:
-                candidate = candidate[1:]
-                start += 1
-            score = self._score(candidate)
-            if score is None:
-                continue
-            found = self.scored(text, start, end, score, 0.4, required=False)
-            if found is not None:
-                results.append(found)
+            self._numbers_in(text, match.start(), match.end(), results)
         return results
+
+    def _numbers_in(self, text: str, start: int, end: int, results: list[RecognizerResult]) -> None:
+        """Find the numbers in one candidate run: the whole run, or else the longest
+        prefix ending before a space, then the rest ("415-555-0132 415-555-0199")."""
+        while start < end:
+            cuts = [end] + [i for i in range(end - 1, start, -1) if text[i] in " \t/"]
+            for cut in cuts:
+                found = self._number(text, start, cut)
+                if found is not None:
+                    results.append(found)
+                    start = found.end
+                    break
+            else:
+                # Nothing starts here; try from the next group of digits.
+                next_group = regex.search(r"[ \t/]+(?=[+(\d])", text[start:end])
+                if next_group is None:
+                    return
+                start += next_group.end()
+                continue
+            while start < end and not (text[start].isdigit() or text[start] in "+("):
+                start += 1
+
+    def _number(self, text: str, start: int, end: int) -> RecognizerResult | None:
+        candidate = text[start:end]
+        # Trim a parenthesis that belongs to the sentence, not the number.
+        while candidate and (
+            candidate[-1] in " -./(\t" or (candidate.endswith(")") and candidate.count("(") < candidate.count(")"))
+        ):
+            candidate = candidate[:-1]
+            end -= 1
+        if candidate.startswith("(") and ")" not in candidate:
+            candidate = candidate[1:]
+            start += 1
+        score = self._score(candidate) if candidate else None
+        if score is None:
+            return None
+        return self.scored(text, start, end, score, 0.4, required=False)
 
     def _score(self, candidate: str) -> float | None:
         digits = validators.digits_of(candidate.split("x")[0].split("X")[0].split("#")[0])
@@ -344,20 +404,23 @@ class GatewayEmailRecognizer(GatewayRecognizer):
         self.suffixes = TLDExtract(suffix_list_urls=(), cache_dir=None)
 
     def analyze(self, text: str, entities: Sequence[str], nlp_artifacts: Any = None) -> list[RecognizerResult]:
-        results = []
-        for match in _EMAIL.finditer(text, timeout=self.timeout):
+        results: list[RecognizerResult] = []
+
+        def accept(match: regex.Match[str]) -> bool:
             written = match.group()
             obfuscated = "@" not in written
             canonical = _DEOBFUSCATE_AT.sub("@", written, count=1)
             canonical = _DEOBFUSCATE_DOT.sub(".", canonical)
             if canonical.count("@") != 1:
-                continue
-            domain = canonical.rsplit("@", 1)[1]
-            if not self.suffixes(domain).suffix:
-                continue
+                return False
+            if not self.suffixes(canonical.rsplit("@", 1)[1]).suffix:
+                return False
             if obfuscated and not _OBFUSCATED.search(written):
-                continue
+                return False
             results.append(self.result(match.start(), match.end(), 0.75 if obfuscated else 1.0))
+            return True
+
+        candidates(_EMAIL, text, self.timeout, accept)
         return results
 
 

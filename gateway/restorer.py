@@ -42,7 +42,6 @@ _SEPARATORS: dict[Encoding, str] = {
     "url": r"%2[dD]",
     "json": r"\\u002[dD]",
 }
-_BOUNDARY_BEFORE = r"(?:(?<![0-9A-Za-z])|(?<=\\[nrtbf])|(?<=%[0-9A-Fa-f]{2})|(?<=\\u[0-9A-Fa-f]{4}))"
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,9 +83,12 @@ class TokenFinder:
         spelled = sorted((_BREAK.join(regex.escape(c) for c in label) for label in self.labels), key=len, reverse=True)
         separators = "|".join(f"(?P<{name}>{pattern})" for name, pattern in _SEPARATORS.items())
         body = _BREAK.join(["[0-9A-Za-z]"] * BODY_CHARS)
+        # No word boundaries: two values side by side ("Jane Doe456-78-9012")
+        # become two tokens glued together, and both must still be found. A
+        # token-shaped string inside a longer word is harmless: it has to pass
+        # the check character and exist in the vault to be restored.
         self.pattern = regex.compile(
-            rf"{_BOUNDARY_BEFORE}(?P<label>{'|'.join(spelled)}){_BREAK}(?:{separators}){_BREAK}"
-            rf"(?P<body>{body})(?![0-9A-Za-z])",
+            rf"(?P<label>{'|'.join(spelled)}){_BREAK}(?:{separators}){_BREAK}(?P<body>{body})",
             flags=regex.IGNORECASE,
         )
 

@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from gateway.errors import PolicyError
+from gateway.policy import load_policy, parse_policy
+
+ROOT = Path(__file__).resolve().parent.parent
+BASE = "version: 1\ntenant: acme\nvendor: zendesk\n"
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "policies").glob("*.yaml")), ids=lambda p: p.name)
+def test_shipped_policies_load(path: Path) -> None:
+    assert load_policy(path).tenant
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "problem"),
+    [
+        ("version: 2\ntenant: acme\nvendor: x\n", "version", "1"),  # unknown version
+        ("version: 1\nvendor: x\n", "tenant", "required"),  # missing field
+        (BASE + "tenantt: x\n", "tenantt", "not permitted"),  # typo
+        (BASE + "entities:\n  CREDIT_CARD: {action: hide}\n", "entities.CREDIT_CARD.action", "'token', 'mask'"),
+        (BASE + "entities:\n  NOT_AN_ENTITY: {action: token}\n", "entities.NOT_AN_ENTITY", "unknown entity"),
+        (BASE + "entities:\n  PERSON: {threshold: 2}\n", "entities.PERSON.threshold", "less than or equal"),
+        (BASE + "detection:\n  phone_regions: [XX]\n", "detection.phone_regions", "XX"),
+        (BASE + "detection:\n  allow_patterns: ['(']\n", "detection.allow_patterns", "regular expression"),
+        (BASE + "tokens:\n  ttl: forever\n", "tokens.ttl", "duration"),
+        (BASE + "json:\n  passthrough: ['a..b']\n", "json.passthrough", "field path"),
+        (BASE + "json:\n  entities: {requester.name: NOPE}\n", "json.entities.requester.name", "unknown entity"),
+        (
+            BASE + "recognizers:\n  - {name: x, entity: CUSTOMER_ID, patterns: [{regex: '[unclosed'}]}\n",
+            "recognizers.0.patterns.0.regex",
+            "regular expression",
+        ),
+        (
+            BASE + "recognizers:\n  - {name: x, entity: CUSTOMER_ID, validator: nope, patterns: [{regex: 'a'}]}\n",
+            "recognizers.0.validator",
+            "unknown validator",
+        ),
+        (
+            BASE + "recognizers:\n  - {name: x, entity: CUSTOMER_ID, label: EMAIL, patterns: [{regex: 'a'}]}\n",
+            "recognizers",
+            "share the token label",
+        ),
+        (BASE + "tenant: again\n", "line 4", "duplicate key"),  # duplicate keys are refused
+        (BASE + "entities: [unclosed\n", "line", "YAML syntax"),
+        ("- just\n- a list\n", "", "mapping"),
+    ],
+)
+def test_errors_name_the_file_and_field(text: str, field: str, problem: str) -> None:
+    with pytest.raises(PolicyError) as caught:
+        parse_policy(text.encode(), "policies/broken.yaml")
+    message = str(caught.value)
+    assert message.startswith("policies/broken.yaml")
+    assert field in message
+    assert problem in message
+
+
+def test_missing_file_and_bad_encoding(tmp_path: Path) -> None:
+    with pytest.raises(PolicyError, match="cannot read"):
+        load_policy(tmp_path / "nope.yaml")
+    (tmp_path / "latin1.yaml").write_bytes(b"tenant: caf\xe9\n")
+    with pytest.raises(PolicyError, match="not UTF-8"):
+        load_policy(tmp_path / "latin1.yaml")
+
+
+def test_defaults_and_derived_values() -> None:
+    policy = parse_policy((BASE + "tokens:\n  ttl: 90d\n").encode(), "p.yaml")
+    assert policy.rule("PERSON").action == "token"  # unlisted entities are tokenized
+    assert policy.document.tokens.ttl == 90 * 86400
+    assert policy.labels["EMAIL"] == "EMAIL_ADDRESS"
+    assert len(policy.digest) == 64
+
+
+def test_custom_recognizer_gets_a_label() -> None:
+    policy = parse_policy(
+        (BASE + "recognizers:\n  - {name: ids, entity: CUSTOMER_ID, patterns: [{regex: 'AC-\\d{6}'}]}\n").encode(), "p.yaml"
+    )
+    assert policy.label_for("CUSTOMER_ID") == "CUSTOMERID"
