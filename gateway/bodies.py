@@ -15,7 +15,7 @@ from gateway.documents import Json
 from gateway.policy import CompiledFieldRules
 from gateway.redactor import EntityField, Redactor, Replacement
 from gateway.restorer import Outcome, Restorer
-from gateway.selectors import path_to_string
+from gateway.selectors import PathPart, path_to_string
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,10 +44,12 @@ async def redact_text(text: str, redactor: Redactor, scope: str, path: str = "$"
     return RedactedBody(item.text, [Located(path, r) for r in item.replacements])
 
 
-async def redact_json(document: Json, redactor: Redactor, scope: str, rules: CompiledFieldRules) -> RedactedBody:
+async def redact_json(
+    document: Json, redactor: Redactor, scope: str, rules: CompiledFieldRules
+) -> RedactedBody:
     """Redact a parsed JSON document in place per the policy's field rules."""
-    scanned: list[tuple[tuple[documents.PathPart, ...], str]] = []
-    entity_fields: list[tuple[tuple[documents.PathPart, ...], EntityField]] = []
+    scanned: list[tuple[tuple[PathPart, ...], str]] = []
+    entity_fields: list[tuple[tuple[PathPart, ...], EntityField]] = []
     for leaf, value in documents.leaves(document, rules):
         if leaf.kind == "scan":
             scanned.append((leaf.path, value))
@@ -63,12 +65,16 @@ async def redact_json(document: Json, redactor: Redactor, scope: str, rules: Com
     return RedactedBody(document, found)
 
 
-async def restore_text(text: str, restorer: Restorer, scopes: Collection[str] | None) -> RestoredBody:
+async def restore_text(
+    text: str, restorer: Restorer, scopes: Collection[str] | None
+) -> RestoredBody:
     restored = await restorer.restore(text, scopes)
     return RestoredBody(restored.text, list(restored.outcomes))
 
 
-async def restore_json(document: Json, restorer: Restorer, scopes: Collection[str] | None) -> RestoredBody:
+async def restore_json(
+    document: Json, restorer: Restorer, scopes: Collection[str] | None
+) -> RestoredBody:
     """Restore tokens in every string value of a parsed JSON document, in place."""
     items = documents.strings(document)
     restored = await restorer.restore_many([value for _, value in items], scopes)

@@ -45,16 +45,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return asyncio.run(handler(args, settings))
     except GatewayError as exc:
-        print(f"gateway: error: {exc.message}", file=sys.stderr)
+        _err(f"gateway: error: {exc.message}")
         usage = isinstance(exc, InputError | PolicyError) or exc.code in _USAGE_ERRORS
         return EXIT_USAGE if usage else EXIT_FAILED
     except KeyboardInterrupt:
-        print("gateway: interrupted", file=sys.stderr)
+        _err("gateway: interrupted")
         return 130
     # The last line of defence: an unexpected exception's message can quote
     # input, so only its type is shown.
     except Exception as exc:  # noqa: BLE001
-        print(f"gateway: internal error ({type(exc).__name__}); nothing was written", file=sys.stderr)
+        _err(f"gateway: internal error ({type(exc).__name__}); nothing was written")
         return EXIT_INTERNAL
 
 
@@ -63,11 +63,44 @@ def _common_options(top_level: bool) -> argparse.ArgumentParser:
     SUPPRESS, so ``gateway --policy X redact`` keeps X instead of resetting it."""
     default = None if top_level else argparse.SUPPRESS
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--policy", metavar="FILE", default=default, help="policy YAML (default: $GATEWAY_POLICY or policies/default.yaml)")
-    common.add_argument("--data-dir", metavar="DIR", default=default, help="data directory for the vault, keys and audit log (default: $GATEWAY_DATA_DIR or ./gateway-data)")
-    common.add_argument("--vault-url", metavar="URL", default=default, help="postgresql://... to share a vault between replicas (default: SQLite in the data directory)")
-    common.add_argument("-v", "--verbose", action="store_true", default=False if top_level else argparse.SUPPRESS, help="log more (never values)")
+    common.add_argument(
+        "--policy",
+        metavar="FILE",
+        default=default,
+        help="policy YAML (default: $GATEWAY_POLICY or policies/default.yaml)",
+    )
+    common.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        default=default,
+        help="data directory for the vault, keys and audit log (default: $GATEWAY_DATA_DIR or ./gateway-data)",
+    )
+    common.add_argument(
+        "--vault-url",
+        metavar="URL",
+        default=default,
+        help="postgresql://... to share a vault between replicas (default: SQLite in the data directory)",
+    )
+    common.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        default=False if top_level else argparse.SUPPRESS,
+        help="log more (never values)",
+    )
     return common
+
+
+def _out(*parts: object, end: str = "\n", flush: bool = False) -> None:
+    sys.stdout.write(" ".join(str(p) for p in parts) + end)
+    if flush:
+        sys.stdout.flush()
+
+
+def _err(*parts: object, end: str = "\n", flush: bool = False) -> None:
+    sys.stderr.write(" ".join(str(p) for p in parts) + end)
+    if flush:
+        sys.stderr.flush()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -80,47 +113,112 @@ def build_parser() -> argparse.ArgumentParser:
     parser.set_defaults(handler=None)
     commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
 
-    redact = commands.add_parser("redact", parents=[common], help="redact stdin (text or JSON) to stdout",
-                                 description="Read a ticket (text, or JSON whose strings are redacted per the policy) on stdin and write it redacted to stdout.")
-    redact.add_argument("--scope", default="default", help="token scope, e.g. a ticket or customer id (default: default)")
-    redact.add_argument("--format", choices=["auto", "text", "json"], default="auto", help="input format (default: auto, JSON if it parses)")
-    redact.add_argument("--report", action="store_true", help="print what was replaced (entities, tokens, field paths; no values) to stderr as JSON")
-    redact.add_argument("--max-bytes", type=int, default=DEFAULT_MAX_BYTES, help="refuse larger input (default: 10 MiB)")
+    redact = commands.add_parser(
+        "redact",
+        parents=[common],
+        help="redact stdin (text or JSON) to stdout",
+        description="Read a ticket (text, or JSON whose strings are redacted per the policy) on stdin and write it redacted to stdout.",
+    )
+    redact.add_argument(
+        "--scope",
+        default="default",
+        help="token scope, e.g. a ticket or customer id (default: default)",
+    )
+    redact.add_argument(
+        "--format",
+        choices=["auto", "text", "json"],
+        default="auto",
+        help="input format (default: auto, JSON if it parses)",
+    )
+    redact.add_argument(
+        "--report",
+        action="store_true",
+        help="print what was replaced (entities, tokens, field paths; no values) to stderr as JSON",
+    )
+    redact.add_argument(
+        "--max-bytes",
+        type=int,
+        default=DEFAULT_MAX_BYTES,
+        help="refuse larger input (default: 10 MiB)",
+    )
     redact.set_defaults(handler=_redact)
 
-    restore = commands.add_parser("restore", parents=[common], help="restore tokens in stdin to stdout",
-                                  description="Read text or JSON with tokens on stdin and write it with the original values restored.")
+    restore = commands.add_parser(
+        "restore",
+        parents=[common],
+        help="restore tokens in stdin to stdout",
+        description="Read text or JSON with tokens on stdin and write it with the original values restored.",
+    )
     scope = restore.add_mutually_exclusive_group()
-    scope.add_argument("--scope", action="append", help="restore only tokens of this scope (repeatable; default: default)")
-    scope.add_argument("--any-scope", action="store_true", help="restore tokens of every scope of the policy's tenant")
-    restore.add_argument("--format", choices=["auto", "text", "json"], default="auto", help="input format (default: auto)")
-    restore.add_argument("--report", action="store_true", help="print every token's outcome to stderr as JSON")
-    restore.add_argument("--max-bytes", type=int, default=DEFAULT_MAX_BYTES, help="refuse larger input (default: 10 MiB)")
+    scope.add_argument(
+        "--scope",
+        action="append",
+        help="restore only tokens of this scope (repeatable; default: default)",
+    )
+    scope.add_argument(
+        "--any-scope",
+        action="store_true",
+        help="restore tokens of every scope of the policy's tenant",
+    )
+    restore.add_argument(
+        "--format",
+        choices=["auto", "text", "json"],
+        default="auto",
+        help="input format (default: auto)",
+    )
+    restore.add_argument(
+        "--report", action="store_true", help="print every token's outcome to stderr as JSON"
+    )
+    restore.add_argument(
+        "--max-bytes",
+        type=int,
+        default=DEFAULT_MAX_BYTES,
+        help="refuse larger input (default: 10 MiB)",
+    )
     restore.set_defaults(handler=_restore)
 
-    policy = commands.add_parser("policy", parents=[common], help="work with policy files").add_subparsers(
-        title="policy commands", metavar="COMMAND", required=True)
-    check = policy.add_parser("check", parents=[common], help="validate policy files",
-                              description="Load each policy exactly as 'gateway serve' would and report the first problem in each.")
+    policy = commands.add_parser(
+        "policy", parents=[common], help="work with policy files"
+    ).add_subparsers(title="policy commands", metavar="COMMAND", required=True)
+    check = policy.add_parser(
+        "check",
+        parents=[common],
+        help="validate policy files",
+        description="Load each policy exactly as 'gateway serve' would and report the first problem in each.",
+    )
     check.add_argument("files", nargs="*", metavar="FILE", help="policy files (default: --policy)")
     check.set_defaults(handler=_policy_check)
 
-    vault = commands.add_parser("vault", parents=[common], help="manage the token vault").add_subparsers(
-        title="vault commands", metavar="COMMAND", required=True)
-    purge = vault.add_parser("purge", parents=[common], help="erase the values of a scope, or of expired tokens",
-                             description="Right to be forgotten: erase every value stored for a scope (tokens then restore to nothing and are reported as purged).")
+    vault = commands.add_parser(
+        "vault", parents=[common], help="manage the token vault"
+    ).add_subparsers(title="vault commands", metavar="COMMAND", required=True)
+    purge = vault.add_parser(
+        "purge",
+        parents=[common],
+        help="erase the values of a scope, or of expired tokens",
+        description="Right to be forgotten: erase every value stored for a scope (tokens then restore to nothing and are reported as purged).",
+    )
     what = purge.add_mutually_exclusive_group(required=True)
     what.add_argument("--scope", help="scope to erase, e.g. a customer or ticket id")
-    what.add_argument("--expired", action="store_true", help="erase every token whose expiry has passed")
+    what.add_argument(
+        "--expired", action="store_true", help="erase every token whose expiry has passed"
+    )
     purge.set_defaults(handler=_vault_purge)
     stats = vault.add_parser("stats", parents=[common], help="count live and purged tokens")
     stats.set_defaults(handler=_vault_stats)
 
     keys = commands.add_parser("keys", parents=[common], help="manage keys").add_subparsers(
-        title="keys commands", metavar="COMMAND", required=True)
-    rotate = keys.add_parser("rotate", parents=[common], help="add a new vault encryption key",
-                             description="Add a new vault key: new tokens are encrypted with it, older keys keep decrypting. Running gateways pick it up when restarted.")
-    rotate.add_argument("--rewrap", action="store_true", help="also re-encrypt every stored value with the new key")
+        title="keys commands", metavar="COMMAND", required=True
+    )
+    rotate = keys.add_parser(
+        "rotate",
+        parents=[common],
+        help="add a new vault encryption key",
+        description="Add a new vault key: new tokens are encrypted with it, older keys keep decrypting. Running gateways pick it up when restarted.",
+    )
+    rotate.add_argument(
+        "--rewrap", action="store_true", help="also re-encrypt every stored value with the new key"
+    )
     rotate.set_defaults(handler=_keys_rotate)
     return parser
 
@@ -140,11 +238,15 @@ def _configure_logging(verbose: bool) -> None:
 def _read_stdin(max_bytes: int) -> str:
     data = sys.stdin.buffer.read(max_bytes + 1)
     if len(data) > max_bytes:
-        raise InputError("body_too_large", f"the input is larger than {max_bytes} bytes (see --max-bytes)")
+        raise InputError(
+            "body_too_large", f"the input is larger than {max_bytes} bytes (see --max-bytes)"
+        )
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise InputError("invalid_encoding", f"the input is not valid UTF-8 (bad byte at offset {exc.start})") from None
+        raise InputError(
+            "invalid_encoding", f"the input is not valid UTF-8 (bad byte at offset {exc.start})"
+        ) from None
 
 
 def _as_json(text: str, fmt: str) -> documents.Json | None:
@@ -176,7 +278,9 @@ async def _redact(args: argparse.Namespace, settings: Settings) -> int:
     core = build_core(settings)
     try:
         if document is not None:
-            result = await bodies.redact_json(document, core.redactor, args.scope, core.policy.json_rules)
+            result = await bodies.redact_json(
+                document, core.redactor, args.scope, core.policy.json_rules
+            )
             _write_json(result.body, text)
         else:
             result = await bodies.redact_text(text, core.redactor, args.scope)
@@ -188,11 +292,16 @@ async def _redact(args: argparse.Namespace, settings: Settings) -> int:
             "scope": args.scope,
             "entities": dict(Counter(f.replacement.entity for f in result.found)),
             "replacements": [
-                {"path": f.path, "entity": f.replacement.entity, "action": f.replacement.action, "token": f.replacement.token}
+                {
+                    "path": f.path,
+                    "entity": f.replacement.entity,
+                    "action": f.replacement.action,
+                    "token": f.replacement.token,
+                }
                 for f in result.found
             ],
         }
-        print(json.dumps(report), file=sys.stderr)
+        _err(json.dumps(report))
     return EXIT_OK
 
 
@@ -215,10 +324,16 @@ async def _restore(args: argparse.Namespace, settings: Settings) -> int:
         await core.close()
     statuses = Counter(o.status for o in result.outcomes)
     if args.report:
-        print(json.dumps({"outcomes": [{"token": o.token, "status": o.status} for o in result.outcomes]}), file=sys.stderr)
+        _err(
+            json.dumps(
+                {"outcomes": [{"token": o.token, "status": o.status} for o in result.outcomes]}
+            )
+        )
     elif set(statuses) - {"restored"}:
-        left = ", ".join(f"{n} {status}" for status, n in sorted(statuses.items()) if status != "restored")
-        print(f"gateway: {statuses['restored']} token(s) restored; left as they were: {left}", file=sys.stderr)
+        left = ", ".join(
+            f"{n} {status}" for status, n in sorted(statuses.items()) if status != "restored"
+        )
+        _err(f"gateway: {statuses['restored']} token(s) restored; left as they were: {left}")
     return EXIT_OK
 
 
@@ -231,13 +346,15 @@ async def _policy_check(args: argparse.Namespace, settings: Settings) -> int:
         try:
             policy = load_policy(path)
         except PolicyError as exc:
-            print(f"gateway: error: {exc.message}", file=sys.stderr)
+            _err(f"gateway: error: {exc.message}")
             failed += 1
             continue
         document = policy.document
-        print(f"{path}: ok (tenant {document.tenant}, vendor {document.vendor}, "
-              f"{len(policy.entity_types)} entities, {len(document.recognizers)} custom recognizers, "
-              f"sha256 {policy.digest[:12]})")
+        _out(
+            f"{path}: ok (tenant {document.tenant}, vendor {document.vendor}, "
+            f"{len(policy.entity_types)} entities, {len(document.recognizers)} custom recognizers, "
+            f"sha256 {policy.digest[:12]})"
+        )
     return EXIT_USAGE if failed else EXIT_OK
 
 
@@ -250,10 +367,12 @@ async def _vault_purge(args: argparse.Namespace, settings: Settings) -> int:
     try:
         if args.expired:
             count = await vault.purge_expired()
-            print(f"erased the values of {count} expired token(s)")
+            _out(f"erased the values of {count} expired token(s)")
         else:
             count = await vault.purge_scope(policy.tenant, args.scope)
-            print(f"erased the values of {count} token(s) of scope {args.scope!r} (tenant {policy.tenant})")
+            _out(
+                f"erased the values of {count} token(s) of scope {args.scope!r} (tenant {policy.tenant})"
+            )
     finally:
         await vault.close()
     return EXIT_OK
@@ -267,7 +386,9 @@ async def _vault_stats(args: argparse.Namespace, settings: Settings) -> int:
         counts = await vault.backend.count()
     finally:
         await vault.close()
-    print(f"{counts['live']} live token(s), {counts['purged']} purged; active key {vault.cipher.active_key_id}")
+    _out(
+        f"{counts['live']} live token(s), {counts['purged']} purged; active key {vault.cipher.active_key_id}"
+    )
     return EXIT_OK
 
 
@@ -276,13 +397,17 @@ async def _keys_rotate(args: argparse.Namespace, settings: Settings) -> int:
     from gateway.keyring import rotate_vault_key
 
     keyring = rotate_vault_key(settings.data_dir, settings.environ, datetime.now(UTC))
-    print(f"new vault key {keyring.active_vault_key.key_id}; older keys still decrypt: "
-          f"{', '.join(k.key_id for k in keyring.vault_keys[1:])}")
+    _out(
+        f"new vault key {keyring.active_vault_key.key_id}; older keys still decrypt: "
+        f"{', '.join(k.key_id for k in keyring.vault_keys[1:])}"
+    )
     if args.rewrap:
         vault = open_vault(settings)
         try:
-            done = await vault.rewrap(progress=lambda n: print(f"\rre-encrypted {n} value(s)", end="", file=sys.stderr, flush=True))
+            done = await vault.rewrap(
+                progress=lambda n: _err(f"\rre-encrypted {n} value(s)", end="", flush=True)
+            )
         finally:
             await vault.close()
-        print(f"\rre-encrypted {done} value(s) with {keyring.active_vault_key.key_id}", file=sys.stderr)
+        _err(f"\rre-encrypted {done} value(s) with {keyring.active_vault_key.key_id}")
     return EXIT_OK

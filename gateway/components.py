@@ -36,9 +36,15 @@ def open_backend(settings: Settings) -> Backend:
 
 
 def _sqlite_path(url: str) -> Path:
-    path = url.removeprefix("sqlite:///") if url.startswith("sqlite:///") else url.removeprefix("sqlite:")
+    path = (
+        url.removeprefix("sqlite:///")
+        if url.startswith("sqlite:///")
+        else url.removeprefix("sqlite:")
+    )
     if not path:
-        raise ConfigError("a sqlite vault URL needs a path: sqlite:///var/lib/gateway/vault.sqlite3")
+        raise ConfigError(
+            "a sqlite vault URL needs a path: sqlite:///var/lib/gateway/vault.sqlite3"
+        )
     return Path(path)
 
 
@@ -65,10 +71,14 @@ class Core:
         await self.vault.close()
 
 
-def build_core(settings: Settings, policy: Policy | None = None, run_cpu: CpuRunner | None = None) -> Core:
+def build_core(
+    settings: Settings, policy: Policy | None = None, run_cpu: CpuRunner | None = None
+) -> Core:
     policy = policy or load_policy(settings.policy_path)
     detector = PresidioDetector(policy)
     vault = open_vault(settings)
-    redactor = Redactor(policy, detector, vault, run_cpu) if run_cpu else Redactor(policy, detector, vault)
+    redactor = (
+        Redactor(policy, detector, vault, run_cpu) if run_cpu else Redactor(policy, detector, vault)
+    )
     restorer = Restorer(vault, policy.tenant, policy.labels)
     return Core(policy, detector, vault, redactor, restorer)

@@ -137,7 +137,9 @@ class Cipher:
         if not ordered:
             raise ValueError("a cipher needs at least one key")
         self.active_key_id = ordered[0].key_id
-        self._aead = {k.key_id: AESGCM(derive(k.secret, "gateway/vault/aes-256-gcm")) for k in ordered}
+        self._aead = {
+            k.key_id: AESGCM(derive(k.secret, "gateway/vault/aes-256-gcm")) for k in ordered
+        }
 
     @property
     def key_ids(self) -> tuple[str, ...]:
@@ -146,7 +148,9 @@ class Cipher:
     def encrypt(self, plaintext: str, aad: bytes) -> Sealed:
         # A random 96-bit nonce per record; rotate keys long before 2**32 records.
         nonce = os.urandom(NONCE_BYTES)
-        sealed = self._aead[self.active_key_id].encrypt(nonce, plaintext.encode("utf-8", "surrogatepass"), aad)
+        sealed = self._aead[self.active_key_id].encrypt(
+            nonce, plaintext.encode("utf-8", "surrogatepass"), aad
+        )
         return Sealed(self.active_key_id, nonce + sealed)
 
     def decrypt(self, sealed: Sealed, aad: bytes) -> str:

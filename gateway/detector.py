@@ -25,10 +25,11 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 import regex
-from presidio_analyzer import AnalyzerEngine, RecognizerRegistry, RecognizerResult
+from presidio_analyzer import AnalyzerEngine, EntityRecognizer, RecognizerRegistry, RecognizerResult
 from presidio_analyzer.context_aware_enhancers import ContextAwareEnhancer
 from presidio_analyzer.nlp_engine import NlpArtifacts
 from presidio_analyzer.predefined_recognizers import SpacyRecognizer
+from spacy.tokens import Doc
 
 from gateway.errors import DetectionError
 from gateway.nlp import WindowedSpacyNlpEngine
@@ -50,7 +51,22 @@ logger = logging.getLogger(__name__)
 _NAME_PART = re.compile(r"[^\W\d_][\w'’-]*[^\W\d_]")
 _EMAIL_NAME_PART = re.compile(r"[A-Za-z]{3,}")
 _HONORIFICS = {"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir"}
-_PARTICLES = {"van", "von", "der", "den", "de", "da", "di", "du", "del", "della", "la", "le", "dos", "das"}
+_PARTICLES = {
+    "van",
+    "von",
+    "der",
+    "den",
+    "de",
+    "da",
+    "di",
+    "du",
+    "del",
+    "della",
+    "la",
+    "le",
+    "dos",
+    "das",
+}
 _WORD = re.compile(r"\S+")
 _TRIM = " \t\r\n.,;:!?\"'()[]{}<>"
 
@@ -82,7 +98,7 @@ class Detector(Protocol):
         ...
 
 
-class _WindowContext(ContextAwareEnhancer):  # type: ignore[misc]
+class _WindowContext(ContextAwareEnhancer):
     """Context is applied by each recognizer on a character window (``recognizers.Context``).
 
     Presidio's default enhancer would apply it a second time, on lemmas this
@@ -109,7 +125,9 @@ class PresidioDetector:
         if not self.nlp_engine.is_loaded():
             self.nlp_engine.load()
         self.ner = SpacyRecognizer(supported_entities=["PERSON"], ner_strength=0.85)
-        self.no_nlp = NlpArtifacts([], None, [], [], self.nlp_engine, "en")
+        self.no_nlp = NlpArtifacts(
+            [], Doc(self.nlp_engine.pipeline.vocab, words=[]), [], [], self.nlp_engine, "en"
+        )
         recognizers = [
             GatewayCardRecognizer(self.timeout),
             GatewayPhoneRecognizer(settings.phone_regions, self.timeout),
@@ -121,7 +139,9 @@ class PresidioDetector:
         recognizers += [RegexRecognizer(c, self.timeout, builtins) for c in configs]
         for entity, rule in policy.document.entities.items():
             if rule.deny:
-                recognizers.append(TermsRecognizer(f"deny_{entity.lower()}", entity, rule.deny, 1.0, self.timeout))
+                recognizers.append(
+                    TermsRecognizer(f"deny_{entity.lower()}", entity, rule.deny, 1.0, self.timeout)
+                )
         enabled = {e for e in policy.entity_types if policy.rule(e).action != "keep"}
         self.recognizers = [r for r in recognizers if r.supported_entities[0] in enabled]
         self.analyzer = AnalyzerEngine(
@@ -130,10 +150,10 @@ class PresidioDetector:
             supported_languages=["en"],
             context_aware_enhancer=_WindowContext(),
         )
-        self.thresholds = {
-            e: (policy.rule(e).threshold if policy.rule(e).threshold is not None else settings.score_threshold)
-            for e in enabled
-        }
+        self.thresholds: dict[str, float] = {}
+        for entity in enabled:
+            threshold = policy.rule(entity).threshold
+            self.thresholds[entity] = settings.score_threshold if threshold is None else threshold
         self.allow_terms = {a.casefold() for a in settings.allow}
         self.allow = TermsRecognizer("allow", "ALLOW", settings.allow, 1.0, self.timeout)
         self.allow_patterns = [regex.compile(p) for p in settings.allow_patterns]
@@ -165,11 +185,14 @@ class PresidioDetector:
                 ad_hoc_recognizers=ad_hoc,
                 score_threshold=0.01,
             )
-            found.append(self._clean(norm.text, [r for r in results if r.entity_type in self.thresholds]))
+            found.append(
+                self._clean(norm.text, [r for r in results if r.entity_type in self.thresholds])
+            )
         if "PERSON" in self.thresholds:
             # 2. The NER, only where capitalised words are still unexplained.
             explained = [
-                [(r.start, r.end) for r in results] + [m.span() for m in self._allowed_spans(n.text)]
+                [(r.start, r.end) for r in results]
+                + [m.span() for m in self._allowed_spans(n.text)]
                 for n, results in zip(normalized, found, strict=True)
             ]
             artifacts = self.nlp_engine.analyze_names([n.text for n in normalized], explained)
@@ -177,11 +200,15 @@ class PresidioDetector:
                 names = self.ner.analyze(norm.text, ["PERSON"], nlp_artifacts)
                 results.extend(self._clean(norm.text, names))
             # 3. Every name found anywhere, and its parts, wherever else they appear.
-            spread = _name_recognizer(normalized, found, known, self.thresholds["PERSON"], self.timeout)
+            spread = _name_recognizer(
+                normalized, found, known, self.thresholds["PERSON"], self.timeout
+            )
             if spread is not None:
                 for norm, results in zip(normalized, found, strict=True):
                     results.extend(self._clean(norm.text, spread.analyze(norm.text, ["PERSON"])))
-        return [self._finish(norm, results) for norm, results in zip(normalized, found, strict=True)]
+        return [
+            self._finish(norm, results) for norm, results in zip(normalized, found, strict=True)
+        ]
 
     def _clean(self, text: str, results: list[RecognizerResult]) -> list[RecognizerResult]:
         """Drop what is below threshold or allow-listed; tidy the edges of names.
@@ -199,9 +226,7 @@ class PresidioDetector:
             for span in allowed:
                 pieces = [p for piece in pieces for p in _subtract(piece, span)]
             for start, end in pieces:
-                piece = RecognizerResult(
-                    result.entity_type, start, end, result.score, None, result.recognition_metadata
-                )
+                piece = _result(result, start, end)
                 if piece.entity_type == "PERSON" and not _tidy_person(text, piece):
                     continue
                 if (start, end) != (result.start, result.end) and piece.entity_type != "PERSON":
@@ -225,7 +250,9 @@ class PresidioDetector:
                 recognizer = (result.recognition_metadata or {}).get(
                     RecognizerResult.RECOGNIZER_NAME_KEY, "unknown"
                 )
-                detections.append(Detection(result.entity_type, start, end, result.score, recognizer))
+                detections.append(
+                    Detection(result.entity_type, start, end, result.score, recognizer)
+                )
         return detections
 
 
@@ -290,11 +317,7 @@ def resolve_overlaps(results: Sequence[RecognizerResult]) -> list[RecognizerResu
             pieces = [p for piece in pieces for p in _subtract(piece, (other.start, other.end))]
         for start, end in pieces:
             if end - start >= 2 or (start, end) == (result.start, result.end):
-                accepted.append(
-                    RecognizerResult(
-                        result.entity_type, start, end, result.score, None, result.recognition_metadata
-                    )
-                )
+                accepted.append(_result(result, start, end))
     return sorted(accepted, key=lambda r: r.start)
 
 
@@ -315,6 +338,17 @@ def _join_names(text: str, results: list[RecognizerResult]) -> list[RecognizerRe
     return joined
 
 
+def _result(like: RecognizerResult, start: int, end: int) -> RecognizerResult:
+    """A copy of ``like`` over another span."""
+    return RecognizerResult(
+        entity_type=like.entity_type,
+        start=start,
+        end=end,
+        score=like.score,
+        recognition_metadata=like.recognition_metadata,
+    )
+
+
 def _subtract(piece: tuple[int, int], other: tuple[int, int]) -> list[tuple[int, int]]:
     start, end = piece
     if other[1] <= start or end <= other[0]:
@@ -327,7 +361,7 @@ def _subtract(piece: tuple[int, int], other: tuple[int, int]) -> list[tuple[int,
     return out
 
 
-def _known_value_recognizers(known: Sequence[KnownValue], timeout: float) -> list[TermsRecognizer]:
+def _known_value_recognizers(known: Sequence[KnownValue], timeout: float) -> list[EntityRecognizer]:
     by_entity: dict[str, list[str]] = {}
     for item in known:
         if item.value.strip():
@@ -367,4 +401,6 @@ def _name_recognizer(
     terms = {n.strip() for n in names if n.strip()} | parts | {p.upper() for p in parts}
     if not terms:
         return None
-    return TermsRecognizer("name_propagation", "PERSON", terms, max(threshold, 0.8), timeout, case_sensitive=True)
+    return TermsRecognizer(
+        "name_propagation", "PERSON", terms, max(threshold, 0.8), timeout, case_sensitive=True
+    )

@@ -46,10 +46,13 @@ def parse_json(data: bytes | str, max_depth: int) -> Json:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(
-            "invalid_json", f"the body is not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})"
+            "invalid_json",
+            f"the body is not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})",
         ) from None
     except RecursionError:
-        raise InputError("json_too_deep", f"the JSON body is nested deeper than {max_depth} levels") from None
+        raise InputError(
+            "json_too_deep", f"the JSON body is nested deeper than {max_depth} levels"
+        ) from None
 
 
 def _check_depth(text: str, max_depth: int) -> None:
@@ -70,7 +73,9 @@ def _check_depth(text: str, max_depth: int) -> None:
         elif char in "[{":
             depth += 1
             if depth > max_depth:
-                raise InputError("json_too_deep", f"the JSON body is nested deeper than {max_depth} levels")
+                raise InputError(
+                    "json_too_deep", f"the JSON body is nested deeper than {max_depth} levels"
+                )
         elif char in "]}":
             depth -= 1
 
@@ -84,7 +89,9 @@ def classify(path: tuple[PathPart, ...], rules: CompiledFieldRules) -> str:
     for selector, entity in rules.entities:
         if any(selector.matches(p) for p in prefixes):
             return entity
-    if rules.default == "passthrough" and not any(s.matches(p) for s in rules.text for p in prefixes):
+    if rules.default == "passthrough" and not any(
+        s.matches(p) for s in rules.text for p in prefixes
+    ):
         return "passthrough"
     return "scan"
 
@@ -95,9 +102,11 @@ def leaves(document: Json, rules: CompiledFieldRules) -> Iterator[tuple[Leaf, st
     while stack:
         path, node = stack.pop()
         if isinstance(node, dict):
-            stack.extend((path + (key,), value) for key, value in reversed(list(node.items())))
+            stack.extend(((*path, key), value) for key, value in reversed(list(node.items())))
         elif isinstance(node, list):
-            stack.extend((path + (index,), value) for index, value in reversed(list(enumerate(node))))
+            stack.extend(
+                ((*path, index), value) for index, value in reversed(list(enumerate(node)))
+            )
         elif isinstance(node, str):
             yield Leaf(path, classify(path, rules)), node
         elif isinstance(node, int | float) and not isinstance(node, bool):
@@ -124,9 +133,9 @@ def strings(document: Json) -> list[tuple[tuple[PathPart, ...], str]]:
     while stack:
         path, node = stack.pop()
         if isinstance(node, dict):
-            stack.extend((path + (key,), value) for key, value in node.items())
+            stack.extend(((*path, key), value) for key, value in node.items())
         elif isinstance(node, list):
-            stack.extend((path + (index,), value) for index, value in enumerate(node))
+            stack.extend(((*path, index), value) for index, value in enumerate(node))
         elif isinstance(node, str):
             found.append((path, node))
     return found

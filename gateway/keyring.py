@@ -103,7 +103,9 @@ def _from_env(token_env: str, vault_env: str) -> Keyring:
             raise ConfigError(
                 f"{ENV_VAULT_KEYS}: entry {position} must look like 'v1:<base64 of 32 bytes>'"
             )
-        keys.append(Key(key_id, Secret(_decode_secret(encoded, f"{ENV_VAULT_KEYS} entry {position}"))))
+        keys.append(
+            Key(key_id, Secret(_decode_secret(encoded, f"{ENV_VAULT_KEYS} entry {position}")))
+        )
     if len({k.key_id for k in keys}) != len(keys):
         raise ConfigError(f"{ENV_VAULT_KEYS}: key ids must be unique")
     return Keyring(token, tuple(keys), "env")

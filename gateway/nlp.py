@@ -32,7 +32,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy
 import spacy
@@ -50,13 +50,99 @@ _SENTENCE_END = frozenset(".!?:;>\"'()[]*-–—•|")
 # Capitalised words that start sentences and greetings but are never names; they
 # only decide where the NER looks, so a miss here costs time, not recall.
 _NOT_CANDIDATES = frozenset(
-    """
-    i i'm i've i'll i'd hi hello hey dear thanks thank regards best kind cheers please
-    sorry yes no ok okay also but and or so if when then the a an this that these those my
-    our your we you it its is are was were be been can could would should will do does did
-    have has had not just still any some all there here what why how where which who
-    order subject re fw fwd sent from to date cc bcc tel phone mobile email e-mail fax
-    """.split()
+    [
+        "i",
+        "i'm",
+        "i've",
+        "i'll",
+        "i'd",
+        "hi",
+        "hello",
+        "hey",
+        "dear",
+        "thanks",
+        "thank",
+        "regards",
+        "best",
+        "kind",
+        "cheers",
+        "please",
+        "sorry",
+        "yes",
+        "no",
+        "ok",
+        "okay",
+        "also",
+        "but",
+        "and",
+        "or",
+        "so",
+        "if",
+        "when",
+        "then",
+        "the",
+        "a",
+        "an",
+        "this",
+        "that",
+        "these",
+        "those",
+        "my",
+        "our",
+        "your",
+        "we",
+        "you",
+        "it",
+        "its",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "can",
+        "could",
+        "would",
+        "should",
+        "will",
+        "do",
+        "does",
+        "did",
+        "have",
+        "has",
+        "had",
+        "not",
+        "just",
+        "still",
+        "any",
+        "some",
+        "all",
+        "there",
+        "here",
+        "what",
+        "why",
+        "how",
+        "where",
+        "which",
+        "who",
+        "order",
+        "subject",
+        "re",
+        "fw",
+        "fwd",
+        "sent",
+        "from",
+        "to",
+        "date",
+        "cc",
+        "bcc",
+        "tel",
+        "phone",
+        "mobile",
+        "email",
+        "e-mail",
+        "fax",
+    ]
 )
 
 Char = tuple[int, int]
@@ -103,7 +189,7 @@ def _model_dir(model: str) -> Any:
     return versions[-1] if versions else package
 
 
-class WindowedSpacyNlpEngine(SpacyNlpEngine):  # type: ignore[misc]
+class WindowedSpacyNlpEngine(SpacyNlpEngine):
     """Presidio NLP engine over a lean spaCy pipeline, NER only where names can be."""
 
     engine_name = "gateway-spacy"
@@ -120,9 +206,12 @@ class WindowedSpacyNlpEngine(SpacyNlpEngine):  # type: ignore[misc]
         self.model = model
         self.window = window
         self.lexicon: frozenset[str] = frozenset()
+        self.pipeline: Language
 
     def load(self) -> None:
-        self.nlp = {"en": load_pipeline(self.model)}
+        self.pipeline = load_pipeline(self.model)
+        # Presidio's engine API reads pipelines from ``self.nlp`` by language.
+        self.nlp = cast(Any, {"en": self.pipeline})
         self.lexicon = load_lexicon(self.model)
 
     def process_text(self, text: str, language: str) -> NlpArtifacts:
@@ -138,7 +227,7 @@ class WindowedSpacyNlpEngine(SpacyNlpEngine):  # type: ignore[misc]
         self, texts: Sequence[str], explained: Sequence[Sequence[Char]]
     ) -> list[NlpArtifacts]:
         """Run the NER around name candidates, skipping character spans already ``explained``."""
-        nlp: Language = self.nlp["en"]
+        nlp = self.pipeline
         docs = [nlp.make_doc(text) for text in texts]
         pieces: list[str] = []
         placed: list[tuple[int, int, int]] = []  # (offset in fed text, doc number, offset in doc)
@@ -172,7 +261,9 @@ class WindowedSpacyNlpEngine(SpacyNlpEngine):  # type: ignore[misc]
     def _windows(self, doc: Doc, explained: Sequence[Char]) -> list[Char]:
         """Merged character ranges of ``self.window`` tokens around each candidate word."""
         text = doc.text
-        candidates = [m.start() for m in _CAPITALISED.finditer(text) if self._is_candidate(text, m, explained)]
+        candidates = [
+            m.start() for m in _CAPITALISED.finditer(text) if self._is_candidate(text, m, explained)
+        ]
         if not candidates:
             return []
         starts = doc.to_array("IDX")
@@ -192,7 +283,10 @@ class WindowedSpacyNlpEngine(SpacyNlpEngine):  # type: ignore[misc]
     def _is_candidate(self, text: str, match: re.Match[str], explained: Sequence[Char]) -> bool:
         """Could this word be part of a name nobody has found yet?"""
         word = match.group()
-        if not word[0].isupper() or not word.replace("'", "").replace("’", "").replace("-", "").isalpha():
+        if (
+            not word[0].isupper()
+            or not word.replace("'", "").replace("’", "").replace("-", "").isalpha()
+        ):
             return False
         lower = word.lower()
         if lower in _NOT_CANDIDATES:
@@ -211,7 +305,7 @@ class WindowedSpacyNlpEngine(SpacyNlpEngine):  # type: ignore[misc]
             lemmas=[],
             nlp_engine=self,
             language="en",
-            scores=[self.ner_model_configuration.default_score] * len(entities),
+            scores=[float(self.ner_model_configuration.default_score or 0.85)] * len(entities),
         )
 
 

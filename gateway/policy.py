@@ -110,7 +110,9 @@ class DetectionConfig(_Model):
             try:
                 regex.compile(pattern)
             except regex.error as exc:
-                raise ValueError(f"item {position} is not a valid regular expression ({exc})") from None
+                raise ValueError(
+                    f"item {position} is not a valid regular expression ({exc})"
+                ) from None
         return value
 
     @field_validator("phone_regions")
@@ -120,7 +122,9 @@ class DetectionConfig(_Model):
 
         unknown = [r for r in value if r not in phonenumbers.SUPPORTED_REGIONS]
         if unknown:
-            raise ValueError(f"unknown region code(s) {', '.join(unknown)}; use ISO codes like US, GB")
+            raise ValueError(
+                f"unknown region code(s) {', '.join(unknown)}; use ISO codes like US, GB"
+            )
         return value
 
 
@@ -248,7 +252,7 @@ def parse_policy(raw: bytes, source: str) -> Policy:
     except UnicodeDecodeError:
         raise PolicyError(source, "", "the file is not UTF-8 text") from None
     try:
-        data = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
+        data = yaml.load(text, Loader=_StrictLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -292,11 +296,15 @@ def _entity_types(document: PolicyDocument, source: str) -> dict[str, EntityType
         if existing is None:
             label = recognizer.label or re.sub(r"[^A-Z]", "", recognizer.entity)[:12]
             if len(label) < 2:
-                raise PolicyError(source, f"{field}.label", "give this entity a label of 2-12 letters")
+                raise PolicyError(
+                    source, f"{field}.label", "give this entity a label of 2-12 letters"
+                )
             types[recognizer.entity] = custom_entity(recognizer.entity, label)
         elif recognizer.label and recognizer.label != existing.label:
             raise PolicyError(
-                source, f"{field}.label", f"{recognizer.entity} already has the label {existing.label}"
+                source,
+                f"{field}.label",
+                f"{recognizer.entity} already has the label {existing.label}",
             )
     seen: dict[str, str] = {}
     for name, entity_type in types.items():
@@ -320,7 +328,9 @@ def _check_entity_references(
             raise PolicyError(source, f"entities.{name}", f"unknown entity; known: {known}")
     for selector, name in document.json_fields.entities.items():
         if name not in types:
-            raise PolicyError(source, f"json.entities.{selector}", f"unknown entity; known: {known}")
+            raise PolicyError(
+                source, f"json.entities.{selector}", f"unknown entity; known: {known}"
+            )
 
 
 class _StrictLoader(yaml.SafeLoader):
@@ -330,12 +340,12 @@ class _StrictLoader(yaml.SafeLoader):
 def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode) -> dict[Any, Any]:
     mapping: dict[Any, Any] = {}
     for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)  # type: ignore[no-untyped-call]
+        key = loader.construct_object(key_node, deep=True)
         if key in mapping:
             raise yaml.constructor.ConstructorError(
                 None, None, f"duplicate key '{key}'", key_node.start_mark
             )
-        mapping[key] = loader.construct_object(value_node, deep=True)  # type: ignore[no-untyped-call]
+        mapping[key] = loader.construct_object(value_node, deep=True)
     return mapping
 
 

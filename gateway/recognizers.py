@@ -91,7 +91,11 @@ class Context:
 
     @classmethod
     def of(
-        cls, words: Iterable[str], timeout: float, before: int = CONTEXT_BEFORE, after: int = CONTEXT_AFTER
+        cls,
+        words: Iterable[str],
+        timeout: float,
+        before: int = CONTEXT_BEFORE,
+        after: int = CONTEXT_AFTER,
     ) -> Context:
         return cls(_words_pattern(words), timeout, before, after)
 
@@ -104,7 +108,10 @@ class Context:
 
 
 def candidates(
-    pattern: regex.Pattern[str], text: str, timeout: float, accept: Callable[[regex.Match[str]], bool]
+    pattern: regex.Pattern[str],
+    text: str,
+    timeout: float,
+    accept: Callable[[regex.Match[str]], bool],
 ) -> None:
     """Scan ``text`` with ``pattern``; after a rejected match, look again one character later.
 
@@ -117,14 +124,13 @@ def candidates(
         match = pattern.search(text, position, timeout=timeout)
         if match is None:
             return
-        if accept(match):
-            position = max(match.end(), match.start() + 1)
-        else:
-            position = match.start() + 1
+        position = max(match.end(), match.start() + 1) if accept(match) else match.start() + 1
 
 
-class GatewayRecognizer(LocalRecognizer):  # type: ignore[misc]
+class GatewayRecognizer(LocalRecognizer):
     """Base: one entity, context by character window, results tagged with our name."""
+
+    name: str
 
     def __init__(self, name: str, entity: str, context: Context) -> None:
         super().__init__(supported_entities=[entity], name=name, supported_language="en")
@@ -164,15 +170,21 @@ class RegexRecognizer(GatewayRecognizer):
         super().__init__(config.name, config.entity, context)
         self.config = config
         self.timeout = timeout
-        self.patterns = [(regex.compile(builtins.expand(p.regex)), p.score, p.group) for p in config.patterns]
+        self.patterns = [
+            (regex.compile(builtins.expand(p.regex)), p.score, p.group) for p in config.patterns
+        ]
         self.validate = validators.VALIDATORS[config.validator] if config.validator else None
         self.veto = Context.of(config.veto, timeout, before=VETO_BEFORE, after=0)
 
-    def analyze(self, text: str, entities: Sequence[str], nlp_artifacts: Any = None) -> list[RecognizerResult]:
+    def analyze(
+        self, text: str, entities: Sequence[str], nlp_artifacts: Any = None
+    ) -> list[RecognizerResult]:
         results: list[RecognizerResult] = []
         for pattern, base_score, group in self.patterns:
 
-            def accept(match: regex.Match[str], score: float = base_score, group: int | str = group) -> bool:
+            def accept(
+                match: regex.Match[str], score: float = base_score, group: int | str = group
+            ) -> bool:
                 start, end = match.span(group)
                 if start < 0 or end <= start or self.veto.near(text, start, end):
                     return False
@@ -211,7 +223,9 @@ class TermsRecognizer(GatewayRecognizer):
         self.score = score
         self.timeout = timeout
 
-    def analyze(self, text: str, entities: Sequence[str], nlp_artifacts: Any = None) -> list[RecognizerResult]:
+    def analyze(
+        self, text: str, entities: Sequence[str], nlp_artifacts: Any = None
+    ) -> list[RecognizerResult]:
         if self.pattern is None:
             return []
         return [self.result(m.start(), m.end(), self.score) for m in self.pattern.finditer(text)]
@@ -245,7 +259,9 @@ class GatewayCardRecognizer(GatewayRecognizer):
         super().__init__("credit_card", "CREDIT_CARD", Context.of(_CARD_CONTEXT, timeout))
         self.timeout = timeout
 
-    def analyze(self, text: str, entities: Sequence[str], nlp_artifacts: Any = None) -> list[RecognizerResult]:
+    def analyze(
+        self, text: str, entities: Sequence[str], nlp_artifacts: Any = None
+    ) -> list[RecognizerResult]:
         results = []
         for run in _DIGIT_RUN.finditer(text, timeout=self.timeout):
             groups = [m.span() for m in _DIGITS.finditer(run.group())]
@@ -311,7 +327,9 @@ class GatewayPhoneRecognizer(GatewayRecognizer):
         self.regions = list(dict.fromkeys(regions))
         self.timeout = timeout
 
-    def analyze(self, text: str, entities: Sequence[str], nlp_artifacts: Any = None) -> list[RecognizerResult]:
+    def analyze(
+        self, text: str, entities: Sequence[str], nlp_artifacts: Any = None
+    ) -> list[RecognizerResult]:
         results: list[RecognizerResult] = []
         for match in _PHONE.finditer(text, timeout=self.timeout):
             self._numbers_in(text, match.start(), match.end(), results)
@@ -342,7 +360,8 @@ class GatewayPhoneRecognizer(GatewayRecognizer):
         candidate = text[start:end]
         # Trim a parenthesis that belongs to the sentence, not the number.
         while candidate and (
-            candidate[-1] in " -./(\t" or (candidate.endswith(")") and candidate.count("(") < candidate.count(")"))
+            candidate[-1] in " -./(\t"
+            or (candidate.endswith(")") and candidate.count("(") < candidate.count(")"))
         ):
             candidate = candidate[:-1]
             end -= 1
@@ -359,7 +378,10 @@ class GatewayPhoneRecognizer(GatewayRecognizer):
         if not 7 <= len(digits) <= 15 or _DATE_LIKE.match(candidate) or len(set(digits)) == 1:
             return None
         international = candidate.startswith(("+", "00"))
-        number = self._parse(candidate.replace("00", "+", 1) if candidate.startswith("00") else candidate, international)
+        number = self._parse(
+            candidate.replace("00", "+", 1) if candidate.startswith("00") else candidate,
+            international,
+        )
         if number is None:
             return None
         if international or "(" in candidate:
@@ -403,7 +425,9 @@ class GatewayEmailRecognizer(GatewayRecognizer):
         self.timeout = timeout
         self.suffixes = TLDExtract(suffix_list_urls=(), cache_dir=None)
 
-    def analyze(self, text: str, entities: Sequence[str], nlp_artifacts: Any = None) -> list[RecognizerResult]:
+    def analyze(
+        self, text: str, entities: Sequence[str], nlp_artifacts: Any = None
+    ) -> list[RecognizerResult]:
         results: list[RecognizerResult] = []
 
         def accept(match: regex.Match[str]) -> bool:
@@ -434,7 +458,9 @@ class GatewayIbanRecognizer(GatewayRecognizer):
         super().__init__("iban_code", "IBAN_CODE", Context(None, timeout))
         self.timeout = timeout
 
-    def analyze(self, text: str, entities: Sequence[str], nlp_artifacts: Any = None) -> list[RecognizerResult]:
+    def analyze(
+        self, text: str, entities: Sequence[str], nlp_artifacts: Any = None
+    ) -> list[RecognizerResult]:
         results = []
         for match in _IBAN_CANDIDATE.finditer(text, timeout=self.timeout):
             length = validators.IBAN_LENGTHS.get(match.group()[:2].upper())

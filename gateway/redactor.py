@@ -29,7 +29,11 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar, TypeVar
 
 from presidio_anonymizer import AnonymizerEngine
-from presidio_anonymizer.entities import ConflictResolutionStrategy, OperatorConfig, RecognizerResult
+from presidio_anonymizer.entities import (
+    ConflictResolutionStrategy,
+    OperatorConfig,
+    RecognizerResult,
+)
 from presidio_anonymizer.operators import Operator, OperatorType
 
 from gateway.detector import Detection, Detector, KnownValue
@@ -82,7 +86,7 @@ def mask(value: str, keep_last: int, char: str) -> str:
     return "".join(char if i in hidden else c for i, c in enumerate(value))
 
 
-class _Replace(Operator):  # type: ignore[misc]
+class _Replace(Operator):
     """Presidio operator that looks the replacement up in the redaction plan."""
 
     name: ClassVar[str] = "gateway_replace"
@@ -117,7 +121,7 @@ class Redactor:
         self.detector = detector
         self.vault = vault
         self.run_cpu = run_cpu
-        self.anonymizer = AnonymizerEngine()
+        self.anonymizer = AnonymizerEngine()  # type: ignore[no-untyped-call]
         self.anonymizer.add_anonymizer(_Replace)
 
     async def redact(
@@ -134,7 +138,8 @@ class Redactor:
         if any(t.strip() for t in texts):
             detections = await self.run_cpu(self.detector.detect, list(texts), known)
         whole = [
-            [Detection(f.entity, 0, len(f.value), 1.0, "field")] if f.value.strip() else [] for f in fields
+            [Detection(f.entity, 0, len(f.value), 1.0, "field")] if f.value.strip() else []
+            for f in fields
         ]
         sources = [*texts, *(f.value for f in fields)]
         plans = [*detections, *whole]
@@ -155,10 +160,14 @@ class Redactor:
                 self.policy.tenant, scope, ordered, self.policy.document.tokens.ttl
             )
             tokens = {(r.entity, r.surface): str(t) for r, t in minted.items()}
-        redacted = [self._apply(source, found, tokens) for source, found in zip(sources, plans, strict=True)]
+        redacted = [
+            self._apply(source, found, tokens) for source, found in zip(sources, plans, strict=True)
+        ]
         return Redaction(redacted[: len(texts)], redacted[len(texts) :])
 
-    def _apply(self, text: str, found: Sequence[Detection], tokens: dict[tuple[str, str], str]) -> Redacted:
+    def _apply(
+        self, text: str, found: Sequence[Detection], tokens: dict[tuple[str, str], str]
+    ) -> Redacted:
         if not found:
             return Redacted(text)
         replacements = []
@@ -175,7 +184,9 @@ class Redactor:
             else:  # drop
                 new = f"[{self.policy.label_for(detection.entity)}]"
             by_entity.setdefault(detection.entity, {})[surface] = new
-            replacements.append(Replacement(detection.entity, rule.action, detection.start, detection.end, token))
+            replacements.append(
+                Replacement(detection.entity, rule.action, detection.start, detection.end, token)
+            )
         result = self.anonymizer.anonymize(
             text=text,
             analyzer_results=[RecognizerResult(d.entity, d.start, d.end, d.score) for d in found],

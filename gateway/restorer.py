@@ -80,7 +80,11 @@ class TokenFinder:
 
     def __init__(self, labels: Collection[str]) -> None:
         self.labels = frozenset(label.upper() for label in labels)
-        spelled = sorted((_BREAK.join(regex.escape(c) for c in label) for label in self.labels), key=len, reverse=True)
+        spelled = sorted(
+            (_BREAK.join(regex.escape(c) for c in label) for label in self.labels),
+            key=len,
+            reverse=True,
+        )
         separators = "|".join(f"(?P<{name}>{pattern})" for name, pattern in _SEPARATORS.items())
         body = _BREAK.join(["[0-9A-Za-z]"] * BODY_CHARS)
         # No word boundaries: two values side by side ("Jane Doe456-78-9012")
@@ -139,11 +143,15 @@ class Restorer:
         """Replace every token of an allowed scope in ``text``; report every token seen."""
         return (await self.restore_many([text], scopes))[0]
 
-    async def restore_many(self, texts: list[str], scopes: Collection[str] | None) -> list[Restored]:
+    async def restore_many(
+        self, texts: list[str], scopes: Collection[str] | None
+    ) -> list[Restored]:
         """Like :meth:`restore` for several strings, with one vault lookup for all of them."""
         found = [self.finder.find(text) for text in texts]
         tokens = [f.token for items in found for f in items if f.token is not None]
-        resolutions = await self.vault.resolve(self.tenant, tokens, self.entities, scopes) if tokens else {}
+        resolutions = (
+            await self.vault.resolve(self.tenant, tokens, self.entities, scopes) if tokens else {}
+        )
         results = []
         for text, items in zip(texts, found, strict=True):
             if not items:
@@ -157,7 +165,9 @@ class Restorer:
                     outcomes.append(Outcome(item.written, "invalid"))
                     continue
                 resolution = resolutions[item.token]
-                outcomes.append(Outcome(str(item.token), resolution.status, resolution.entity, resolution.scope))
+                outcomes.append(
+                    Outcome(str(item.token), resolution.status, resolution.entity, resolution.scope)
+                )
                 if resolution.status == "restored" and resolution.value is not None:
                     pieces.append(text[position : item.start])
                     pieces.append(encode_as(resolution.value, item.encoding))

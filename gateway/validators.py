@@ -109,8 +109,8 @@ def uk_nino(text: str) -> float | None:
     match = _NINO.match(text.upper())
     if not match or match.group(1) in _NINO_BAD_PREFIXES:
         return None
-    first, second = match.group(1)
-    if first in "DFIQUV" or second in "DFIOQUV":
+    prefix = match.group(1)
+    if prefix[0] in "DFIQUV" or prefix[1] in "DFIOQUV":
         return None
     return 0.85 if text.isupper() else 0.4
 
@@ -152,35 +152,163 @@ def birth_date(text: str) -> float | None:
     small = [n for n in numbers if 1 <= n <= 31]
     if months and (years or len(numbers) == 1) and small:
         return 0.85
-    if len(numbers) == 3 and (years or all(n <= 99 for n in numbers)):
-        if sum(1 for n in numbers if 1 <= n <= 12) >= 1:
-            return 0.85
+    plausible = years or all(n <= 99 for n in numbers)
+    if len(numbers) == 3 and plausible and any(1 <= n <= 12 for n in numbers):
+        return 0.85
     return None
 
 
 # Capitalised words that open or close messages but are not names.
 _NOT_NAMES = frozenset(
-    """
-    team support there all everyone everybody folks guys sir madam customer customers service
-    thanks thank regards hello hi hey dear order account sorry yes no ok okay help urgent
-    issue problem invoice billing refund payment product app admin agent manager user client
-    friend world morning afternoon evening day today tomorrow yesterday week month year
-    monday tuesday wednesday thursday friday saturday sunday january february march
-    september october november december best kind warm cheers sincerely
-    writing following reaching contacting just still really very glad happy sure afraid here
-    not new old sent from subject re fwd fw hope update ticket case request
-    item email e-mail tel phone mobile fax
-    """.split()
+    [
+        "team",
+        "support",
+        "there",
+        "all",
+        "everyone",
+        "everybody",
+        "folks",
+        "guys",
+        "sir",
+        "madam",
+        "customer",
+        "customers",
+        "service",
+        "thanks",
+        "thank",
+        "regards",
+        "hello",
+        "hi",
+        "hey",
+        "dear",
+        "order",
+        "account",
+        "sorry",
+        "yes",
+        "no",
+        "ok",
+        "okay",
+        "help",
+        "urgent",
+        "issue",
+        "problem",
+        "invoice",
+        "billing",
+        "refund",
+        "payment",
+        "product",
+        "app",
+        "admin",
+        "agent",
+        "manager",
+        "user",
+        "client",
+        "friend",
+        "world",
+        "morning",
+        "afternoon",
+        "evening",
+        "day",
+        "today",
+        "tomorrow",
+        "yesterday",
+        "week",
+        "month",
+        "year",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "january",
+        "february",
+        "march",
+        "september",
+        "october",
+        "november",
+        "december",
+        "best",
+        "kind",
+        "warm",
+        "cheers",
+        "sincerely",
+        "writing",
+        "following",
+        "reaching",
+        "contacting",
+        "just",
+        "still",
+        "really",
+        "very",
+        "glad",
+        "happy",
+        "sure",
+        "afraid",
+        "here",
+        "not",
+        "new",
+        "old",
+        "sent",
+        "from",
+        "subject",
+        "re",
+        "fwd",
+        "fw",
+        "hope",
+        "update",
+        "ticket",
+        "case",
+        "request",
+        "item",
+        "email",
+        "e-mail",
+        "tel",
+        "phone",
+        "mobile",
+        "fax",
+    ]
 )
 
 
 # Local parts of shared mailboxes: "sales@" says nothing about a person's name.
 ROLE_MAILBOXES = frozenset(
-    """
-    info sales noreply contact enquiries inquiries accounts office mail webmaster help careers
-    jobs hr marketing press news orders hello notifications alerts reply billing support admin
-    team service services postmaster abuse security privacy legal
-    """.split()
+    [
+        "info",
+        "sales",
+        "noreply",
+        "contact",
+        "enquiries",
+        "inquiries",
+        "accounts",
+        "office",
+        "mail",
+        "webmaster",
+        "help",
+        "careers",
+        "jobs",
+        "hr",
+        "marketing",
+        "press",
+        "news",
+        "orders",
+        "hello",
+        "notifications",
+        "alerts",
+        "reply",
+        "billing",
+        "support",
+        "admin",
+        "team",
+        "service",
+        "services",
+        "postmaster",
+        "abuse",
+        "security",
+        "privacy",
+        "legal",
+    ]
 )
 
 

@@ -110,7 +110,7 @@ def restorer(policy: Policy, vault: Vault) -> Restorer:
 @pytest.fixture
 def env_keys() -> Iterator[dict[str, str]]:
     """Key material for the environment-variable key source."""
-    yield {
+    return {
         "GATEWAY_TOKEN_KEY": base64.b64encode(os.urandom(32)).decode(),
         "GATEWAY_VAULT_KEYS": "v1:" + base64.b64encode(os.urandom(32)).decode(),
     }

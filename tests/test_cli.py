@@ -18,7 +18,12 @@ TICKET = (
 )
 
 
-def gateway(*args: str, stdin: bytes | str = b"", data_dir: Path | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def gateway(
+    *args: str,
+    stdin: bytes | str = b"",
+    data_dir: Path | None = None,
+    env: dict[str, str] | None = None,
+) -> subprocess.CompletedProcess[str]:
     command = [sys.executable, "-m", "gateway", *args]
     if data_dir is not None:
         command += ["--data-dir", str(data_dir)]
@@ -41,16 +46,29 @@ def test_redact_and_restore_text(tmp_path: Path) -> None:
     redacted = gateway("redact", stdin=TICKET, data_dir=tmp_path)
     out, err = text(redacted)
     assert redacted.returncode == 0, err
-    for secret in ("Jane Doe", "555-0132", "jane.doe@example.com", "4111 1111 1111 1111", "456-78-9012"):
+    for secret in (
+        "Jane Doe",
+        "555-0132",
+        "jane.doe@example.com",
+        "4111 1111 1111 1111",
+        "456-78-9012",
+    ):
         assert secret not in out
-    assert "ORD-48213" in out and "**** **** **** 1111" in out
+    assert "ORD-48213" in out
+    assert "**** **** **** 1111" in out
     restored = gateway("restore", stdin=out, data_dir=tmp_path)
     back, _ = text(restored)
     assert back == TICKET.replace("4111 1111 1111 1111", "**** **** **** 1111")  # masks are one-way
 
 
 def test_redact_json_with_report(tmp_path: Path) -> None:
-    body = {"ticket": {"id": 42, "subject": "Refund for Jane Doe", "comment": {"body": "Reach me at jane.doe@example.com"}}}
+    body = {
+        "ticket": {
+            "id": 42,
+            "subject": "Refund for Jane Doe",
+            "comment": {"body": "Reach me at jane.doe@example.com"},
+        }
+    }
     process = gateway("redact", "--report", stdin=json.dumps(body), data_dir=tmp_path)
     out, err = text(process)
     assert process.returncode == 0, err
@@ -58,14 +76,20 @@ def test_redact_json_with_report(tmp_path: Path) -> None:
     assert redacted["ticket"]["id"] == 42
     assert "jane.doe@example.com" not in out
     report = json.loads(err)
-    assert {"path": "ticket.comment.body", "entity": "EMAIL_ADDRESS"}.items() <= report["replacements"][-1].items()
+    assert {"path": "ticket.comment.body", "entity": "EMAIL_ADDRESS"}.items() <= report[
+        "replacements"
+    ][-1].items()
     assert "jane" not in err.lower()
     back = json.loads(text(gateway("restore", stdin=out, data_dir=tmp_path))[0])
     assert back == body
 
 
 def test_scopes_are_kept_apart(tmp_path: Path) -> None:
-    out, _ = text(gateway("redact", "--scope", "ticket-1", stdin="mail jane.doe@example.com", data_dir=tmp_path))
+    out, _ = text(
+        gateway(
+            "redact", "--scope", "ticket-1", stdin="mail jane.doe@example.com", data_dir=tmp_path
+        )
+    )
     wrong = gateway("restore", "--scope", "ticket-2", stdin=out, data_dir=tmp_path)
     assert text(wrong)[0] == out
     assert "1 out_of_scope" in text(wrong)[1]
@@ -74,14 +98,23 @@ def test_scopes_are_kept_apart(tmp_path: Path) -> None:
 
 
 def test_purge_and_rotate(tmp_path: Path) -> None:
-    out, _ = text(gateway("redact", "--scope", "customer-9", stdin="mail jane.doe@example.com", data_dir=tmp_path))
+    out, _ = text(
+        gateway(
+            "redact", "--scope", "customer-9", stdin="mail jane.doe@example.com", data_dir=tmp_path
+        )
+    )
     rotated = gateway("keys", "rotate", "--rewrap", data_dir=tmp_path)
-    assert rotated.returncode == 0 and "new vault key v2" in text(rotated)[0]
-    assert text(gateway("restore", "--scope", "customer-9", stdin=out, data_dir=tmp_path))[0] == "mail jane.doe@example.com"
+    assert rotated.returncode == 0
+    assert "new vault key v2" in text(rotated)[0]
+    assert (
+        text(gateway("restore", "--scope", "customer-9", stdin=out, data_dir=tmp_path))[0]
+        == "mail jane.doe@example.com"
+    )
     purged = gateway("vault", "purge", "--scope", "customer-9", data_dir=tmp_path)
     assert "erased the values of 1 token(s)" in text(purged)[0]
     after = gateway("restore", "--scope", "customer-9", stdin=out, data_dir=tmp_path)
-    assert text(after)[0] == out and "1 purged" in text(after)[1]
+    assert text(after)[0] == out
+    assert "1 purged" in text(after)[1]
 
 
 @pytest.mark.parametrize(
@@ -95,17 +128,21 @@ def test_purge_and_rotate(tmp_path: Path) -> None:
         (["restore", "--format", "json"], b"[" * 100000, "nested deeper"),
     ],
 )
-def test_bad_input_gets_one_line_and_a_nonzero_exit(tmp_path: Path, args: list[str], stdin: bytes, message: str) -> None:
+def test_bad_input_gets_one_line_and_a_nonzero_exit(
+    tmp_path: Path, args: list[str], stdin: bytes, message: str
+) -> None:
     process = gateway(*args, stdin=stdin, data_dir=tmp_path)
     _, err = text(process)
     assert process.returncode == 2
     assert message in err
-    assert err.count("\n") == 1 and "Traceback" not in err
+    assert err.count("\n") == 1
+    assert "Traceback" not in err
 
 
 def test_broken_key_environment_is_a_config_error(tmp_path: Path) -> None:
     process = gateway("redact", stdin="hi", data_dir=tmp_path, env={"GATEWAY_TOKEN_KEY": "x"})
-    assert process.returncode == 2 and "set both" in text(process)[1]
+    assert process.returncode == 2
+    assert "set both" in text(process)[1]
 
 
 def test_every_command_has_help() -> None:
@@ -118,11 +155,16 @@ def test_every_command_has_help() -> None:
 
 
 def test_policy_check_reports_each_file(tmp_path: Path) -> None:
-    process = gateway("policy", "check", *[str(p) for p in sorted((ROOT / "policies").glob("*.yaml"))])
+    process = gateway(
+        "policy", "check", *[str(p) for p in sorted((ROOT / "policies").glob("*.yaml"))]
+    )
     assert process.returncode == 0
     assert text(process)[0].count(": ok (") == len(list((ROOT / "policies").glob("*.yaml")))
 
 
 def test_console_script_is_installed() -> None:
-    process = subprocess.run(["gateway", "--help"], capture_output=True, text=True, timeout=60, check=False)
-    assert process.returncode == 0 and "redact" in process.stdout
+    process = subprocess.run(
+        ["gateway", "--help"], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert process.returncode == 0
+    assert "redact" in process.stdout

@@ -13,7 +13,9 @@ from gateway.policy import Policy
 from tests.conftest import PolicyFactory
 
 
-def found(detector: PresidioDetector, text: str, known: list[KnownValue] | None = None) -> set[tuple[str, str]]:
+def found(
+    detector: PresidioDetector, text: str, known: list[KnownValue] | None = None
+) -> set[tuple[str, str]]:
     return {(d.entity, text[d.start : d.end]) for d in detector.detect([text], known or [])[0]}
 
 
@@ -28,9 +30,21 @@ def found(detector: PresidioDetector, text: str, known: list[KnownValue] | None 
         ("amex 3782 822463 10005", "CREDIT_CARD", "3782 822463 10005"),
         ("unionpay 6250 9410 0652 8599 exp 12/27", "CREDIT_CARD", "6250 9410 0652 8599"),
         ("visa 4000 0000 0000 0000 006", "CREDIT_CARD", "4000 0000 0000 0000 006"),  # 19 digits
-        ("card 4111\u00a01111\u00a01111\u00a01111", "CREDIT_CARD", "4111\u00a01111\u00a01111\u00a01111"),
-        ("card 4111\u20131111\u20131111\u20131111", "CREDIT_CARD", "4111\u20131111\u20131111\u20131111"),
-        ("card ４１１１ １１１１ １１１１ １１１１", "CREDIT_CARD", "４１１１ １１１１ １１１１ １１１１"),
+        (
+            "card 4111\u00a01111\u00a01111\u00a01111",
+            "CREDIT_CARD",
+            "4111\u00a01111\u00a01111\u00a01111",
+        ),
+        (
+            "card 4111\u20131111\u20131111\u20131111",
+            "CREDIT_CARD",
+            "4111\u20131111\u20131111\u20131111",
+        ),
+        (
+            "card ４１１１ １１１１ １１１１ １１１１",
+            "CREDIT_CARD",
+            "４１１１ １１１１ １１１１ １１１１",
+        ),
         # IBAN, grouped, compact, lower case.
         ("IBAN GB82 WEST 1234 5698 7654 32 thanks", "IBAN_CODE", "GB82 WEST 1234 5698 7654 32"),
         ("iban de89370400440532013000", "IBAN_CODE", "de89370400440532013000"),
@@ -58,8 +72,16 @@ def found(detector: PresidioDetector, text: str, known: list[KnownValue] | None 
         ("login from 203.0.113.7.", "IP_ADDRESS", "203.0.113.7"),
         ("from 2001:db8:85a3::8a2e:370:7334 today", "IP_ADDRESS", "2001:db8:85a3::8a2e:370:7334"),
         # Addresses and postcodes.
-        ("ship to 221B Baker Street, London NW1 6XE", "STREET_ADDRESS", "221B Baker Street, London NW1 6XE"),
-        ("ship to 1234 Elm Street, Springfield, IL 62704 please", "STREET_ADDRESS", "1234 Elm Street, Springfield, IL 62704"),
+        (
+            "ship to 221B Baker Street, London NW1 6XE",
+            "STREET_ADDRESS",
+            "221B Baker Street, London NW1 6XE",
+        ),
+        (
+            "ship to 1234 Elm Street, Springfield, IL 62704 please",
+            "STREET_ADDRESS",
+            "1234 Elm Street, Springfield, IL 62704",
+        ),
         ("my postcode is SW1A 1AA", "UK_POSTCODE", "SW1A 1AA"),
         ("send it to P.O. Box 4412", "STREET_ADDRESS", "P.O. Box 4412"),
         # Dates of birth only with a birth context.
@@ -115,7 +137,9 @@ def test_names_found_once_are_found_everywhere(detector: PresidioDetector) -> No
     assert ("PERSON", "Priya") in {(d.entity, texts[1][d.start : d.end]) for d in results[1]}
 
 
-def test_allow_list_and_deny_list(make_policy: PolicyFactory, make_detector: Callable[[Policy], PresidioDetector]) -> None:
+def test_allow_list_and_deny_list(
+    make_policy: PolicyFactory, make_detector: Callable[[Policy], PresidioDetector]
+) -> None:
     detector = make_detector(make_policy(
         "version: 1\ntenant: acme\nvendor: t\ndetection:\n  allow: [Grace Hopper, helpdesk@acme.com]\n"
         "entities:\n  PERSON: {deny: [Project Bluebird]}\n"
@@ -124,14 +148,18 @@ def test_allow_list_and_deny_list(make_policy: PolicyFactory, make_detector: Cal
     assert found(detector, text) == {("PERSON", "Project Bluebird")}
 
 
-def test_thresholds_and_keep(make_policy: PolicyFactory, make_detector: Callable[[Policy], PresidioDetector]) -> None:
+def test_thresholds_and_keep(
+    make_policy: PolicyFactory, make_detector: Callable[[Policy], PresidioDetector]
+) -> None:
     detector = make_detector(make_policy(
         "version: 1\ntenant: acme\nvendor: t\nentities:\n  PHONE_NUMBER: {action: keep}\n  PERSON: {threshold: 0.99}\n"
     ))  # fmt: skip
     assert found(detector, "Call Jane Doe on +1 (415) 555-0132") == set()
 
 
-def test_custom_recognizer_with_context(make_policy: PolicyFactory, make_detector: Callable[[Policy], PresidioDetector]) -> None:
+def test_custom_recognizer_with_context(
+    make_policy: PolicyFactory, make_detector: Callable[[Policy], PresidioDetector]
+) -> None:
     detector = make_detector(make_policy(
         "version: 1\ntenant: acme\nvendor: t\nrecognizers:\n"
         "  - name: loyalty\n    entity: LOYALTY_ID\n    label: LOYALTY\n"
@@ -141,7 +169,9 @@ def test_custom_recognizer_with_context(make_policy: PolicyFactory, make_detecto
     assert found(detector, "my loyalty card LY123456") == {("LOYALTY_ID", "LY123456")}
 
 
-def test_regex_timeout_fails_closed(make_policy: PolicyFactory, make_detector: Callable[[Policy], PresidioDetector]) -> None:
+def test_regex_timeout_fails_closed(
+    make_policy: PolicyFactory, make_detector: Callable[[Policy], PresidioDetector]
+) -> None:
     detector = make_detector(make_policy(
         "version: 1\ntenant: acme\nvendor: t\ndetection:\n  regex_timeout_ms: 50\nrecognizers:\n"
         "  - name: evil\n    entity: EVIL\n    patterns: [{regex: '(a|aa)+$', score: 0.9}]\n"
@@ -159,11 +189,15 @@ def test_no_network_is_touched(detector: PresidioDetector, monkeypatch: pytest.M
 
     monkeypatch.setattr(socket.socket, "connect", refuse)
     monkeypatch.setattr(socket, "create_connection", refuse)
-    assert ("EMAIL_ADDRESS", "someone@example.co.uk") in found(detector, "mail someone@example.co.uk")
+    assert ("EMAIL_ADDRESS", "someone@example.co.uk") in found(
+        detector, "mail someone@example.co.uk"
+    )
 
 
 def test_offsets_point_at_the_original_text(detector: PresidioDetector) -> None:
     text = "Ｊａｎｅ: call ０７９１１ １２３４５６ or jane\u200b@example.com"
     for detection in detector.detect([text])[0]:
-        assert text[detection.start : detection.end].strip() == text[detection.start : detection.end]
+        assert (
+            text[detection.start : detection.end].strip() == text[detection.start : detection.end]
+        )
     assert ("PHONE_NUMBER", "０７９１１ １２３４５６") in found(detector, text)

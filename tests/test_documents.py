@@ -7,16 +7,27 @@ from gateway.errors import InputError
 from gateway.policy import CompiledFieldRules, FieldRules
 
 RULES = CompiledFieldRules.from_config(
-    FieldRules(passthrough=["**.id", "tags"], entities={"requester.email": "EMAIL_ADDRESS", "requester.phone": "PHONE_NUMBER"})
+    FieldRules(
+        passthrough=["**.id", "tags"],
+        entities={"requester.email": "EMAIL_ADDRESS", "requester.phone": "PHONE_NUMBER"},
+    )
 )
 
 
 def test_classification() -> None:
-    doc = {"id": "abc", "tags": ["vip"], "requester": {"email": "a@b.co", "phone": 4155550132, "name": "Jane"}, "n": 3}
+    doc = {
+        "id": "abc",
+        "tags": ["vip"],
+        "requester": {"email": "a@b.co", "phone": 4155550132, "name": "Jane"},
+        "n": 3,
+    }
     kinds = {leaf.path: (leaf.kind, value) for leaf, value in documents.leaves(doc, RULES)}
     assert kinds[("id",)] == ("passthrough", "abc")
     assert kinds[("requester", "email")] == ("EMAIL_ADDRESS", "a@b.co")
-    assert kinds[("requester", "phone")] == ("PHONE_NUMBER", "4155550132")  # numbers in entity fields count
+    assert kinds[("requester", "phone")] == (
+        "PHONE_NUMBER",
+        "4155550132",
+    )  # numbers in entity fields count
     assert kinds[("requester", "name")] == ("scan", "Jane")
     assert ("n",) not in kinds  # other numbers are left alone
     # A selector naming an array covers its items.

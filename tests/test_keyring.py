@@ -34,13 +34,30 @@ def test_environment_wins_and_writes_nothing(tmp_path: Path, env_keys: dict[str,
 @pytest.mark.parametrize(
     ("environ", "message"),
     [
-        ({"GATEWAY_TOKEN_KEY": base64.b64encode(b"x" * 32).decode()}, "set both"),  # half configured
+        (
+            {"GATEWAY_TOKEN_KEY": base64.b64encode(b"x" * 32).decode()},
+            "set both",
+        ),  # half configured
         ({"GATEWAY_TOKEN_KEY": "not base64!", "GATEWAY_VAULT_KEYS": "v1:AAAA"}, "not valid base64"),
-        ({"GATEWAY_TOKEN_KEY": base64.b64encode(b"x" * 16).decode(), "GATEWAY_VAULT_KEYS": "v1:AAAA"}, "32 bytes"),
-        ({"GATEWAY_TOKEN_KEY": base64.b64encode(b"x" * 32).decode(), "GATEWAY_VAULT_KEYS": "nokey"}, "entry 1"),
+        (
+            {
+                "GATEWAY_TOKEN_KEY": base64.b64encode(b"x" * 16).decode(),
+                "GATEWAY_VAULT_KEYS": "v1:AAAA",
+            },
+            "32 bytes",
+        ),
+        (
+            {
+                "GATEWAY_TOKEN_KEY": base64.b64encode(b"x" * 32).decode(),
+                "GATEWAY_VAULT_KEYS": "nokey",
+            },
+            "entry 1",
+        ),
     ],
 )
-def test_bad_environment_is_explained(tmp_path: Path, environ: dict[str, str], message: str) -> None:
+def test_bad_environment_is_explained(
+    tmp_path: Path, environ: dict[str, str], message: str
+) -> None:
     with pytest.raises(ConfigError, match=message):
         load_keyring(tmp_path, environ)
 
@@ -71,7 +88,9 @@ def test_readable_key_file_is_refused(tmp_path: Path) -> None:
     [
         b"not json",
         json.dumps({"format": "other"}).encode(),
-        json.dumps({"format": "redaction-gateway-keyring/1", "token_key": {"id": "t1"}, "vault_keys": []}).encode(),
+        json.dumps(
+            {"format": "redaction-gateway-keyring/1", "token_key": {"id": "t1"}, "vault_keys": []}
+        ).encode(),
     ],
 )
 def test_broken_key_file_is_a_config_error(tmp_path: Path, content: bytes) -> None:

@@ -22,26 +22,49 @@ def test_shipped_policies_load(path: Path) -> None:
         ("version: 2\ntenant: acme\nvendor: x\n", "version", "1"),  # unknown version
         ("version: 1\nvendor: x\n", "tenant", "required"),  # missing field
         (BASE + "tenantt: x\n", "tenantt", "not permitted"),  # typo
-        (BASE + "entities:\n  CREDIT_CARD: {action: hide}\n", "entities.CREDIT_CARD.action", "'token', 'mask'"),
-        (BASE + "entities:\n  NOT_AN_ENTITY: {action: token}\n", "entities.NOT_AN_ENTITY", "unknown entity"),
-        (BASE + "entities:\n  PERSON: {threshold: 2}\n", "entities.PERSON.threshold", "less than or equal"),
+        (
+            BASE + "entities:\n  CREDIT_CARD: {action: hide}\n",
+            "entities.CREDIT_CARD.action",
+            "'token', 'mask'",
+        ),
+        (
+            BASE + "entities:\n  NOT_AN_ENTITY: {action: token}\n",
+            "entities.NOT_AN_ENTITY",
+            "unknown entity",
+        ),
+        (
+            BASE + "entities:\n  PERSON: {threshold: 2}\n",
+            "entities.PERSON.threshold",
+            "less than or equal",
+        ),
         (BASE + "detection:\n  phone_regions: [XX]\n", "detection.phone_regions", "XX"),
-        (BASE + "detection:\n  allow_patterns: ['(']\n", "detection.allow_patterns", "regular expression"),
+        (
+            BASE + "detection:\n  allow_patterns: ['(']\n",
+            "detection.allow_patterns",
+            "regular expression",
+        ),
         (BASE + "tokens:\n  ttl: forever\n", "tokens.ttl", "duration"),
         (BASE + "json:\n  passthrough: ['a..b']\n", "json.passthrough", "field path"),
-        (BASE + "json:\n  entities: {requester.name: NOPE}\n", "json.entities.requester.name", "unknown entity"),
         (
-            BASE + "recognizers:\n  - {name: x, entity: CUSTOMER_ID, patterns: [{regex: '[unclosed'}]}\n",
+            BASE + "json:\n  entities: {requester.name: NOPE}\n",
+            "json.entities.requester.name",
+            "unknown entity",
+        ),
+        (
+            BASE
+            + "recognizers:\n  - {name: x, entity: CUSTOMER_ID, patterns: [{regex: '[unclosed'}]}\n",
             "recognizers.0.patterns.0.regex",
             "regular expression",
         ),
         (
-            BASE + "recognizers:\n  - {name: x, entity: CUSTOMER_ID, validator: nope, patterns: [{regex: 'a'}]}\n",
+            BASE
+            + "recognizers:\n  - {name: x, entity: CUSTOMER_ID, validator: nope, patterns: [{regex: 'a'}]}\n",
             "recognizers.0.validator",
             "unknown validator",
         ),
         (
-            BASE + "recognizers:\n  - {name: x, entity: CUSTOMER_ID, label: EMAIL, patterns: [{regex: 'a'}]}\n",
+            BASE
+            + "recognizers:\n  - {name: x, entity: CUSTOMER_ID, label: EMAIL, patterns: [{regex: 'a'}]}\n",
             "recognizers",
             "share the token label",
         ),
@@ -77,6 +100,10 @@ def test_defaults_and_derived_values() -> None:
 
 def test_custom_recognizer_gets_a_label() -> None:
     policy = parse_policy(
-        (BASE + "recognizers:\n  - {name: ids, entity: CUSTOMER_ID, patterns: [{regex: 'AC-\\d{6}'}]}\n").encode(), "p.yaml"
+        (
+            BASE
+            + "recognizers:\n  - {name: ids, entity: CUSTOMER_ID, patterns: [{regex: 'AC-\\d{6}'}]}\n"
+        ).encode(),
+        "p.yaml",
     )
     assert policy.label_for("CUSTOMER_ID") == "CUSTOMERID"

@@ -15,7 +15,9 @@ from gateway.vault import Vault
 
 pytestmark = pytest.mark.anyio
 VALUE = 'O\'Brien & "Sons" <jane@example.com>'
-SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+SETTINGS = settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 
 
 async def token_for(redactor: Redactor, value: str = VALUE, scope: str = "T-1") -> str:
@@ -38,7 +40,9 @@ async def token_for(redactor: Redactor, value: str = VALUE, scope: str = "T-1") 
         (lambda t: t[:9] + "\n> " + t[9:], VALUE),  # wrapped inside a quoted reply
     ],
 )
-async def test_finds_tokens_however_they_come_back(redactor: Redactor, restorer: Restorer, transform, expected: str) -> None:  # type: ignore[no-untyped-def]
+async def test_finds_tokens_however_they_come_back(
+    redactor: Redactor, restorer: Restorer, transform, expected: str
+) -> None:  # type: ignore[no-untyped-def]
     token = await token_for(redactor)
     restored = await restorer.restore(f"Dear {transform(token)}, thanks", {"T-1"})
     assert restored.text == f"Dear {expected}, thanks"
@@ -51,7 +55,9 @@ async def test_crockford_typos_are_forgiven(redactor: Redactor, restorer: Restor
     assert (await restorer.restore(typed, {"T-1"})).text == VALUE
 
 
-async def test_what_is_left_alone_and_reported(redactor: Redactor, restorer: Restorer, vault: Vault) -> None:
+async def test_what_is_left_alone_and_reported(
+    redactor: Redactor, restorer: Restorer, vault: Vault
+) -> None:
     mine = await token_for(redactor, "mine", "T-1")
     theirs = await token_for(redactor, "theirs", "T-2")
     purged = await token_for(redactor, "gone", "T-3")
@@ -65,14 +71,21 @@ async def test_what_is_left_alone_and_reported(redactor: Redactor, restorer: Res
     text = f"{mine} {theirs} {purged} {broken} {unknown} ORD-12345678"
     restored = await restorer.restore(text, {"T-1", "T-3"})
     assert restored.text == f"mine {theirs} {purged} {broken} {unknown} ORD-12345678"
-    assert [o.status for o in restored.outcomes] == ["restored", "out_of_scope", "purged", "invalid", "unknown"]
+    assert [o.status for o in restored.outcomes] == [
+        "restored",
+        "out_of_scope",
+        "purged",
+        "invalid",
+        "unknown",
+    ]
 
 
 async def test_foreign_tenant(redactor: Redactor, vault: Vault) -> None:
     token = await token_for(redactor)
     other = Restorer(vault, "globex", {"PERSON": "PERSON"})
     restored = await other.restore(token, None)
-    assert restored.text == token and restored.outcomes[0].status == "foreign_tenant"
+    assert restored.text == token
+    assert restored.outcomes[0].status == "foreign_tenant"
 
 
 def test_encode_as() -> None:
@@ -93,7 +106,9 @@ def test_finding_never_raises(text: str) -> None:
 @given(text=st.text(max_size=300))
 @example(text="EMAIL-00000000 PERSON-7K3MQ9XW")
 async def test_restore_never_raises(restorer: Restorer, text: str) -> None:
-    assert (await restorer.restore(text, {"T-1"})).text == text  # nothing was minted: nothing changes
+    assert (
+        await restorer.restore(text, {"T-1"})
+    ).text == text  # nothing was minted: nothing changes
 
 
 PII = st.sampled_from(
@@ -107,15 +122,22 @@ FILLER = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_s
 @given(parts=st.lists(st.one_of(PII, FILLER), max_size=8))
 @example(parts=["ORD-48213 ", "Jane Doe", " PERSON-0000000"])
 @example(parts=["\u200b", "jane.doe@example.com", "\u00ad"])
-async def test_restore_of_redact_is_identity(redactor: Redactor, restorer: Restorer, parts: list[str]) -> None:
+async def test_restore_of_redact_is_identity(
+    redactor: Redactor, restorer: Restorer, parts: list[str]
+) -> None:
     text = "".join(parts)
     redacted = (await redactor.redact("T-1", [text])).texts[0].text
     assert (await restorer.restore(redacted, {"T-1"})).text == text
 
 
 @SETTINGS
-@given(st.lists(st.sampled_from(["Jane Doe", "jane.doe@example.com", "ok"]), min_size=1, max_size=5), st.integers(8, 30))
-async def test_restore_survives_line_wrapping(redactor: Redactor, restorer: Restorer, words: list[str], width: int) -> None:
+@given(
+    st.lists(st.sampled_from(["Jane Doe", "jane.doe@example.com", "ok"]), min_size=1, max_size=5),
+    st.integers(8, 30),
+)
+async def test_restore_survives_line_wrapping(
+    redactor: Redactor, restorer: Restorer, words: list[str], width: int
+) -> None:
     redaction = await redactor.redact("T-1", [], [EntityField("PERSON", w) for w in words])
     line = " ".join(f.text for f in redaction.fields)
     wrapped = textwrap.fill(line, width=width)

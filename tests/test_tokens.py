@@ -10,7 +10,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from gateway.crypto import Key, Secret, TokenHasher
-from gateway.tokens import ALPHABET, BODY_CHARS, Token, candidate_tokens, canonical_body, check_char, has_valid_check
+from gateway.tokens import (
+    ALPHABET,
+    BODY_CHARS,
+    Token,
+    candidate_tokens,
+    canonical_body,
+    check_char,
+    has_valid_check,
+)
 
 HASHER = TokenHasher(Key("t1", Secret(b"k" * 32)))
 
@@ -40,7 +48,8 @@ def test_deterministic_per_tenant_and_scope() -> None:
 def test_spellings_share_the_family() -> None:
     a = mint("jane@example.com", "jane@example.com")
     b = mint("jane@example.com", "JANE@example.com")
-    assert a.family == b.family and a != b
+    assert a.family == b.family
+    assert a != b
 
 
 def test_collision_candidates_differ() -> None:
@@ -94,6 +103,7 @@ def test_token_survives_escaping_and_wrapping(value: str) -> None:
     assert html.escape(token) == token
     assert json.dumps(token) == f'"{token}"'
     assert urllib.parse.quote(token) == token
-    assert "{{" not in token and "}}" not in token
+    assert "{{" not in token
+    assert "}}" not in token
     assert not set(token) & set("*_[]()`~#<>|\\!")  # nothing Markdown would act on
     assert textwrap.fill(f"see {token} now", width=20).count(token) == 1

@@ -58,7 +58,13 @@ def test_ssn(text: str, score: float | None) -> None:
 
 @pytest.mark.parametrize(
     ("text", "accepted"),
-    [("AB 12 34 56 C", True), ("AB123456C", True), ("GB 12 34 56 C", False), ("DA 12 34 56 C", False), ("AB 12 34 56 E", False)],
+    [
+        ("AB 12 34 56 C", True),
+        ("AB123456C", True),
+        ("GB 12 34 56 C", False),
+        ("DA 12 34 56 C", False),
+        ("AB 12 34 56 E", False),
+    ],
 )
 def test_nino(text: str, accepted: bool) -> None:
     assert (validators.uk_nino(text) is not None) is accepted
@@ -66,7 +72,14 @@ def test_nino(text: str, accepted: bool) -> None:
 
 @pytest.mark.parametrize(
     ("text", "accepted"),
-    [("203.0.113.7", True), ("2001:db8::1", True), ("127.0.0.1", False), ("::", False), ("12:30", False), ("999.1.1.1", False)],
+    [
+        ("203.0.113.7", True),
+        ("2001:db8::1", True),
+        ("127.0.0.1", False),
+        ("::", False),
+        ("12:30", False),
+        ("999.1.1.1", False),
+    ],
 )
 def test_ip(text: str, accepted: bool) -> None:
     assert (validators.ip_address(text) is not None) is accepted

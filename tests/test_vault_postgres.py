@@ -46,7 +46,10 @@ async def test_replicas_agree_under_contention(schema: str) -> None:
     replicas = [Vault(PostgresBackend(URL, schema=schema), keyring) for _ in range(6)]
     values = [email(f"user{i}@example.com") for i in range(50)]
     results = await asyncio.gather(
-        *(v.tokenize("acme", "T-1", values[i * 5 :] + values[: i * 5], None) for i, v in enumerate(replicas))
+        *(
+            v.tokenize("acme", "T-1", values[i * 5 :] + values[: i * 5], None)
+            for i, v in enumerate(replicas)
+        )
     )
     assert all(r == results[0] for r in results)
     assert await replicas[0].backend.count() == {"live": 50, "purged": 0}
@@ -56,7 +59,9 @@ async def test_replicas_agree_under_contention(schema: str) -> None:
 
 @pytest.mark.anyio
 async def test_unreachable_server_is_a_vault_error() -> None:
-    vault = Vault(PostgresBackend("postgresql://postgres@127.0.0.1:1/test", open_timeout=1.0), make_keyring())
+    vault = Vault(
+        PostgresBackend("postgresql://postgres@127.0.0.1:1/test", open_timeout=1.0), make_keyring()
+    )
     with pytest.raises(VaultError, match="unavailable"):
         await vault.tokenize("acme", "T-1", [email("canary.pg@example.com")], None)
     await vault.close()

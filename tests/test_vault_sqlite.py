@@ -26,14 +26,18 @@ class TestSqliteVault(VaultContract):
         return lambda: SqliteBackend(tmp_path / "vault.sqlite3")
 
 
-def _mint_in_process(data_dir: str, start: int, queue: multiprocessing.Queue[dict[str, str]]) -> None:
+def _mint_in_process(
+    data_dir: str, start: int, queue: multiprocessing.Queue[dict[str, str]]
+) -> None:
     async def mint() -> dict[str, str]:
         keyring = load_keyring(Path(data_dir), {})
         vault = Vault(SqliteBackend(Path(data_dir) / "vault.sqlite3"), keyring)
         values = [f"user{(start + i) % 60}@example.com" for i in range(60)]
         tokens = {}
         for batch in range(0, 60, 6):
-            minted = await vault.tokenize("acme", "T-1", [email(v) for v in values[batch : batch + 6]], None)
+            minted = await vault.tokenize(
+                "acme", "T-1", [email(v) for v in values[batch : batch + 6]], None
+            )
             tokens.update({r.surface: str(t) for r, t in minted.items()})
         await vault.close()
         return tokens
@@ -46,7 +50,10 @@ def test_processes_share_one_file(tmp_path: Path) -> None:
     load_keyring(tmp_path, {})  # create the key file once, as the first process would
     context = multiprocessing.get_context("spawn")
     queue: multiprocessing.Queue[dict[str, str]] = context.Queue()
-    workers = [context.Process(target=_mint_in_process, args=(str(tmp_path), n * 15, queue)) for n in range(4)]
+    workers = [
+        context.Process(target=_mint_in_process, args=(str(tmp_path), n * 15, queue))
+        for n in range(4)
+    ]
     for worker in workers:
         worker.start()
     results = [queue.get(timeout=120) for _ in workers]
@@ -63,7 +70,12 @@ async def test_file_is_private_and_in_wal_mode(tmp_path: Path) -> None:
     vault = Vault(backend, make_keyring())
     await vault.tokenize("acme", "T-1", [email("a@example.com")], None)
     assert stat.S_IMODE(os.stat(tmp_path / "vault.sqlite3").st_mode) == 0o600
-    modes = await backend._run(lambda c: (c.execute("PRAGMA journal_mode").fetchone()[0], c.execute("PRAGMA synchronous").fetchone()[0]))
+    modes = await backend._run(
+        lambda c: (
+            c.execute("PRAGMA journal_mode").fetchone()[0],
+            c.execute("PRAGMA synchronous").fetchone()[0],
+        )
+    )
     assert modes == ("wal", 2)  # 2 = FULL
     await vault.close()
 
@@ -74,7 +86,7 @@ async def test_unwritable_vault_raises_a_vault_error(tmp_path: Path) -> None:
     vault = Vault(backend, make_keyring())
     await vault.check_writable()
     await backend._run(lambda c: c.execute("PRAGMA query_only = ON"))
-    with pytest.raises(VaultError, match="readonly|READONLY"):
+    with pytest.raises(VaultError, match=r"readonly|READONLY"):
         await vault.tokenize("acme", "T-1", [email("secret.canary@example.com")], None)
     with pytest.raises(VaultError) as caught:
         await vault.check_writable()
@@ -107,7 +119,9 @@ async def main():
     os._exit(0)  # no close(), no checkpoint: as if the process died here
 asyncio.run(main())
 """
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True
+    )
     label, body = out.stdout.strip().split("-")
 
     async def check() -> str | None:

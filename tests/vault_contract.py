@@ -37,22 +37,29 @@ class Clock:
 
 @pytest.mark.anyio
 class VaultContract:
-    async def open(self, make_backend: BackendFactory, keyring: Keyring, clock: Clock | None = None) -> Vault:
+    async def open(
+        self, make_backend: BackendFactory, keyring: Keyring, clock: Clock | None = None
+    ) -> Vault:
         return Vault(make_backend(), keyring, clock or Clock())
 
-    async def test_same_value_same_token_and_it_restores(self, make_backend: BackendFactory, keyring: Keyring) -> None:
+    async def test_same_value_same_token_and_it_restores(
+        self, make_backend: BackendFactory, keyring: Keyring
+    ) -> None:
         vault = await self.open(make_backend, keyring)
         first = await vault.tokenize("acme", "T-1", [email("jane@example.com")], None)
         again = await vault.tokenize("acme", "T-1", [email("jane@example.com")], None)
         token = first[email("jane@example.com")]
         assert again[email("jane@example.com")] == token
-        assert token.label == "EMAIL" and has_valid_check(token.body)
+        assert token.label == "EMAIL"
+        assert has_valid_check(token.body)
         resolved = await vault.resolve("acme", [token], ENTITIES, {"T-1"})
         assert resolved[token].status == "restored"
         assert resolved[token].value == "jane@example.com"
         await vault.close()
 
-    async def test_scope_and_tenant_change_the_token(self, make_backend: BackendFactory, keyring: Keyring) -> None:
+    async def test_scope_and_tenant_change_the_token(
+        self, make_backend: BackendFactory, keyring: Keyring
+    ) -> None:
         vault = await self.open(make_backend, keyring)
         request = email("jane@example.com")
         a = (await vault.tokenize("acme", "T-1", [request], None))[request]
@@ -70,17 +77,28 @@ class VaultContract:
         assert tokens[lower] != tokens[mixed]
         assert tokens[lower].family == tokens[mixed].family
         resolved = await vault.resolve("acme", list(tokens.values()), ENTITIES, None)
-        assert {resolved[t].value for t in tokens.values()} == {"jane@example.com", "Jane@Example.COM"}
+        assert {resolved[t].value for t in tokens.values()} == {
+            "jane@example.com",
+            "Jane@Example.COM",
+        }
         await vault.close()
 
-    async def test_durable_across_reopen(self, make_backend: BackendFactory, keyring: Keyring) -> None:
+    async def test_durable_across_reopen(
+        self, make_backend: BackendFactory, keyring: Keyring
+    ) -> None:
         vault = await self.open(make_backend, keyring)
-        token = (await vault.tokenize("acme", "T-1", [email("durable@example.com")], None))[email("durable@example.com")]
+        token = (await vault.tokenize("acme", "T-1", [email("durable@example.com")], None))[
+            email("durable@example.com")
+        ]
         await vault.close()
         reopened = await self.open(make_backend, keyring)
-        again = (await reopened.tokenize("acme", "T-1", [email("durable@example.com")], None))[email("durable@example.com")]
+        again = (await reopened.tokenize("acme", "T-1", [email("durable@example.com")], None))[
+            email("durable@example.com")
+        ]
         assert again == token
-        assert (await reopened.resolve("acme", [token], ENTITIES, None))[token].value == "durable@example.com"
+        assert (await reopened.resolve("acme", [token], ENTITIES, None))[
+            token
+        ].value == "durable@example.com"
         await reopened.close()
 
     async def test_two_vaults_mint_the_same_token_without_talking(
@@ -89,18 +107,23 @@ class VaultContract:
         one, two = await self.open(make_backend, keyring), await self.open(make_backend, keyring)
         requests = [email(f"user{i}@example.com") for i in range(40)]
         a, b = await asyncio.gather(
-            one.tokenize("acme", "T-1", requests, None), two.tokenize("acme", "T-1", requests[::-1], None)
+            one.tokenize("acme", "T-1", requests, None),
+            two.tokenize("acme", "T-1", requests[::-1], None),
         )
         assert a == b
         await one.close()
         await two.close()
 
-    async def test_collision_takes_the_next_candidate(self, make_backend: BackendFactory, keyring: Keyring) -> None:
+    async def test_collision_takes_the_next_candidate(
+        self, make_backend: BackendFactory, keyring: Keyring
+    ) -> None:
         vault = await self.open(make_backend, keyring)
         request = email("victim@example.com")
         first = next(candidate_tokens(vault.hasher, tenant="acme", scope="T-1", entity="EMAIL_ADDRESS",
                                       label="EMAIL", normalized=request.normalized, surface=request.surface))  # fmt: skip
-        squatter = Row(str(first), "acme", "T-1", "EMAIL_ADDRESS", b"\0" * 32, "v1", b"x" * 40, 1, None)
+        squatter = Row(
+            str(first), "acme", "T-1", "EMAIL_ADDRESS", b"\0" * 32, "v1", b"x" * 40, 1, None
+        )
         await vault.backend.insert_or_get([squatter])
         token = (await vault.tokenize("acme", "T-1", [request], None))[request]
         assert token != first
@@ -121,7 +144,10 @@ class VaultContract:
         relabelled = Token("PERSON", tokens[kept].body)
         clock.now += 7200
         resolved = await vault.resolve(
-            "acme", [tokens[kept], tokens[short], other_scope, foreign, unknown, relabelled], ENTITIES, {"T-1"}
+            "acme",
+            [tokens[kept], tokens[short], other_scope, foreign, unknown, relabelled],
+            ENTITIES,
+            {"T-1"},
         )
         assert resolved[tokens[kept]].status == "restored"
         assert resolved[tokens[short]].status == "expired"
@@ -135,7 +161,9 @@ class VaultContract:
         assert swapped[tokens[kept]].status == "invalid"
         await vault.close()
 
-    async def test_minting_again_extends_expiry(self, make_backend: BackendFactory, keyring: Keyring) -> None:
+    async def test_minting_again_extends_expiry(
+        self, make_backend: BackendFactory, keyring: Keyring
+    ) -> None:
         clock = Clock()
         vault = await self.open(make_backend, keyring, clock)
         request = email("renewed@example.com")
@@ -146,7 +174,9 @@ class VaultContract:
         assert (await vault.resolve("acme", [token], ENTITIES, None))[token].status == "restored"
         await vault.close()
 
-    async def test_purge_scope_erases_values_and_is_reported(self, make_backend: BackendFactory, keyring: Keyring) -> None:
+    async def test_purge_scope_erases_values_and_is_reported(
+        self, make_backend: BackendFactory, keyring: Keyring
+    ) -> None:
         vault = await self.open(make_backend, keyring)
         a, b = email("a@example.com"), email("b@example.com")
         gone = await vault.tokenize("acme", "customer-1", [a, b], None)
@@ -157,11 +187,15 @@ class VaultContract:
         assert [resolved[t].status for t in gone.values()] == ["purged", "purged"]
         assert resolved[kept[a]].value == "a@example.com"
         rows = await vault.backend.fetch([str(t) for t in gone.values()])
-        assert all(r.sealed is None and r.fingerprint is None and r.key_id is None for r in rows.values())
+        assert all(
+            r.sealed is None and r.fingerprint is None and r.key_id is None for r in rows.values()
+        )
         # The same value sent again after erasure gets a new token: the old one never comes back.
         fresh = await vault.tokenize("acme", "customer-1", [a], None)
         assert fresh[a] != gone[a]
-        assert (await vault.resolve("acme", [fresh[a]], ENTITIES, None))[fresh[a]].status == "restored"
+        assert (await vault.resolve("acme", [fresh[a]], ENTITIES, None))[
+            fresh[a]
+        ].status == "restored"
         await vault.close()
 
     async def test_purge_expired(self, make_backend: BackendFactory, keyring: Keyring) -> None:
@@ -192,22 +226,38 @@ class VaultContract:
         # Re-encrypt everything under v2, then v1 can be retired.
         assert await vault.rewrap(batch=1) == 1
         await vault.close()
-        only_new = await self.open(make_backend, Keyring(keyring.token_key, rotated.vault_keys[:1], "test"))
+        only_new = await self.open(
+            make_backend, Keyring(keyring.token_key, rotated.vault_keys[:1], "test")
+        )
         resolved = await only_new.resolve("acme", tokens, ENTITIES, None)
         assert [resolved[t].value for t in tokens] == ["before@example.com", "after@example.com"]
         await only_new.close()
 
-    async def test_missing_key_is_reported_not_raised(self, make_backend: BackendFactory, keyring: Keyring) -> None:
+    async def test_missing_key_is_reported_not_raised(
+        self, make_backend: BackendFactory, keyring: Keyring
+    ) -> None:
         vault = await self.open(make_backend, keyring)
-        token = (await vault.tokenize("acme", "T-1", [email("x@example.com")], None))[email("x@example.com")]
+        token = (await vault.tokenize("acme", "T-1", [email("x@example.com")], None))[
+            email("x@example.com")
+        ]
         await vault.close()
         stranger = await self.open(make_backend, make_keyring("v9"))
-        assert (await stranger.resolve("acme", [token], ENTITIES, None))[token].status == "undecryptable"
+        assert (await stranger.resolve("acme", [token], ENTITIES, None))[
+            token
+        ].status == "undecryptable"
         await stranger.close()
 
     async def test_any_value_survives(self, make_backend: BackendFactory, keyring: Keyring) -> None:
         vault = await self.open(make_backend, keyring)
-        odd = ["", " ", "Zoë Ünïcödé", "emoji 🙂", "line\nbreak", "nul\x00byte", "'; DROP TABLE tokens; --"]
+        odd = [
+            "",
+            " ",
+            "Zoë Ünïcödé",
+            "emoji 🙂",
+            "line\nbreak",
+            "nul\x00byte",
+            "'; DROP TABLE tokens; --",
+        ]
         requests = [TokenRequest("PERSON", "PERSON", v.lower(), v) for v in odd]
         tokens = await vault.tokenize("acme", "T-1", requests, None)
         resolved = await vault.resolve("acme", list(tokens.values()), ENTITIES, None)

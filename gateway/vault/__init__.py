@@ -101,9 +101,17 @@ class Vault:
         return minted
 
     def _row(
-        self, tenant: str, scope: str, request: TokenRequest, token: Token, now: int, expires: int | None
+        self,
+        tenant: str,
+        scope: str,
+        request: TokenRequest,
+        token: Token,
+        now: int,
+        expires: int | None,
     ) -> Row:
-        sealed = self.cipher.encrypt(request.surface, _aad(str(token), tenant, scope, request.entity))
+        sealed = self.cipher.encrypt(
+            request.surface, _aad(str(token), tenant, scope, request.entity)
+        )
         return Row(
             token=str(token),
             tenant=tenant,
@@ -147,7 +155,8 @@ class Vault:
         return results
 
     def _open(self, row: Row) -> Resolution:
-        assert row.key_id is not None and row.sealed is not None
+        assert row.key_id is not None
+        assert row.sealed is not None
         aad = _aad(row.token, row.tenant, row.scope, row.entity)
         if row.key_id not in self.cipher.key_ids and self._reload is not None:
             self._use(self._reload())  # another process rotated keys since we loaded them
@@ -173,7 +182,8 @@ class Vault:
                 break
             updates = []
             for row in rows:
-                assert row.key_id is not None and row.sealed is not None
+                assert row.key_id is not None
+                assert row.sealed is not None
                 aad = _aad(row.token, row.tenant, row.scope, row.entity)
                 try:
                     value = self.cipher.decrypt(Sealed(row.key_id, row.sealed), aad)
@@ -206,5 +216,6 @@ def _same_value(stored: Row, wanted: Row) -> bool:
         stored.fingerprint is not None
         and wanted.fingerprint is not None
         and hmac.compare_digest(stored.fingerprint, wanted.fingerprint)
-        and (stored.tenant, stored.scope, stored.entity) == (wanted.tenant, wanted.scope, wanted.entity)
+        and (stored.tenant, stored.scope, stored.entity)
+        == (wanted.tenant, wanted.scope, wanted.entity)
     )

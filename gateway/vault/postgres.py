@@ -33,7 +33,9 @@ CREATE INDEX IF NOT EXISTS gateway_tokens_by_scope ON gateway_tokens (tenant, sc
 CREATE INDEX IF NOT EXISTS gateway_tokens_by_key ON gateway_tokens (key_id);
 CREATE INDEX IF NOT EXISTS gateway_tokens_by_expiry ON gateway_tokens (expires_at);
 """
-_COLUMNS = "token, tenant, scope, entity, fingerprint, key_id, sealed, created_at, expires_at, purged_at"
+_COLUMNS = (
+    "token, tenant, scope, entity, fingerprint, key_id, sealed, created_at, expires_at, purged_at"
+)
 
 
 class PostgresBackend:
@@ -79,7 +81,9 @@ class PostgresBackend:
                     await connection.execute(f"CREATE SCHEMA IF NOT EXISTS {self.schema}")
                 await connection.execute(_SCHEMA)
         except (psycopg.Error, TimeoutError) as exc:
-            raise VaultError(f"the PostgreSQL vault is unavailable ({type(exc).__name__})") from None
+            raise VaultError(
+                f"the PostgreSQL vault is unavailable ({type(exc).__name__})"
+            ) from None
         self._ready = True
 
     async def _rows(self, query: str, params: Sequence[object]) -> list[Row]:
@@ -111,15 +115,28 @@ class PostgresBackend:
                     "  ELSE greatest(gateway_tokens.expires_at, excluded.expires_at) END "
                     "WHERE gateway_tokens.fingerprint = excluded.fingerprint AND gateway_tokens.purged_at IS NULL",
                     [
-                        (r.token, r.tenant, r.scope, r.entity, r.fingerprint, r.key_id, r.sealed,
-                         r.created_at, r.expires_at, r.purged_at)
+                        (
+                            r.token,
+                            r.tenant,
+                            r.scope,
+                            r.entity,
+                            r.fingerprint,
+                            r.key_id,
+                            r.sealed,
+                            r.created_at,
+                            r.expires_at,
+                            r.purged_at,
+                        )
                         for r in rows
-                    ],  # fmt: skip
+                    ],
                 )
                 await cursor.execute(
-                    f"SELECT {_COLUMNS} FROM gateway_tokens WHERE token = ANY(%s)", ([r.token for r in rows],)
+                    f"SELECT {_COLUMNS} FROM gateway_tokens WHERE token = ANY(%s)",
+                    ([r.token for r in rows],),
                 )
-                found = {row.token: row for row in (Row(*record) for record in await cursor.fetchall())}
+                found = {
+                    row.token: row for row in (Row(*record) for record in await cursor.fetchall())
+                }
         except psycopg.Error as exc:
             raise VaultError(f"the PostgreSQL vault failed ({type(exc).__name__})") from None
         return found
@@ -179,11 +196,17 @@ class PostgresBackend:
         await self._setup()
         try:
             async with self._pool.connection() as connection:
-                await connection.execute("CREATE TEMP TABLE IF NOT EXISTS gateway_health (at BIGINT)")
+                await connection.execute(
+                    "CREATE TEMP TABLE IF NOT EXISTS gateway_health (at BIGINT)"
+                )
                 await connection.execute("INSERT INTO gateway_health VALUES (1)")
-                await connection.execute("SELECT 1 FROM gateway_tokens LIMIT 1 FOR UPDATE SKIP LOCKED")
+                await connection.execute(
+                    "SELECT 1 FROM gateway_tokens LIMIT 1 FOR UPDATE SKIP LOCKED"
+                )
         except psycopg.Error as exc:
-            raise VaultError(f"the PostgreSQL vault is not writable ({type(exc).__name__})") from None
+            raise VaultError(
+                f"the PostgreSQL vault is not writable ({type(exc).__name__})"
+            ) from None
 
     async def close(self) -> None:
         await self._pool.close()

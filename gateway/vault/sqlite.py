@@ -42,7 +42,9 @@ CREATE INDEX IF NOT EXISTS tokens_by_key ON tokens (key_id);
 CREATE INDEX IF NOT EXISTS tokens_by_expiry ON tokens (expires_at);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
-_COLUMNS = "token, tenant, scope, entity, fingerprint, key_id, sealed, created_at, expires_at, purged_at"
+_COLUMNS = (
+    "token, tenant, scope, entity, fingerprint, key_id, sealed, created_at, expires_at, purged_at"
+)
 # SQLite allows 32766 variables per statement; stay far below.
 _CHUNK = 500
 
@@ -84,6 +86,7 @@ class SqliteBackend:
             if str(mode).lower() != "wal":
                 raise VaultError(f"the vault database could not switch to WAL mode (got {mode})")
             connection.execute("PRAGMA synchronous = FULL")
+
             def create() -> None:
                 for statement in _SCHEMA.split(";"):
                     if statement.strip():
@@ -132,11 +135,13 @@ class SqliteBackend:
         def operation(connection: sqlite3.Connection) -> int:
             return self._transaction(
                 connection,
-                lambda: connection.execute(
-                    "UPDATE tokens SET fingerprint = NULL, key_id = NULL, sealed = NULL, purged_at = ? "
-                    "WHERE tenant = ? AND scope = ? AND purged_at IS NULL",
-                    (now, tenant, scope),
-                ).rowcount,
+                lambda: (
+                    connection.execute(
+                        "UPDATE tokens SET fingerprint = NULL, key_id = NULL, sealed = NULL, purged_at = ? "
+                        "WHERE tenant = ? AND scope = ? AND purged_at IS NULL",
+                        (now, tenant, scope),
+                    ).rowcount
+                ),
             )
 
         return await self._run(operation)
@@ -145,11 +150,13 @@ class SqliteBackend:
         def operation(connection: sqlite3.Connection) -> int:
             return self._transaction(
                 connection,
-                lambda: connection.execute(
-                    "UPDATE tokens SET fingerprint = NULL, key_id = NULL, sealed = NULL, purged_at = ? "
-                    "WHERE expires_at IS NOT NULL AND expires_at <= ? AND purged_at IS NULL",
-                    (now, now),
-                ).rowcount,
+                lambda: (
+                    connection.execute(
+                        "UPDATE tokens SET fingerprint = NULL, key_id = NULL, sealed = NULL, purged_at = ? "
+                        "WHERE expires_at IS NOT NULL AND expires_at <= ? AND purged_at IS NULL",
+                        (now, now),
+                    ).rowcount
+                ),
             )
 
         return await self._run(operation)
@@ -223,7 +230,9 @@ def _select(connection: sqlite3.Connection, tokens: Sequence[str]) -> dict[str, 
     for start in range(0, len(unique), _CHUNK):
         chunk = unique[start : start + _CHUNK]
         marks = ", ".join("?" for _ in chunk)
-        cursor = connection.execute(f"SELECT {_COLUMNS} FROM tokens WHERE token IN ({marks})", chunk)
+        cursor = connection.execute(
+            f"SELECT {_COLUMNS} FROM tokens WHERE token IN ({marks})", chunk
+        )
         for record in cursor.fetchall():
             row = Row(*record)
             found[row.token] = row
