@@ -22,7 +22,13 @@ from gateway.restorer import Restorer
 from gateway.vault import TokenRequest, Vault
 
 ROOT = Path(__file__).resolve().parent.parent
-CANARIES = ["Zebulon Quartermaine", "zebulon.canary@example.org", "07911 123456", "4111 1111 1111 1111", "456-78-9012"]
+CANARIES = [
+    "Zebulon Quartermaine",
+    "zebulon.canary@example.org",
+    "07911 123456",
+    "4111 1111 1111 1111",
+    "456-78-9012",
+]
 TEXT = (
     "Hi, I'm Zebulon Quartermaine, reach me at zebulon.canary@example.org or 07911 123456. "
     "Card 4111 1111 1111 1111, SSN 456-78-9012."
@@ -38,14 +44,20 @@ def assert_clean(*haystacks: str) -> None:
 
 @pytest.mark.anyio
 async def test_redaction_restore_and_failures_log_nothing(
-    caplog: pytest.LogCaptureFixture, redactor: Redactor, restorer: Restorer, vault: Vault, detector: PresidioDetector
+    caplog: pytest.LogCaptureFixture,
+    redactor: Redactor,
+    restorer: Restorer,
+    vault: Vault,
+    detector: PresidioDetector,
 ) -> None:
     caplog.set_level(logging.DEBUG)
     for name in ("presidio-analyzer", "presidio-anonymizer", "gateway"):
         logging.getLogger(name).setLevel(logging.DEBUG)
     seen: list[str] = []
 
-    redaction = await redactor.redact("T-1", [TEXT], [EntityField("PERSON", "Zebulon Quartermaine")])
+    redaction = await redactor.redact(
+        "T-1", [TEXT], [EntityField("PERSON", "Zebulon Quartermaine")]
+    )
     seen += [repr(redaction), repr(redaction.replacements), redaction.texts[0].text]
     restored = await restorer.restore(redaction.texts[0].text, {"T-1"})
     assert restored.text == TEXT
@@ -83,8 +95,15 @@ def test_cli_logs_and_errors_are_clean(tmp_path: Path) -> None:
     ok = run("redact", "--report", stdin=TEXT)
     assert ok.returncode == 0
     assert_clean(ok.stdout, ok.stderr)
-    bad_json = run("redact", "--format", "json", stdin='{"name": "Zebulon Quartermaine", "card": "4111 1111 1111 1111"')
-    bad_depth = run("restore", "--format", "json", stdin="[" * 5000 + '"zebulon.canary@example.org"')
+    bad_json = run(
+        "redact",
+        "--format",
+        "json",
+        stdin='{"name": "Zebulon Quartermaine", "card": "4111 1111 1111 1111"',
+    )
+    bad_depth = run(
+        "restore", "--format", "json", stdin="[" * 5000 + '"zebulon.canary@example.org"'
+    )
     too_big = run("redact", "--max-bytes", "20", stdin=TEXT)
     for process in (bad_json, bad_depth, too_big):
         assert process.returncode == 2
