@@ -26,10 +26,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from gateway import documents
-from gateway.errors import GatewayError, InputError, PolicyError
+from gateway.errors import ConfigError, GatewayError, InputError, PolicyError
 from gateway.settings import Settings
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 70
+_SERVE: Any = object()  # marks the serve command, which runs its own event loop
+_STANDIN: Any = object()
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 _USAGE_ERRORS = ("policy_invalid", "config_invalid")
 
@@ -43,6 +45,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings = Settings.resolve(os.environ, args.policy, args.data_dir, args.vault_url)
     handler: Handler = args.handler
     try:
+        if handler is _SERVE:
+            return serve(args, settings)
+        if handler is _STANDIN:
+            return run_standin(args.port, args.verbose)
         return asyncio.run(handler(args, settings))
     except GatewayError as exc:
         _err(f"gateway: error: {exc.message}")
@@ -206,6 +212,38 @@ def build_parser() -> argparse.ArgumentParser:
     purge.set_defaults(handler=_vault_purge)
     stats = vault.add_parser("stats", parents=[common], help="count live and purged tokens")
     stats.set_defaults(handler=_vault_stats)
+
+    serve_cmd = commands.add_parser(
+        "serve",
+        parents=[common],
+        help="run the HTTP gateway",
+        description="Proxy the policy's routes to the vendor: redact what goes out, restore what comes back.",
+    )
+    serve_cmd.add_argument(
+        "--upstream", metavar="URL", help="vendor base URL (default: the policy's upstream)"
+    )
+    serve_cmd.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)"
+    )
+    serve_cmd.add_argument(
+        "--port", type=int, default=8080, help="port to listen on (default: 8080)"
+    )
+    serve_cmd.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="worker processes (default: 1; use the number of cores)",
+    )
+    serve_cmd.set_defaults(handler=_SERVE)
+
+    standin = commands.add_parser(
+        "standin",
+        parents=[common],
+        help="run a stand-in vendor on loopback (for trying the gateway)",
+        description="Serve a small fake Zendesk/OpenAI-style vendor on 127.0.0.1 that records what it receives.",
+    )
+    standin.add_argument("--port", type=int, default=9999, help="port (default: 9999)")
+    standin.set_defaults(handler=_STANDIN)
 
     keys = commands.add_parser("keys", parents=[common], help="manage keys").add_subparsers(
         title="keys commands", metavar="COMMAND", required=True
@@ -410,4 +448,56 @@ async def _keys_rotate(args: argparse.Namespace, settings: Settings) -> int:
         finally:
             await vault.close()
         _err(f"\rre-encrypted {done} value(s) with {keyring.active_vault_key.key_id}")
+    return EXIT_OK
+
+
+def serve(args: argparse.Namespace, settings: Settings) -> int:
+    """Run the HTTP gateway (uvicorn runs its own event loop, so this is not async)."""
+    import ipaddress
+    import socket
+
+    import uvicorn
+
+    from gateway.app import create_app, environ_for_workers
+    from gateway.credentials import ApiKeys
+    from gateway.policy import load_policy
+
+    policy = load_policy(settings.policy_path)
+    try:
+        loopback = ipaddress.ip_address(socket.gethostbyname(args.host)).is_loopback
+    except (OSError, ValueError):
+        loopback = False
+    if not loopback and not ApiKeys.from_environ(settings.environ).configured:
+        raise ConfigError(
+            f"refusing to listen on {args.host} without API keys: set GATEWAY_API_KEYS "
+            "(comma-separated, 16+ characters each) or listen on 127.0.0.1"
+        )
+    options: dict[str, Any] = {
+        "host": args.host,
+        "port": args.port,
+        "log_level": "info" if args.verbose else "warning",
+        # Access logs print full paths, and query strings can hold personal data.
+        "access_log": False,
+        "server_header": False,
+        "proxy_headers": False,
+        "timeout_keep_alive": 30,
+        "timeout_graceful_shutdown": 20,
+    }
+    if args.workers > 1:
+        os.environ.update(environ_for_workers(settings, args.upstream))
+        create_app(settings, policy, upstream=args.upstream)  # fail here, not in every worker
+        uvicorn.run("gateway.app:app_from_environ", factory=True, workers=args.workers, **options)
+    else:
+        uvicorn.run(create_app(settings, policy, upstream=args.upstream), **options)
+    return EXIT_OK
+
+
+def run_standin(port: int, verbose: bool) -> int:
+    import uvicorn
+
+    from gateway.standin import create_standin
+
+    uvicorn.run(
+        create_standin(), host="127.0.0.1", port=port, log_level="info" if verbose else "warning"
+    )
     return EXIT_OK

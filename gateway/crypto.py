@@ -105,9 +105,14 @@ class TokenHasher:
         self.key_id = token_key.key_id
         self._token = derive(token_key.secret, "gateway/token/v1")
         self._fingerprint = derive(token_key.secret, "gateway/fingerprint/v1")
+        self._scope = derive(token_key.secret, "gateway/scope/v1")
 
     def token_digest(self, parts: Iterable[str | bytes]) -> bytes:
         return hmac.digest(self._token, encode_parts(parts), "sha256")
+
+    def scope_digest(self, kind: str, value: str) -> str:
+        """A stable, non-reversible id for a scope taken from personal data (a customer's email)."""
+        return hmac.digest(self._scope, encode_parts((kind, value)), "sha256").hex()[:24]
 
     def fingerprint(self, parts: Iterable[str | bytes]) -> bytes:
         """Identify a stored value without decrypting it (collision and idempotency checks)."""

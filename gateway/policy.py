@@ -172,6 +172,136 @@ class FieldRules(_Model):
         return value
 
 
+class SecretSource(_Model):
+    """Where a secret is read from: an environment variable or a file, never the policy."""
+
+    env: str | None = Field(None, pattern=r"^[A-Z_][A-Z0-9_]*$")
+    file: str | None = None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> SecretSource:
+        if (self.env is None) == (self.file is None):
+            raise ValueError("give exactly one of 'env' (a variable name) or 'file' (a path)")
+        return self
+
+
+class UpstreamAuth(_Model):
+    """A header the gateway adds to every upstream request (the vendor's API credentials)."""
+
+    header: str = Field("Authorization", pattern=r"^[A-Za-z0-9-]{1,64}$")
+    value: SecretSource
+
+
+class Limits(_Model):
+    max_body_bytes: int = Field(1_048_576, ge=1024, le=1_073_741_824)
+    max_decompressed_bytes: int = Field(8_388_608, ge=1024, le=1_073_741_824)
+    max_json_depth: int = Field(64, ge=2, le=1000)
+    max_response_bytes: int = Field(
+        67_108_864, ge=1024, description="buffered responses; larger ones stream"
+    )
+    max_event_bytes: int = Field(1_048_576, ge=1024)
+    connect_timeout_s: float = Field(5.0, gt=0, le=120)
+    upstream_timeout_s: float = Field(30.0, gt=0, le=3600)
+    body_read_timeout_s: float = Field(15.0, gt=0, le=600)
+
+
+class ScopeAlias(_Model):
+    """A field of the vendor's response whose value names the same scope later (a new ticket's id)."""
+
+    field: str
+    kind: str = Field(pattern=_SLUG)
+
+    @field_validator("field")
+    @classmethod
+    def _selector(cls, value: str) -> str:
+        Selector.parse(value)
+        return value
+
+
+class ScopeConfig(_Model):
+    """Where an exchange's scope comes from. Tokens restore only within their scope."""
+
+    kind: str = Field(pattern=_SLUG)
+    source: Literal["header", "path", "query", "body", "entity"] = Field(alias="from")
+    name: str = Field(min_length=1, max_length=200)
+    hash: bool | None = None  # default: hashed unless taken from the path (ids)
+    aliases: list[ScopeAlias] = []
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    @property
+    def hashed(self) -> bool:
+        return self.hash if self.hash is not None else self.source != "path"
+
+
+class RequestConfig(_Model):
+    json_fields: FieldRules | None = Field(None, alias="json")
+    form: FieldRules = FieldRules()
+    query: list[str] = []
+    headers: list[str] = []
+    html_attributes: list[str] | None = None
+    files: Literal["refuse", "passthrough"] = "refuse"
+    other_media: Literal["refuse", "passthrough"] = "refuse"
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+
+class ResponseConfig(_Model):
+    restore: bool = True
+    # String fields of streamed JSON events that form one text across events.
+    stream_fields: list[str] = []
+
+    @field_validator("stream_fields")
+    @classmethod
+    def _selectors(cls, value: list[str]) -> list[str]:
+        for item in value:
+            Selector.parse(item)
+        return value
+
+
+class WebhookSignature(_Model):
+    scheme: Literal["zendesk", "hmac-sha256"] = "zendesk"
+    secret: SecretSource
+    tolerance_s: int = Field(300, ge=10, le=86400)
+    header: str = "X-Zendesk-Webhook-Signature"
+    timestamp_header: str = "X-Zendesk-Webhook-Signature-Timestamp"
+
+
+class WebhookConfig(_Model):
+    signature: WebhookSignature
+    forward_to: str = Field(pattern=r"^https?://")
+    forward_secret: SecretSource
+    forward_header: str = "X-Gateway-Signature"
+
+
+class RouteConfig(_Model):
+    name: str = Field(pattern=_SLUG)
+    methods: list[str] = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+    path: str = Field(pattern=r"^/")
+    content_types: list[str] = []
+    scope: ScopeConfig | None = None
+    request: RequestConfig = RequestConfig()
+    response: ResponseConfig = ResponseConfig()
+    webhook: WebhookConfig | None = None
+
+    @field_validator("methods")
+    @classmethod
+    def _methods(cls, value: list[str]) -> list[str]:
+        upper = [m.upper() for m in value]
+        unknown = set(upper) - {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
+        if unknown:
+            raise ValueError(f"unknown HTTP method(s): {', '.join(sorted(unknown))}")
+        return upper
+
+    @field_validator("path")
+    @classmethod
+    def _path(cls, value: str) -> str:
+        from gateway.routing import compile_path
+
+        compile_path(value)
+        return value
+
+
 class PolicyDocument(_Model):
     """The YAML file, as written."""
 
@@ -184,8 +314,24 @@ class PolicyDocument(_Model):
     recognizers: list[RecognizerConfig] = []
     tokens: TokenConfig = TokenConfig()
     json_fields: FieldRules = Field(FieldRules(), alias="json")
+    upstream: str | None = Field(None, pattern=r"^https?://[^/?#]+(/[^?#]*)?$")
+    upstream_auth: UpstreamAuth | None = None
+    limits: Limits = Limits()
+    routes: list[RouteConfig] = []
+    # Unmatched requests are refused (403) unless a route is named here.
+    default_route: str | None = None
 
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    @model_validator(mode="after")
+    def _routes(self) -> PolicyDocument:
+        names = [r.name for r in self.routes]
+        duplicated = sorted({n for n in names if names.count(n) > 1})
+        if duplicated:
+            raise ValueError(f"route names must be unique: {', '.join(duplicated)}")
+        if self.default_route is not None and self.default_route not in names:
+            raise ValueError(f"default_route '{self.default_route}' is not the name of a route")
+        return self
 
 
 @dataclass(frozen=True, slots=True)

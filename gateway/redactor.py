@@ -61,6 +61,7 @@ class Replacement:
     start: int
     end: int
     token: str | None = None  # for the token action
+    text: str = field(default="", repr=False)  # what replaced the value
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,9 +71,31 @@ class Redacted:
 
 
 @dataclass(frozen=True, slots=True)
+class Plan:
+    """Where the values are (detections over texts, then fields), before tokens are minted."""
+
+    sources: list[str] = field(repr=False)
+    detections: list[list[Detection]]
+    texts: int  # how many of ``sources`` are free texts; the rest are entity fields
+
+    def first_value(self, entity: str) -> str | None:
+        """The first value of ``entity`` found, fields first (they are the surest)."""
+        order = list(range(self.texts, len(self.sources))) + list(range(self.texts))
+        for index in order:
+            for detection in self.detections[index]:
+                if detection.entity == entity:
+                    return self.sources[index][detection.start : detection.end]
+        return None
+
+
+ScopeChooser = Callable[[Plan], Awaitable[str]]
+
+
+@dataclass(frozen=True, slots=True)
 class Redaction:
     texts: list[Redacted]
     fields: list[Redacted]
+    scope: str = ""
 
     @property
     def replacements(self) -> list[Replacement]:
@@ -125,13 +148,21 @@ class Redactor:
         self.anonymizer.add_anonymizer(_Replace)
 
     async def redact(
-        self, scope: str, texts: Sequence[str], fields: Sequence[EntityField] = ()
+        self, scope: str | ScopeChooser, texts: Sequence[str], fields: Sequence[EntityField] = ()
     ) -> Redaction:
         """Redact free ``texts`` (detected) and entity ``fields`` (replaced whole).
 
+        ``scope`` is the scope's id, or a function that picks it from what was
+        detected (a route whose scope is "the first email in the request").
         Raises :class:`~gateway.errors.DetectionError` or :class:`~gateway.errors.VaultError`;
         then nothing of the input may be forwarded.
         """
+        plan = await self.plan(texts, fields)
+        chosen = scope if isinstance(scope, str) else await scope(plan)
+        return await self.apply(plan, chosen)
+
+    async def plan(self, texts: Sequence[str], fields: Sequence[EntityField] = ()) -> Plan:
+        """Detect: where the values are, before any token exists."""
         fields = [f for f in fields if self.policy.rule(f.entity).action != "keep"]
         known = [KnownValue(f.entity, f.value) for f in fields]
         detections: list[list[Detection]] = [[] for _ in texts]
@@ -141,11 +172,13 @@ class Redactor:
             [Detection(f.entity, 0, len(f.value), 1.0, "field")] if f.value.strip() else []
             for f in fields
         ]
-        sources = [*texts, *(f.value for f in fields)]
-        plans = [*detections, *whole]
+        return Plan([*texts, *(f.value for f in fields)], [*detections, *whole], len(texts))
+
+    async def apply(self, plan: Plan, scope: str) -> Redaction:
+        """Mint the tokens (durably) and replace every value."""
         requests = {
             (d.entity, source[d.start : d.end])
-            for source, found in zip(sources, plans, strict=True)
+            for source, found in zip(plan.sources, plan.detections, strict=True)
             for d in found
             if self.policy.rule(d.entity).action == "token"
         }
@@ -161,9 +194,10 @@ class Redactor:
             )
             tokens = {(r.entity, r.surface): str(t) for r, t in minted.items()}
         redacted = [
-            self._apply(source, found, tokens) for source, found in zip(sources, plans, strict=True)
+            self._apply(source, found, tokens)
+            for source, found in zip(plan.sources, plan.detections, strict=True)
         ]
-        return Redaction(redacted[: len(texts)], redacted[len(texts) :])
+        return Redaction(redacted[: plan.texts], redacted[plan.texts :], scope)
 
     def _apply(
         self, text: str, found: Sequence[Detection], tokens: dict[tuple[str, str], str]
@@ -185,7 +219,9 @@ class Redactor:
                 new = f"[{self.policy.label_for(detection.entity)}]"
             by_entity.setdefault(detection.entity, {})[surface] = new
             replacements.append(
-                Replacement(detection.entity, rule.action, detection.start, detection.end, token)
+                Replacement(
+                    detection.entity, rule.action, detection.start, detection.end, token, new
+                )
             )
         result = self.anonymizer.anonymize(
             text=text,

@@ -30,7 +30,7 @@ from typing import Literal
 import regex
 
 from gateway.tokens import BODY_CHARS, Token, canonical_body, has_valid_check
-from gateway.vault import Status, Vault
+from gateway.vault import Resolution, Status, Vault
 
 Encoding = Literal["plain", "html", "url", "json"]
 # A soft line break inside a token: CRLF or LF, an email QP "=" before it, and
@@ -118,15 +118,25 @@ def _squeeze(text: str) -> str:
     return "".join(c for c in text if c.isalnum())
 
 
-def encode_as(value: str, encoding: Encoding) -> str:
-    """Escape ``value`` the way the token it replaces was escaped."""
+def encode_as(value: str, encoding: Encoding, context: Encoding = "plain") -> str:
+    """Escape ``value`` the way the token it replaces was escaped, inside a document
+    of kind ``context`` (a token in a JSON string, an HTML page or plain text)."""
+    if encoding == "plain":
+        encoding = context
     if encoding == "html":
-        return html.escape(value, quote=True)
-    if encoding == "url":
-        return urllib.parse.quote(value, safe="")
-    if encoding == "json":
-        return json.dumps(value, ensure_ascii=True)[1:-1]
-    return value
+        escaped = html.escape(value, quote=True)
+    elif encoding == "url":
+        escaped = urllib.parse.quote(value, safe="")
+    elif encoding == "json":
+        escaped = json.dumps(value, ensure_ascii=encoding != context)[1:-1]
+    else:
+        escaped = value
+    if context == "json" and encoding in ("html",):
+        escaped = json.dumps(escaped, ensure_ascii=False)[1:-1]
+    return escaped
+
+
+Resolutions = dict[Token, Resolution]
 
 
 class Restorer:
@@ -139,39 +149,62 @@ class Restorer:
         self.entities = dict(entities)
         self.finder = TokenFinder(entities)
 
-    async def restore(self, text: str, scopes: Collection[str] | None) -> Restored:
+    async def restore(
+        self, text: str, scopes: Collection[str] | None, context: Encoding = "plain"
+    ) -> Restored:
         """Replace every token of an allowed scope in ``text``; report every token seen."""
-        return (await self.restore_many([text], scopes))[0]
+        return (await self.restore_many([text], scopes, context))[0]
 
     async def restore_many(
-        self, texts: list[str], scopes: Collection[str] | None
+        self,
+        texts: list[str],
+        scopes: Collection[str] | None,
+        context: Encoding = "plain",
+        cache: Resolutions | None = None,
     ) -> list[Restored]:
-        """Like :meth:`restore` for several strings, with one vault lookup for all of them."""
+        """Like :meth:`restore` for several strings, with one vault lookup for all of them.
+
+        ``cache`` keeps resolutions between calls (a stream restores piece by piece).
+        """
         found = [self.finder.find(text) for text in texts]
-        tokens = [f.token for items in found for f in items if f.token is not None]
-        resolutions = (
-            await self.vault.resolve(self.tenant, tokens, self.entities, scopes) if tokens else {}
+        resolutions = await self.resolve(
+            [f.token for items in found for f in items if f.token], scopes, cache
         )
-        results = []
-        for text, items in zip(texts, found, strict=True):
-            if not items:
-                results.append(Restored(text))
-                continue
-            pieces: list[str] = []
-            outcomes: list[Outcome] = []
-            position = 0
-            for item in items:
-                if item.token is None:
-                    outcomes.append(Outcome(item.written, "invalid"))
-                    continue
-                resolution = resolutions[item.token]
-                outcomes.append(
-                    Outcome(str(item.token), resolution.status, resolution.entity, resolution.scope)
-                )
-                if resolution.status == "restored" and resolution.value is not None:
-                    pieces.append(text[position : item.start])
-                    pieces.append(encode_as(resolution.value, item.encoding))
-                    position = item.end
-            pieces.append(text[position:])
-            results.append(Restored("".join(pieces), tuple(outcomes)))
-        return results
+        return [
+            apply(text, items, resolutions, context)
+            for text, items in zip(texts, found, strict=True)
+        ]
+
+    async def resolve(
+        self, tokens: list[Token], scopes: Collection[str] | None, cache: Resolutions | None = None
+    ) -> Resolutions:
+        known = cache if cache is not None else {}
+        missing = [t for t in dict.fromkeys(tokens) if t not in known]
+        if missing:
+            known.update(await self.vault.resolve(self.tenant, missing, self.entities, scopes))
+        return known
+
+
+def apply(
+    text: str, items: list[Found], resolutions: Resolutions, context: Encoding = "plain"
+) -> Restored:
+    """Put the values of restorable ``items`` (found in ``text``) in place of their tokens."""
+    if not items:
+        return Restored(text)
+    pieces: list[str] = []
+    outcomes: list[Outcome] = []
+    position = 0
+    for item in items:
+        if item.token is None:
+            outcomes.append(Outcome(item.written, "invalid"))
+            continue
+        resolution = resolutions[item.token]
+        outcomes.append(
+            Outcome(str(item.token), resolution.status, resolution.entity, resolution.scope)
+        )
+        if resolution.status == "restored" and resolution.value is not None:
+            pieces.append(text[position : item.start])
+            pieces.append(encode_as(resolution.value, item.encoding, context))
+            position = item.end
+    pieces.append(text[position:])
+    return Restored("".join(pieces), tuple(outcomes))

@@ -264,6 +264,29 @@ class VaultContract:
         assert [resolved[tokens[r]].value for r in requests] == odd
         await vault.close()
 
+    async def test_aliases_first_binding_wins(
+        self, make_backend: BackendFactory, keyring: Keyring
+    ) -> None:
+        backend = make_backend()
+        assert await backend.lookup_alias("acme", "ticket:1") is None
+        assert await backend.bind_alias("acme", "ticket:1", "customer:a", 1) == "customer:a"
+        assert await backend.bind_alias("acme", "ticket:1", "customer:b", 2) == "customer:a"
+        assert await backend.lookup_alias("acme", "ticket:1") == "customer:a"
+        assert await backend.lookup_alias("globex", "ticket:1") is None
+        await backend.close()
+
+    async def test_claims_are_once_until_expiry_or_release(
+        self, make_backend: BackendFactory, keyring: Keyring
+    ) -> None:
+        one, two = make_backend(), make_backend()
+        assert await one.claim("delivery-1", now=100, expires_at=200)
+        assert not await two.claim("delivery-1", now=150, expires_at=250)  # a replay
+        assert await two.claim("delivery-1", now=200, expires_at=300)  # expired: claimable again
+        await two.release("delivery-1")
+        assert await one.claim("delivery-1", now=201, expires_at=300)
+        await one.close()
+        await two.close()
+
     async def test_health_and_counts(self, make_backend: BackendFactory, keyring: Keyring) -> None:
         vault = await self.open(make_backend, keyring)
         await vault.check_writable()

@@ -63,6 +63,22 @@ class Backend(Protocol):
         """Replace ``(token, key_id, sealed)`` for live rows, in one durable transaction."""
         ...
 
+    async def bind_alias(self, tenant: str, alias: str, scope: str, now: int) -> str:
+        """Record that ``alias`` names ``scope`` unless it already names one; return the scope it names."""
+        ...
+
+    async def lookup_alias(self, tenant: str, alias: str) -> str | None:
+        """The scope ``alias`` names, if any."""
+        ...
+
+    async def claim(self, key: str, now: int, expires_at: int) -> bool:
+        """Claim ``key`` once (a webhook delivery); False if it is already claimed and not expired."""
+        ...
+
+    async def release(self, key: str) -> None:
+        """Give up a claim (the delivery failed and may be retried)."""
+        ...
+
     async def count(self) -> dict[str, int]:
         """Counts of live and purged rows, for ``gateway vault stats`` and health checks."""
         ...

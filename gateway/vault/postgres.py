@@ -32,6 +32,14 @@ CREATE TABLE IF NOT EXISTS gateway_tokens (
 CREATE INDEX IF NOT EXISTS gateway_tokens_by_scope ON gateway_tokens (tenant, scope);
 CREATE INDEX IF NOT EXISTS gateway_tokens_by_key ON gateway_tokens (key_id);
 CREATE INDEX IF NOT EXISTS gateway_tokens_by_expiry ON gateway_tokens (expires_at);
+CREATE TABLE IF NOT EXISTS gateway_scope_aliases (
+    tenant TEXT NOT NULL,
+    alias TEXT NOT NULL,
+    scope TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    PRIMARY KEY (tenant, alias)
+);
+CREATE TABLE IF NOT EXISTS gateway_claims (key TEXT PRIMARY KEY, expires_at BIGINT NOT NULL);
 """
 _COLUMNS = (
     "token, tenant, scope, entity, fingerprint, key_id, sealed, created_at, expires_at, purged_at"
@@ -177,6 +185,64 @@ class PostgresBackend:
                 )
         except psycopg.Error as exc:
             raise VaultError(f"the PostgreSQL vault failed ({type(exc).__name__})") from None
+
+    async def _scalar(self, statements: Sequence[tuple[str, Sequence[object]]]) -> object:
+        """Run ``statements`` in one transaction; the first column of the last one's first row."""
+        await self._setup()
+        try:
+            async with self._pool.connection() as connection:
+                cursor = None
+                for query, params in statements:
+                    cursor = await connection.execute(query, params)
+                assert cursor is not None
+                if cursor.description is None:
+                    return cursor.rowcount
+                record = await cursor.fetchone()
+                return None if record is None else record[0]
+        except psycopg.Error as exc:
+            raise VaultError(f"the PostgreSQL vault failed ({type(exc).__name__})") from None
+
+    async def bind_alias(self, tenant: str, alias: str, scope: str, now: int) -> str:
+        bound = await self._scalar(
+            [
+                (
+                    "INSERT INTO gateway_scope_aliases (tenant, alias, scope, created_at) "
+                    "VALUES (%s, %s, %s, %s) ON CONFLICT (tenant, alias) DO NOTHING",
+                    (tenant, alias, scope, now),
+                ),
+                (
+                    "SELECT scope FROM gateway_scope_aliases WHERE tenant = %s AND alias = %s",
+                    (tenant, alias),
+                ),
+            ]
+        )
+        return str(bound)
+
+    async def lookup_alias(self, tenant: str, alias: str) -> str | None:
+        found = await self._scalar(
+            [
+                (
+                    "SELECT scope FROM gateway_scope_aliases WHERE tenant = %s AND alias = %s",
+                    (tenant, alias),
+                )
+            ]
+        )
+        return None if found is None else str(found)
+
+    async def claim(self, key: str, now: int, expires_at: int) -> bool:
+        inserted = await self._scalar(
+            [
+                ("DELETE FROM gateway_claims WHERE key = %s AND expires_at <= %s", (key, now)),
+                (
+                    "INSERT INTO gateway_claims (key, expires_at) VALUES (%s, %s) ON CONFLICT (key) DO NOTHING",
+                    (key, expires_at),
+                ),
+            ]
+        )
+        return inserted == 1
+
+    async def release(self, key: str) -> None:
+        await self._scalar([("DELETE FROM gateway_claims WHERE key = %s", (key,))])
 
     async def count(self) -> dict[str, int]:
         await self._setup()

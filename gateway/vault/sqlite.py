@@ -41,6 +41,14 @@ CREATE INDEX IF NOT EXISTS tokens_by_scope ON tokens (tenant, scope);
 CREATE INDEX IF NOT EXISTS tokens_by_key ON tokens (key_id);
 CREATE INDEX IF NOT EXISTS tokens_by_expiry ON tokens (expires_at);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS scope_aliases (
+    tenant TEXT NOT NULL,
+    alias TEXT NOT NULL,
+    scope TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (tenant, alias)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS claims (key TEXT PRIMARY KEY, expires_at INTEGER NOT NULL) WITHOUT ROWID;
 """
 _COLUMNS = (
     "token, tenant, scope, entity, fingerprint, key_id, sealed, created_at, expires_at, purged_at"
@@ -180,6 +188,57 @@ class SqliteBackend:
                     "UPDATE tokens SET key_id = ?, sealed = ? WHERE token = ? AND purged_at IS NULL",
                     [(key_id, sealed, token) for token, key_id, sealed in updates],
                 ),
+            )
+
+        await self._run(operation)
+
+    async def bind_alias(self, tenant: str, alias: str, scope: str, now: int) -> str:
+        def operation(connection: sqlite3.Connection) -> str:
+            def work() -> str:
+                connection.execute(
+                    "INSERT INTO scope_aliases (tenant, alias, scope, created_at) VALUES (?, ?, ?, ?) "
+                    "ON CONFLICT (tenant, alias) DO NOTHING",
+                    (tenant, alias, scope, now),
+                )
+                row = connection.execute(
+                    "SELECT scope FROM scope_aliases WHERE tenant = ? AND alias = ?",
+                    (tenant, alias),
+                ).fetchone()
+                return str(row[0])
+
+            return self._transaction(connection, work)
+
+        return await self._run(operation)
+
+    async def lookup_alias(self, tenant: str, alias: str) -> str | None:
+        def operation(connection: sqlite3.Connection) -> str | None:
+            row = connection.execute(
+                "SELECT scope FROM scope_aliases WHERE tenant = ? AND alias = ?", (tenant, alias)
+            ).fetchone()
+            return None if row is None else str(row[0])
+
+        return await self._run(operation)
+
+    async def claim(self, key: str, now: int, expires_at: int) -> bool:
+        def operation(connection: sqlite3.Connection) -> bool:
+            def work() -> bool:
+                connection.execute(
+                    "DELETE FROM claims WHERE key = ? AND expires_at <= ?", (key, now)
+                )
+                cursor = connection.execute(
+                    "INSERT INTO claims (key, expires_at) VALUES (?, ?) ON CONFLICT (key) DO NOTHING",
+                    (key, expires_at),
+                )
+                return cursor.rowcount == 1
+
+            return self._transaction(connection, work)
+
+        return await self._run(operation)
+
+    async def release(self, key: str) -> None:
+        def operation(connection: sqlite3.Connection) -> None:
+            self._transaction(
+                connection, lambda: connection.execute("DELETE FROM claims WHERE key = ?", (key,))
             )
 
         await self._run(operation)

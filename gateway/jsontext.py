@@ -1,0 +1,183 @@
+"""JSON edited in place: string values located in the raw text, replaced span by span.
+
+Parsing and re-serialising a body changes its bytes (spacing, escapes, number
+forms) even where nothing was redacted. The gateway instead finds each string
+value in the raw text, works on its decoded content, and splices replacements
+back into the original bytes: the vendor receives the caller's document with
+only the personal data changed, and a restored response is byte for byte what
+the vendor sent, tokens aside.
+
+    >>> doc = JsonText.parse('{"a": "x\\\\u00e9y", "n": 1.0}', max_depth=8)
+    >>> [(s.path, s.value) for s in doc.strings]
+    [(('a',), 'xéy')]
+    >>> doc.strings[0].raw_span(1, 2)    # "é" is the 6 raw characters \\u00e9
+    (8, 14)
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from gateway.documents import parse_json
+from gateway.errors import InputError
+from gateway.selectors import PathPart
+
+_WHITESPACE = " \t\r\n"
+
+
+@dataclass(frozen=True, slots=True)
+class JsonString:
+    """A string value at ``text[start:end]`` (inside the quotes) and its decoded ``value``,
+    or a number literal at ``text[start:end]`` when ``number`` is set."""
+
+    path: tuple[PathPart, ...]
+    start: int
+    end: int
+    value: str = field(repr=False)
+    # Raw offset (relative to ``start``) of each decoded character, plus the end.
+    offsets: tuple[int, ...] | None = field(default=None, repr=False)
+    number: bool = False  # a number literal (no quotes around start:end)
+
+    def raw_span(self, start: int, end: int) -> tuple[int, int]:
+        """Map a span of ``value`` onto the raw text."""
+        if self.offsets is None:
+            return self.start + start, self.start + end
+        return self.start + self.offsets[start], self.start + self.offsets[end]
+
+
+@dataclass(frozen=True, slots=True)
+class JsonText:
+    text: str = field(repr=False)
+    strings: tuple[JsonString, ...]
+
+    @classmethod
+    def parse(cls, data: bytes | str, max_depth: int) -> JsonText:
+        """Validate ``data`` as JSON (bounded depth) and locate every string value."""
+        text = data.decode("utf-8") if isinstance(data, bytes) else data
+        parse_json(text, max_depth)  # full validation, with the gateway's error codes
+        return cls(text, tuple(_scan(text)))
+
+    def replace(self, replacements: Sequence[tuple[int, int, str]]) -> str:
+        """Apply ``(raw_start, raw_end, raw_text)`` replacements (non-overlapping)."""
+        pieces = []
+        position = 0
+        for start, end, new in sorted(replacements):
+            pieces.append(self.text[position:start])
+            pieces.append(new)
+            position = end
+        pieces.append(self.text[position:])
+        return "".join(pieces)
+
+
+def escape(value: str) -> str:
+    """``value`` as the inside of a JSON string literal (UTF-8, no ASCII escaping)."""
+    return json.dumps(value, ensure_ascii=False)[1:-1]
+
+
+def _scan(text: str) -> list[JsonString]:
+    """Locate string values in ``text``, which is known to be valid JSON."""
+    found: list[JsonString] = []
+    # Each frame: [container, key or index of the next value, expecting a key?]
+    stack: list[list[object]] = []
+    i = 0
+    n = len(text)
+    while i < n:
+        char = text[i]
+        if char in _WHITESPACE or char == ",":
+            if char == "," and stack and stack[-1][0] == "list":
+                stack[-1][1] = int(stack[-1][1]) + 1  # type: ignore[call-overload]
+            elif char == "," and stack:
+                stack[-1][2] = True
+            i += 1
+        elif char == "{":
+            stack.append(["dict", None, True])
+            i += 1
+        elif char == "[":
+            stack.append(["list", 0, False])
+            i += 1
+        elif char in "}]":
+            stack.pop()
+            i += 1
+        elif char == ":":
+            stack[-1][2] = False
+            i += 1
+        elif char == '"':
+            end = _string_end(text, i)
+            if stack and stack[-1][0] == "dict" and stack[-1][2]:
+                stack[-1][1] = json.loads(text[i : end + 1])
+            else:
+                current = tuple(_path(stack))
+                found.append(_string(text, i + 1, end, current))
+            i = end + 1
+        else:  # a number, true, false or null
+            start = i
+            while i < n and text[i] not in ",]} \t\r\n":
+                i += 1
+            if text[start] in "-0123456789":
+                # Numbers are reported too: a policy may declare a numeric field an entity.
+                found.append(JsonString(tuple(_path(stack)), start, i, text[start:i], number=True))
+    return found
+
+
+def _path(stack: list[list[object]]) -> list[PathPart]:
+    parts: list[PathPart] = []
+    for kind, key, _ in stack:
+        if kind == "list":
+            parts.append(int(key))  # type: ignore[call-overload]
+        else:
+            parts.append(str(key))
+    return parts
+
+
+def _string_end(text: str, start: int) -> int:
+    """Index of the closing quote of the literal opening at ``start``."""
+    i = start + 1
+    while True:
+        quote = text.index('"', i)
+        backslashes = 0
+        j = quote - 1
+        while text[j] == "\\":
+            backslashes += 1
+            j -= 1
+        if backslashes % 2 == 0:
+            return quote
+        i = quote + 1
+
+
+def _string(text: str, start: int, end: int, path: tuple[PathPart, ...]) -> JsonString:
+    raw = text[start:end]
+    if "\\" not in raw:
+        return JsonString(path, start, end, raw)
+    value: list[str] = []
+    offsets: list[int] = []
+    i = 0
+    while i < len(raw):
+        if raw[i] != "\\":
+            offsets.append(i)
+            value.append(raw[i])
+            i += 1
+            continue
+        if raw[i + 1] != "u":
+            offsets.append(i)
+            value.append(json.loads(f'"{raw[i : i + 2]}"'))
+            i += 2
+            continue
+        # \uXXXX, possibly a surrogate pair spelled as two escapes.
+        unit = int(raw[i + 2 : i + 6], 16)
+        if 0xD800 <= unit < 0xDC00 and raw[i + 6 : i + 8] == "\\u":
+            low = int(raw[i + 8 : i + 12], 16)
+            if 0xDC00 <= low < 0xE000:
+                offsets.append(i)
+                value.append(chr(0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00)))
+                i += 12
+                continue
+        offsets.append(i)
+        value.append(chr(unit))
+        i += 6
+    offsets.append(len(raw))
+    decoded = "".join(value)
+    if decoded != json.loads(f'"{raw}"'):
+        raise InputError("invalid_json", "a JSON string could not be decoded")
+    return JsonString(path, start, end, decoded, tuple(offsets))

@@ -1,0 +1,116 @@
+"""HTML bodies: the text a person reads, found in the markup and edited in place.
+
+Text nodes and chosen attributes (``href`` with its ``mailto:``, ``title``,
+``alt``...) are decoded (``&amp;`` -> ``&``) with a map back to the raw
+characters, so a replacement lands exactly on the raw span of the value and the
+rest of the document is left byte for byte. Comments, ``<script>`` and
+``<style>`` contents are not read: they are not shown to an agent.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+_SKIPPED = re.compile(
+    r"<!--.*?-->|<!\[CDATA\[.*?\]\]>|<![^>]*>|<\?.*?\?>|<(script|style)\b[^>]*>.*?</\1\s*>",
+    re.DOTALL | re.IGNORECASE,
+)
+_TAG = re.compile(r"<[a-zA-Z/][^>]*>")
+_ATTRIBUTE = re.compile(r"""([^\s"'<>/=]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+))""")
+_REFERENCE = re.compile(r"&(?:#[0-9]{1,7};?|#[xX][0-9a-fA-F]{1,6};?|[A-Za-z][A-Za-z0-9]{1,31};?)")
+DEFAULT_ATTRIBUTES = (
+    "href",
+    "title",
+    "alt",
+    "value",
+    "content",
+    "placeholder",
+    "aria-label",
+    "label",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """Readable text at ``raw[start:end]`` of the document, decoded as ``value``."""
+
+    start: int
+    end: int
+    where: str  # "text" or the attribute's name
+    value: str = field(repr=False)
+    offsets: tuple[int, ...] | None = field(default=None, repr=False)
+
+    def raw_span(self, start: int, end: int) -> tuple[int, int]:
+        if self.offsets is None:
+            return self.start + start, self.start + end
+        return self.start + self.offsets[start], self.start + self.offsets[end]
+
+
+def unescape(raw: str) -> tuple[str, tuple[int, ...] | None]:
+    """Decode character references, with the raw offset of each decoded character."""
+    if "&" not in raw:
+        return raw, None
+    decoded: list[str] = []
+    offsets: list[int] = []
+    position = 0
+    for match in _REFERENCE.finditer(raw):
+        for i in range(position, match.start()):
+            decoded.append(raw[i])
+            offsets.append(i)
+        text = html.unescape(match.group())
+        for char in text:
+            decoded.append(char)
+            offsets.append(match.start())
+        position = match.end()
+    for i in range(position, len(raw)):
+        decoded.append(raw[i])
+        offsets.append(i)
+    offsets.append(len(raw))
+    return "".join(decoded), tuple(offsets)
+
+
+def segments(document: str, attributes: Iterable[str] = DEFAULT_ATTRIBUTES) -> list[Segment]:
+    """The readable pieces of ``document``: text nodes and the named attributes."""
+    wanted = {a.lower() for a in attributes}
+    found: list[Segment] = []
+    skipped = [m.span() for m in _SKIPPED.finditer(document)]
+    position = 0
+    for start, end in [*skipped, (len(document), len(document))]:
+        _scan_markup(document, position, start, wanted, found)
+        position = end
+    return found
+
+
+def _scan_markup(
+    document: str, start: int, end: int, wanted: set[str], found: list[Segment]
+) -> None:
+    position = start
+    for tag in _TAG.finditer(document, start, end):
+        _text(document, position, tag.start(), found)
+        for attribute in _ATTRIBUTE.finditer(tag.group()):
+            name = attribute.group(1).lower()
+            if name not in wanted and not name.startswith("data-"):
+                continue
+            group = next(g for g in (2, 3, 4) if attribute.group(g) is not None)
+            value_start = tag.start() + attribute.start(group)
+            value_end = tag.start() + attribute.end(group)
+            raw = document[value_start:value_end]
+            if raw.strip():
+                decoded, offsets = unescape(raw)
+                found.append(Segment(value_start, value_end, name, decoded, offsets))
+        position = tag.end()
+    _text(document, position, end, found)
+
+
+def _text(document: str, start: int, end: int, found: list[Segment]) -> None:
+    raw = document[start:end]
+    if raw.strip():
+        decoded, offsets = unescape(raw)
+        found.append(Segment(start, end, "text", decoded, offsets))
+
+
+def escape(value: str) -> str:
+    return html.escape(value, quote=True)

@@ -1,0 +1,131 @@
+"""Talking to the vendor: one pooled client per process, with nothing implicit.
+
+* The upstream is the policy's (or ``--upstream``): the request's Host header
+  and any absolute URI are ignored, so the gateway is never an open proxy.
+* Redirects are not followed (a redirect would carry the body and the
+  credentials somewhere the policy does not name).
+* TLS is verified; proxy settings from the environment are ignored.
+* No cookie is ever stored: a shared jar would hand one caller's session to
+  the next.
+* Hop-by-hop headers are dropped both ways; the vendor's credentials replace
+  whatever the caller sent in their header.
+"""
+
+from __future__ import annotations
+
+import http.cookiejar
+import zlib
+from collections.abc import AsyncIterator, Iterable
+
+import httpx
+
+from gateway.crypto import Secret
+from gateway.errors import GatewayError
+from gateway.policy import Limits
+
+HOP_BY_HOP = frozenset(
+    {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "proxy-connection",
+     "te", "trailer", "trailers", "transfer-encoding", "upgrade"}
+)  # fmt: skip
+# The gateway's own headers, and those it recomputes for the body it sends.
+_NOT_FORWARDED = frozenset(
+    {"host", "content-length", "content-encoding", "accept-encoding", "x-gateway-key",
+     "x-gateway-scope", "expect", "forwarded", "x-forwarded-for", "x-forwarded-host",
+     "x-forwarded-proto", "x-real-ip"}
+)  # fmt: skip
+
+
+class UpstreamError(GatewayError):
+    def __init__(self, code: str, message: str, status: int) -> None:
+        super().__init__(message)
+        self.code = code
+        self.status = status
+
+
+def make_client(
+    limits: Limits, transport: httpx.AsyncBaseTransport | None = None
+) -> httpx.AsyncClient:
+    """The process's one client to the vendor. ``transport`` replaces the network in tests."""
+    no_cookies = http.cookiejar.CookieJar(
+        policy=http.cookiejar.DefaultCookiePolicy(allowed_domains=[])
+    )
+    return httpx.AsyncClient(
+        timeout=httpx.Timeout(
+            connect=limits.connect_timeout_s,
+            read=limits.upstream_timeout_s,
+            write=limits.upstream_timeout_s,
+            pool=limits.connect_timeout_s,
+        ),
+        limits=httpx.Limits(max_connections=200, max_keepalive_connections=50),
+        follow_redirects=False,
+        verify=True,
+        trust_env=False,
+        cookies=httpx.Cookies(no_cookies),
+        transport=transport,
+    )
+
+
+def _connection_tokens(headers: Iterable[tuple[str, str]]) -> set[str]:
+    tokens = set()
+    for name, value in headers:
+        if name.lower() == "connection":
+            tokens.update(t.strip().lower() for t in value.split(","))
+    return tokens
+
+
+def request_headers(
+    incoming: list[tuple[str, str]], auth: tuple[str, Secret] | None, content_type: str | None
+) -> list[tuple[str, str]]:
+    """Headers to send upstream: the caller's, minus hop-by-hop and gateway headers, plus credentials."""
+    dropped = HOP_BY_HOP | _NOT_FORWARDED | _connection_tokens(incoming)
+    if auth is not None:
+        dropped = dropped | {auth[0].lower()}
+    headers = [
+        (n, v) for n, v in incoming if n.lower() not in dropped and n.lower() != "content-type"
+    ]
+    if content_type:
+        headers.append(("content-type", content_type))
+    headers.append(("accept-encoding", "identity"))
+    if auth is not None:
+        headers.append((auth[0], auth[1].reveal().decode()))
+    return headers
+
+
+def response_headers(upstream: httpx.Headers, changed: bool) -> list[tuple[str, str]]:
+    """Headers to return to the caller; length and encoding go when the body was rewritten."""
+    dropped = HOP_BY_HOP | _connection_tokens(upstream.multi_items())
+    if changed:
+        dropped = dropped | {"content-length", "content-encoding", "etag", "content-md5", "digest"}
+    return [(n, v) for n, v in upstream.multi_items() if n.lower() not in dropped]
+
+
+async def decoded_stream(response: httpx.Response, limit: int) -> AsyncIterator[bytes]:
+    """The response body with gzip/deflate undone, never inflating past ``limit`` bytes."""
+    encoding = response.headers.get("content-encoding", "identity").strip().lower()
+    if encoding in ("", "identity"):
+        async for chunk in response.aiter_raw():
+            yield chunk
+        return
+    if encoding not in ("gzip", "x-gzip", "deflate"):
+        raise UpstreamError(
+            "upstream_encoding_unsupported", f"the vendor answered with {encoding[:20]}", 502
+        )
+    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS if "gzip" in encoding else zlib.MAX_WBITS)
+    produced = 0
+    async for chunk in response.aiter_raw():
+        data = chunk
+        while data:
+            try:
+                out = inflater.decompress(data, 65536)
+            except zlib.error:
+                raise UpstreamError(
+                    "upstream_body_invalid", "the vendor's compressed body is corrupt", 502
+                ) from None
+            produced += len(out)
+            if produced > limit:
+                raise UpstreamError(
+                    "upstream_body_too_large", "the vendor's body inflates past the limit", 502
+                )
+            if out:
+                yield out
+            data = inflater.unconsumed_tail
