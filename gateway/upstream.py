@@ -66,7 +66,7 @@ def make_client(
 
 
 def _connection_tokens(headers: Iterable[tuple[str, str]]) -> set[str]:
-    tokens = set()
+    tokens: set[str] = set()
     for name, value in headers:
         if name.lower() == "connection":
             tokens.update(t.strip().lower() for t in value.split(","))
