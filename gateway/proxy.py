@@ -73,6 +73,8 @@ TEXT_MEDIA = (
     "application/xml",
     "application/xhtml+xml",
     "application/javascript",
+    "application/x-www-form-urlencoded",
+    "multipart/form-data",
 )
 
 
@@ -463,6 +465,8 @@ def _context(media: str) -> Encoding:
         return "json"
     if media in ("text/html", "application/xhtml+xml"):
         return "html"
+    if media == "application/x-www-form-urlencoded":
+        return "form"
     return "plain"
 
 

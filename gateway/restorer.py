@@ -32,7 +32,7 @@ import regex
 from gateway.tokens import BODY_CHARS, Token, canonical_body, has_valid_check
 from gateway.vault import Resolution, Status, Vault
 
-Encoding = Literal["plain", "html", "url", "json"]
+Encoding = Literal["plain", "html", "url", "json", "form"]
 # A soft line break inside a token: CRLF or LF, an email QP "=" before it, and
 # indentation or "> " quote markers after it.
 _BREAK = r"(?:=?\r?\n[ \t]*(?:>[ \t]*)*)?"
@@ -127,6 +127,8 @@ def encode_as(value: str, encoding: Encoding, context: Encoding = "plain") -> st
         escaped = html.escape(value, quote=True)
     elif encoding == "url":
         escaped = urllib.parse.quote(value, safe="")
+    elif encoding == "form":  # application/x-www-form-urlencoded: spaces as "+"
+        escaped = urllib.parse.quote_plus(value, safe="")
     elif encoding == "json":
         escaped = json.dumps(value, ensure_ascii=encoding != context)[1:-1]
     else:

@@ -11,8 +11,9 @@ the gateway work, and records what it receives (``GET /__standin/received``):
 * anything else: the request body echoed back with its content type.
 
 A test can make the vendor misbehave with the ``X-Standin-Mode`` header:
-``html-escape`` and ``upper`` (what it echoes), ``one-byte`` (a chunked answer,
-one byte per chunk), ``slow`` (answers after 5 s), ``redirect``, ``error``.
+``html-escape``, ``lower`` and ``wrap`` (what it does to the tokens it echoes),
+``one-byte`` (a chunked answer, one byte per chunk), ``slow`` (answers after
+5 s), ``redirect``, ``error``.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import re
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -27,6 +29,8 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
+
+_TOKEN = re.compile(r"\b[A-Z]{2,12}-[0-9A-Z]{8}\b")
 
 
 def create_standin() -> Starlette:
@@ -49,12 +53,12 @@ def create_standin() -> Starlette:
 
     def shaped(request: Request, text: str, media_type: str, status: int = 200) -> Response:
         mode = request.headers.get("x-standin-mode", "")
-        if mode == "html-escape":
-            text = text.replace("-", "&#45;")
-        elif mode == "upper":
-            text = text.upper()
-        elif mode == "lower":
-            text = text.lower()
+        if mode == "html-escape":  # what a vendor rendering HTML does to a token's hyphen
+            text = _TOKEN.sub(lambda m: m.group().replace("-", "&#45;"), text)
+        elif mode == "lower":  # an agent retyping a token
+            text = _TOKEN.sub(lambda m: m.group().lower(), text)
+        elif mode == "wrap":  # an email client wrapping a long line at the token's hyphen
+            text = _TOKEN.sub(lambda m: m.group().replace("-", "-\n"), text)
         elif mode == "redirect":
             return Response(status_code=302, headers={"location": "https://evil.example/"})
         elif mode == "error":
@@ -96,7 +100,11 @@ def create_standin() -> Starlette:
     async def search(request: Request) -> Response:
         await record(request)
         query = request.query_params.get("query", "")
-        results = [t for t in tickets.values() if query and query in json.dumps(t)]
+        # Zendesk-style terms ("requester:someone"): every term's value must appear.
+        terms = [term.split(":", 1)[-1] for term in query.split()]
+        results = [
+            t for t in tickets.values() if terms and all(term in json.dumps(t) for term in terms)
+        ]
         return shaped(
             request,
             json.dumps({"results": results, "count": len(results), "query": query}),
