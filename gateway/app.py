@@ -27,6 +27,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from gateway.audit import AuditLog, load_audit_keys
+from gateway.batching import DetectionBatcher
 from gateway.components import build_core
 from gateway.credentials import ENV_ADMIN_KEYS, ApiKeys, read_secret
 from gateway.errors import ConfigError, GatewayError
@@ -164,6 +165,7 @@ async def _start(gateway: Gateway) -> None:
         executor, partial(build_core, gateway.settings, gateway.policy, run_cpu)
     )
     await run_cpu(core.detector.detect, [WARM_UP], [])
+    core.redactor.detect = DetectionBatcher(core.detector, executor).detect
     await core.vault.check_writable()
     gateway.scopes = Scopes(gateway.policy, core.vault.hasher, core.vault.backend)
     await gateway.audit.open()

@@ -90,11 +90,18 @@ class KnownValue:
     value: str = field(repr=False)
 
 
+Group = tuple[Sequence[str], Sequence[KnownValue]]
+
+
 class Detector(Protocol):
     def detect(
         self, texts: Sequence[str], known: Sequence[KnownValue] = ()
     ) -> list[list[Detection]]:
         """Find entities in each of ``texts``; one list of detections per text, by start."""
+        ...
+
+    def detect_many(self, groups: Sequence[Group]) -> list[list[list[Detection]]]:
+        """:meth:`detect` for several independent requests at once."""
         ...
 
 
@@ -161,8 +168,16 @@ class PresidioDetector:
     def detect(
         self, texts: Sequence[str], known: Sequence[KnownValue] = ()
     ) -> list[list[Detection]]:
+        return self.detect_many([(texts, known)])[0]
+
+    def detect_many(self, groups: Sequence[Group]) -> list[list[list[Detection]]]:
+        """Detect in several requests at once (one NER pass for all of them).
+
+        Each group is one request's texts and known values; names found in a
+        request are looked for again in that request only.
+        """
         try:
-            return self._detect(texts, known)
+            return self._detect(groups)
         except DetectionError:
             raise
         # The fail-closed boundary: whatever broke inside Presidio, spaCy or a
@@ -172,43 +187,51 @@ class PresidioDetector:
         except Exception as exc:  # noqa: BLE001
             raise DetectionError(f"the detector failed ({type(exc).__name__})") from None
 
-    def _detect(self, texts: Sequence[str], known: Sequence[KnownValue]) -> list[list[Detection]]:
-        normalized = [normalize(t) for t in texts]
-        ad_hoc = _known_value_recognizers(known, self.timeout) or None
+    def _detect(self, groups: Sequence[Group]) -> list[list[list[Detection]]]:
+        normalized = [[normalize(t) for t in texts] for texts, _ in groups]
         # 1. Patterns, known values and deny lists.
-        found = []
-        for norm in normalized:
-            results = self.analyzer.analyze(
-                text=norm.text,
-                language="en",
-                nlp_artifacts=self.no_nlp,
-                ad_hoc_recognizers=ad_hoc,
-                score_threshold=0.01,
-            )
-            found.append(
-                self._clean(norm.text, [r for r in results if r.entity_type in self.thresholds])
-            )
+        found: list[list[list[RecognizerResult]]] = []
+        for norms, (_, known) in zip(normalized, groups, strict=True):
+            ad_hoc = _known_value_recognizers(known, self.timeout) or None
+            found.append([self._patterns(norm.text, ad_hoc) for norm in norms])
         if "PERSON" in self.thresholds:
-            # 2. The NER, only where capitalised words are still unexplained.
-            explained = [
-                [(r.start, r.end) for r in results]
-                + [m.span() for m in self._allowed_spans(n.text)]
-                for n, results in zip(normalized, found, strict=True)
+            # 2. The NER where capitalised words are still unexplained, all requests at once.
+            flat = [
+                (norm, results)
+                for norms, group in zip(normalized, found, strict=True)
+                for norm, results in zip(norms, group, strict=True)
             ]
-            artifacts = self.nlp_engine.analyze_names([n.text for n in normalized], explained)
-            for norm, results, nlp_artifacts in zip(normalized, found, artifacts, strict=True):
+            explained = [
+                [(r.start, r.end) for r in results] + list(self._allowed_spans(norm.text))
+                for norm, results in flat
+            ]
+            artifacts = self.nlp_engine.analyze_names([norm.text for norm, _ in flat], explained)
+            for (norm, results), nlp_artifacts in zip(flat, artifacts, strict=True):
                 names = self.ner.analyze(norm.text, ["PERSON"], nlp_artifacts)
                 results.extend(self._clean(norm.text, names))
-            # 3. Every name found anywhere, and its parts, wherever else they appear.
-            spread = _name_recognizer(
-                normalized, found, known, self.thresholds["PERSON"], self.timeout
-            )
-            if spread is not None:
-                for norm, results in zip(normalized, found, strict=True):
-                    results.extend(self._clean(norm.text, spread.analyze(norm.text, ["PERSON"])))
+            # 3. Every name found in a request, and its parts, wherever else they appear in it.
+            for norms, group, (_, known) in zip(normalized, found, groups, strict=True):
+                spread = _name_recognizer(
+                    norms, group, known, self.thresholds["PERSON"], self.timeout
+                )
+                if spread is not None:
+                    for norm, results in zip(norms, group, strict=True):
+                        more = spread.analyze(norm.text, ["PERSON"])
+                        results.extend(self._clean(norm.text, more))
         return [
-            self._finish(norm, results) for norm, results in zip(normalized, found, strict=True)
+            [self._finish(norm, results) for norm, results in zip(norms, group, strict=True)]
+            for norms, group in zip(normalized, found, strict=True)
         ]
+
+    def _patterns(self, text: str, ad_hoc: list[EntityRecognizer] | None) -> list[RecognizerResult]:
+        results = self.analyzer.analyze(
+            text=text,
+            language="en",
+            nlp_artifacts=self.no_nlp,
+            ad_hoc_recognizers=ad_hoc,
+            score_threshold=0.01,
+        )
+        return self._clean(text, [r for r in results if r.entity_type in self.thresholds])
 
     def _clean(self, text: str, results: list[RecognizerResult]) -> list[RecognizerResult]:
         """Drop what is below threshold or allow-listed; tidy the edges of names.
@@ -217,7 +240,7 @@ class PresidioDetector:
         Cloud Pro" tagged as a person loses "Acme Cloud Pro"); what is left must
         still look like its entity.
         """
-        allowed = [m.span() for m in self._allowed_spans(text)]
+        allowed = list(self._allowed_spans(text))
         kept = []
         for result in results:
             if result.score < self.thresholds[result.entity_type]:
@@ -236,11 +259,11 @@ class PresidioDetector:
                 kept.append(piece)
         return kept
 
-    def _allowed_spans(self, text: str) -> Iterable[regex.Match[str]]:
-        if self.allow.pattern is not None:
-            yield from self.allow.pattern.finditer(text)
+    def _allowed_spans(self, text: str) -> Iterable[tuple[int, int]]:
+        yield from self.allow.spans(text)
         for pattern in self.allow_patterns:
-            yield from pattern.finditer(text, timeout=self.timeout)
+            for match in pattern.finditer(text, timeout=self.timeout):
+                yield match.span()
 
     def _finish(self, norm: NormalizedText, results: list[RecognizerResult]) -> list[Detection]:
         detections = []

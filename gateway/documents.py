@@ -80,9 +80,22 @@ def _check_depth(text: str, max_depth: int) -> None:
             depth -= 1
 
 
+CACHE_LIMIT = 4096
+
+
 def classify(path: tuple[PathPart, ...], rules: CompiledFieldRules) -> str:
     """What the policy says of the leaf at ``path``. A selector that names an
     object or array applies to everything inside it ("tags" covers each tag)."""
+    known = rules.cache.get(path)
+    if known is not None:
+        return known
+    kind = _classify(path, rules)
+    if len(rules.cache) < CACHE_LIMIT:
+        rules.cache[path] = kind
+    return kind
+
+
+def _classify(path: tuple[PathPart, ...], rules: CompiledFieldRules) -> str:
     prefixes = [path[:end] for end in range(len(path), 0, -1)]
     if any(s.matches(p) for s in rules.passthrough for p in prefixes):
         return "passthrough"

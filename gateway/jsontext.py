@@ -10,7 +10,7 @@ the vendor sent, tokens aside.
     >>> doc = JsonText.parse('{"a": "x\\\\u00e9y", "n": 1.0}', max_depth=8)
     >>> [(s.path, s.value) for s in doc.strings]
     [(('a',), 'xéy')]
-    >>> doc.strings[0].raw_span(1, 2)    # "é" is the 6 raw characters \\u00e9
+    >>> doc.strings[0].raw_span(1, 2, doc.text)    # "é" is the 6 raw characters \\u00e9
     (8, 14)
 """
 
@@ -21,7 +21,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from gateway.documents import parse_json
-from gateway.errors import InputError
 from gateway.selectors import PathPart
 
 _WHITESPACE = " \t\r\n"
@@ -36,15 +35,15 @@ class JsonString:
     start: int
     end: int
     value: str = field(repr=False)
-    # Raw offset (relative to ``start``) of each decoded character, plus the end.
-    offsets: tuple[int, ...] | None = field(default=None, repr=False)
+    escaped: bool = False  # the literal holds escapes: decoded and raw offsets differ
     number: bool = False  # a number literal (no quotes around start:end)
 
-    def raw_span(self, start: int, end: int) -> tuple[int, int]:
-        """Map a span of ``value`` onto the raw text."""
-        if self.offsets is None:
+    def raw_span(self, start: int, end: int, text: str) -> tuple[int, int]:
+        """Map a span of ``value`` onto ``text``, the raw document."""
+        if not self.escaped:
             return self.start + start, self.start + end
-        return self.start + self.offsets[start], self.start + self.offsets[end]
+        offsets = decoded_offsets(text[self.start : self.end])
+        return self.start + offsets[start], self.start + offsets[end]
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,34 +149,31 @@ def _string(text: str, start: int, end: int, path: tuple[PathPart, ...]) -> Json
     raw = text[start:end]
     if "\\" not in raw:
         return JsonString(path, start, end, raw)
-    value: list[str] = []
+    # Offsets are only needed for strings that get a replacement; they are
+    # computed then (``JsonString.raw_span``), not for every string.
+    return JsonString(path, start, end, json.loads(f'"{raw}"'), escaped=True)
+
+
+def decoded_offsets(raw: str) -> tuple[int, ...]:
+    """Raw offset of each decoded character of a JSON string literal's inside, plus the end."""
     offsets: list[int] = []
     i = 0
     while i < len(raw):
-        if raw[i] != "\\":
-            offsets.append(i)
-            value.append(raw[i])
-            i += 1
-            continue
-        if raw[i + 1] != "u":
-            offsets.append(i)
-            value.append(json.loads(f'"{raw[i : i + 2]}"'))
-            i += 2
-            continue
-        # \uXXXX, possibly a surrogate pair spelled as two escapes.
-        unit = int(raw[i + 2 : i + 6], 16)
-        if 0xD800 <= unit < 0xDC00 and raw[i + 6 : i + 8] == "\\u":
-            low = int(raw[i + 8 : i + 12], 16)
-            if 0xDC00 <= low < 0xE000:
-                offsets.append(i)
-                value.append(chr(0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00)))
-                i += 12
-                continue
         offsets.append(i)
-        value.append(chr(unit))
-        i += 6
+        if raw[i] != "\\":
+            i += 1
+        elif raw[i + 1] != "u":
+            i += 2
+        else:
+            unit = int(raw[i + 2 : i + 6], 16)
+            # A surrogate pair spelled as two escapes is one character.
+            if (
+                0xD800 <= unit < 0xDC00
+                and raw[i + 6 : i + 8] == "\\u"
+                and 0xDC00 <= int(raw[i + 8 : i + 12], 16) < 0xE000
+            ):
+                i += 12
+            else:
+                i += 6
     offsets.append(len(raw))
-    decoded = "".join(value)
-    if decoded != json.loads(f'"{raw}"'):
-        raise InputError("invalid_json", "a JSON string could not be decoded")
-    return JsonString(path, start, end, decoded, tuple(offsets))
+    return tuple(offsets)

@@ -50,99 +50,16 @@ _SENTENCE_END = frozenset(".!?:;>\"'()[]*-–—•|")
 # Capitalised words that start sentences and greetings but are never names; they
 # only decide where the NER looks, so a miss here costs time, not recall.
 _NOT_CANDIDATES = frozenset(
-    [
-        "i",
-        "i'm",
-        "i've",
-        "i'll",
-        "i'd",
-        "hi",
-        "hello",
-        "hey",
-        "dear",
-        "thanks",
-        "thank",
-        "regards",
-        "best",
-        "kind",
-        "cheers",
-        "please",
-        "sorry",
-        "yes",
-        "no",
-        "ok",
-        "okay",
-        "also",
-        "but",
-        "and",
-        "or",
-        "so",
-        "if",
-        "when",
-        "then",
-        "the",
-        "a",
-        "an",
-        "this",
-        "that",
-        "these",
-        "those",
-        "my",
-        "our",
-        "your",
-        "we",
-        "you",
-        "it",
-        "its",
-        "is",
-        "are",
-        "was",
-        "were",
-        "be",
-        "been",
-        "can",
-        "could",
-        "would",
-        "should",
-        "will",
-        "do",
-        "does",
-        "did",
-        "have",
-        "has",
-        "had",
-        "not",
-        "just",
-        "still",
-        "any",
-        "some",
-        "all",
-        "there",
-        "here",
-        "what",
-        "why",
-        "how",
-        "where",
-        "which",
-        "who",
-        "order",
-        "subject",
-        "re",
-        "fw",
-        "fwd",
-        "sent",
-        "from",
-        "to",
-        "date",
-        "cc",
-        "bcc",
-        "tel",
-        "phone",
-        "mobile",
-        "email",
-        "e-mail",
-        "fax",
-    ]
+    """
+    i i'm i've i'll i'd hi hello hey dear thanks thank regards best kind cheers please
+    sorry yes no ok okay also but and or so if when then the a an this that these those my
+    our your we you it its is are was were be been can could would should will do does did
+    have has had not just still any some all there here what why how where which who
+    order subject re fw fwd sent from to date cc bcc tel phone mobile email e-mail fax
+    sir madam since for support team customer service monday tuesday wednesday thursday
+    friday saturday sunday january february march april may june july august september
+    october november december
+    """.split()  # noqa: SIM905 - a word list reads better as text
 )
 
 Char = tuple[int, int]
@@ -288,6 +205,8 @@ class WindowedSpacyNlpEngine(SpacyNlpEngine):
             or not word.replace("'", "").replace("’", "").replace("-", "").isalpha()
         ):
             return False
+        if word.isupper() and len(word) <= 4:
+            return False  # an acronym (IBAN, USD, HTTP, PM), not a name
         lower = word.lower()
         if lower in _NOT_CANDIDATES:
             return False

@@ -92,11 +92,17 @@ async def redact_request(
     body: bytes,
     query: str,
     headers: dict[str, str],
+    parsed: jsontext.JsonText | None = None,
 ) -> RedactedRequest:
-    """Redact every readable string of a request; raises ``InputError`` for what cannot be read."""
+    """Redact every readable string of a request; raises ``InputError`` for what cannot be read.
+
+    ``parsed`` is the JSON body if the caller already parsed it (for its scope).
+    """
     formats: list[tuple[str, Format]] = []
     if body:
-        formats.append(("body", body_format(media_type, content_type, charset, body, rules)))
+        formats.append(
+            ("body", body_format(media_type, content_type, charset, body, rules, parsed))
+        )
     if query and rules.query:
         formats.append(("query", QueryFormat(query, rules.query)))
     chosen = {name: value for name, value in headers.items() if name.lower() in rules.headers}
@@ -129,11 +135,16 @@ async def redact_request(
 
 
 def body_format(
-    media_type: str | None, content_type: str, charset: str, body: bytes, rules: RequestRules
+    media_type: str | None,
+    content_type: str,
+    charset: str,
+    body: bytes,
+    rules: RequestRules,
+    parsed: jsontext.JsonText | None = None,
 ) -> Format:
     media = (media_type or "").lower()
     if media == "application/json" or media.endswith("+json"):
-        return JsonFormat(_decode(body, charset), rules.json, rules.max_json_depth)
+        return JsonFormat(_decode(body, charset), rules.json, rules.max_json_depth, parsed)
     if media == "application/x-www-form-urlencoded":
         return FormFormat(_decode(body, charset), rules.form)
     if media == "text/html" or media == "application/xhtml+xml":
@@ -176,8 +187,14 @@ def _splice(text: str, splices: Sequence[Splice]) -> str:
 
 
 class JsonFormat:
-    def __init__(self, text: str, rules: CompiledFieldRules, max_depth: int) -> None:
-        self.document = jsontext.JsonText.parse(text, max_depth)
+    def __init__(
+        self,
+        text: str,
+        rules: CompiledFieldRules,
+        max_depth: int,
+        parsed: jsontext.JsonText | None = None,
+    ) -> None:
+        self.document = parsed or jsontext.JsonText.parse(text, max_depth)
         self.strings: list[jsontext.JsonString] = []
         self.pieces = []
         for item in self.document.strings:
@@ -199,7 +216,7 @@ class JsonFormat:
                 splices.append((item.start, item.end, jsontext.escape(result.text)))
             else:
                 for r in result.replacements:
-                    start, end = item.raw_span(r.start, r.end)
+                    start, end = item.raw_span(r.start, r.end, self.document.text)
                     splices.append((start, end, jsontext.escape(r.text)))
         return self.document.replace(splices)
 

