@@ -28,7 +28,6 @@ import regex
 from presidio_analyzer import AnalyzerEngine, EntityRecognizer, RecognizerRegistry, RecognizerResult
 from presidio_analyzer.context_aware_enhancers import ContextAwareEnhancer
 from presidio_analyzer.nlp_engine import NlpArtifacts
-from presidio_analyzer.predefined_recognizers import SpacyRecognizer
 from spacy.tokens import Doc
 
 from gateway.errors import DetectionError
@@ -68,6 +67,7 @@ _PARTICLES = {
     "das",
 }
 _WORD = re.compile(r"\S+")
+NER_SCORE = 0.85  # Presidio's default for spaCy entities
 _TRIM = " \t\r\n.,;:!?\"'()[]{}<>"
 
 
@@ -131,7 +131,6 @@ class PresidioDetector:
         self.nlp_engine = nlp_engine or WindowedSpacyNlpEngine(settings.model)
         if not self.nlp_engine.is_loaded():
             self.nlp_engine.load()
-        self.ner = SpacyRecognizer(supported_entities=["PERSON"], ner_strength=0.85)
         self.no_nlp = NlpArtifacts(
             [], Doc(self.nlp_engine.pipeline.vocab, words=[]), [], [], self.nlp_engine, "en"
         )
@@ -205,9 +204,9 @@ class PresidioDetector:
                 [(r.start, r.end) for r in results] + list(self._allowed_spans(norm.text))
                 for norm, results in flat
             ]
-            artifacts = self.nlp_engine.analyze_names([norm.text for norm, _ in flat], explained)
-            for (norm, results), nlp_artifacts in zip(flat, artifacts, strict=True):
-                names = self.ner.analyze(norm.text, ["PERSON"], nlp_artifacts)
+            spans = self.nlp_engine.find_names([norm.text for norm, _ in flat], explained)
+            for (norm, results), found_names in zip(flat, spans, strict=True):
+                names = [self._ner_result(start, end) for start, end in found_names]
                 results.extend(self._clean(norm.text, names))
             # 3. Every name found in a request, and its parts, wherever else they appear in it.
             for norms, group, (_, known) in zip(normalized, found, groups, strict=True):
@@ -222,6 +221,18 @@ class PresidioDetector:
             [self._finish(norm, results) for norm, results in zip(norms, group, strict=True)]
             for norms, group in zip(normalized, found, strict=True)
         ]
+
+    def _ner_result(self, start: int, end: int) -> RecognizerResult:
+        return RecognizerResult(
+            entity_type="PERSON",
+            start=start,
+            end=end,
+            score=NER_SCORE,
+            recognition_metadata={
+                RecognizerResult.RECOGNIZER_NAME_KEY: "spacy_ner",
+                RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: "spacy_ner",
+            },
+        )
 
     def _patterns(self, text: str, ad_hoc: list[EntityRecognizer] | None) -> list[RecognizerResult]:
         results = self.analyzer.analyze(

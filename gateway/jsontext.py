@@ -16,7 +16,9 @@ the vendor sent, tokens aside.
 
 from __future__ import annotations
 
+import bisect
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -42,8 +44,8 @@ class JsonString:
         """Map a span of ``value`` onto ``text``, the raw document."""
         if not self.escaped:
             return self.start + start, self.start + end
-        offsets = decoded_offsets(text[self.start : self.end])
-        return self.start + offsets[start], self.start + offsets[end]
+        offsets = OffsetMap(text[self.start : self.end])
+        return self.start + offsets.raw(start), self.start + offsets.raw(end)
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,26 +156,23 @@ def _string(text: str, start: int, end: int, path: tuple[PathPart, ...]) -> Json
     return JsonString(path, start, end, json.loads(f'"{raw}"'), escaped=True)
 
 
-def decoded_offsets(raw: str) -> tuple[int, ...]:
-    """Raw offset of each decoded character of a JSON string literal's inside, plus the end."""
-    offsets: list[int] = []
-    i = 0
-    while i < len(raw):
-        offsets.append(i)
-        if raw[i] != "\\":
-            i += 1
-        elif raw[i + 1] != "u":
-            i += 2
-        else:
-            unit = int(raw[i + 2 : i + 6], 16)
-            # A surrogate pair spelled as two escapes is one character.
-            if (
-                0xD800 <= unit < 0xDC00
-                and raw[i + 6 : i + 8] == "\\u"
-                and 0xDC00 <= int(raw[i + 8 : i + 12], 16) < 0xE000
-            ):
-                i += 12
-            else:
-                i += 6
-    offsets.append(len(raw))
-    return tuple(offsets)
+# One escape: a surrogate pair spelled as two \\u escapes (one character), a \\u escape, or \\x.
+_ESCAPE = re.compile(
+    r"\\(?:u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|.)"
+)
+
+
+class OffsetMap:
+    """Decoded index -> raw index for one JSON string literal, from its escapes alone."""
+
+    def __init__(self, raw: str) -> None:
+        self.decoded_at: list[int] = []  # decoded position of each escape
+        self.extra: list[int] = [0]  # raw characters gained before escape i (prefix sums)
+        gained = 0
+        for match in _ESCAPE.finditer(raw):
+            self.decoded_at.append(match.start() - gained)
+            gained += len(match.group()) - 1  # every escape decodes to one character
+            self.extra.append(gained)
+
+    def raw(self, decoded: int) -> int:
+        return decoded + self.extra[bisect.bisect_left(self.decoded_at, decoded)]

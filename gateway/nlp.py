@@ -34,12 +34,11 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, cast
 
-import numpy
 import spacy
 from presidio_analyzer.nlp_engine import NerModelConfiguration, NlpArtifacts, SpacyNlpEngine
 from spacy.language import Language
 from spacy.lookups import Lookups
-from spacy.tokens import Doc, Span
+from spacy.tokens import Doc
 
 from gateway.errors import ConfigError
 
@@ -63,6 +62,7 @@ _NOT_CANDIDATES = frozenset(
 )
 
 Char = tuple[int, int]
+_WORDS = re.compile(r"\S+")
 # A word of two or more letters (O'Brien, Mary-Jane, Łukasz); capitals are checked after.
 _CAPITALISED = re.compile(r"(?<![\w'’-])[^\W\d_][\w'’-]*[^\W\d_](?![\w'’-])")
 
@@ -140,57 +140,63 @@ class WindowedSpacyNlpEngine(SpacyNlpEngine):
         items = list(texts)
         yield from zip(items, self.analyze_names(items, [[] for _ in items]), strict=True)
 
+    def find_names(
+        self, texts: Sequence[str], explained: Sequence[Sequence[Char]]
+    ) -> list[list[Char]]:
+        """Character spans of the names in each text, found by the NER around candidates
+        that no span in ``explained`` covers. One NER call for all the texts."""
+        pieces: list[str] = []
+        placed: list[tuple[int, int, int]] = []  # (offset in fed text, text number, offset in text)
+        offset = 0
+        for number, (text, spans) in enumerate(zip(texts, explained, strict=True)):
+            for start, end in self._windows(text, spans):
+                placed.append((offset, number, start))
+                pieces.append(text[start:end])
+                offset += end - start + 2
+        found: list[list[Char]] = [[] for _ in texts]
+        if pieces:
+            fed = self.pipeline("\n\n".join(pieces))
+            for ent in fed.ents:
+                where = bisect.bisect_right(placed, (ent.start_char, len(texts), 0)) - 1
+                if ent.label_ not in NER_LABELS or where < 0:
+                    continue
+                fed_offset, number, text_offset = placed[where]
+                start = ent.start_char - fed_offset + text_offset
+                found[number].append((start, start + len(ent.text)))
+        return found
+
     def analyze_names(
         self, texts: Sequence[str], explained: Sequence[Sequence[Char]]
     ) -> list[NlpArtifacts]:
-        """Run the NER around name candidates, skipping character spans already ``explained``."""
-        nlp = self.pipeline
-        docs = [nlp.make_doc(text) for text in texts]
-        pieces: list[str] = []
-        placed: list[tuple[int, int, int]] = []  # (offset in fed text, doc number, offset in doc)
-        offset = 0
-        for number, (doc, spans) in enumerate(zip(docs, explained, strict=True)):
-            for start, end in self._windows(doc, spans):
-                placed.append((offset, number, start))
-                pieces.append(doc.text[start:end])
-                offset += end - start + 2
-        found: list[list[Span]] = [[] for _ in docs]
-        if pieces:
-            fed = nlp("\n\n".join(pieces))
-            for ent in fed.ents:
-                label = NER_LABELS.get(ent.label_)
-                where = bisect.bisect_right(placed, (ent.start_char, len(docs), 0)) - 1
-                if label is None or where < 0:
-                    continue
-                fed_offset, number, doc_offset = placed[where]
-                start = ent.start_char - fed_offset + doc_offset
-                span = docs[number].char_span(
-                    start, start + len(ent.text), label=label, alignment_mode="expand"
-                )
-                if span is not None:
-                    found[number].append(span)
+        """:meth:`find_names` as Presidio ``NlpArtifacts`` (for Presidio's ``SpacyRecognizer``)."""
         artifacts = []
-        for doc, entities in zip(docs, found, strict=True):
-            doc.ents = spacy.util.filter_spans(entities)
+        for text, spans in zip(texts, self.find_names(texts, explained), strict=True):
+            doc = self.pipeline.make_doc(text)
+            entities = [
+                doc.char_span(a, b, label="PERSON", alignment_mode="expand") for a, b in spans
+            ]
+            doc.ents = spacy.util.filter_spans([e for e in entities if e is not None])
             artifacts.append(self._artifacts(doc))
         return artifacts
 
-    def _windows(self, doc: Doc, explained: Sequence[Char]) -> list[Char]:
-        """Merged character ranges of ``self.window`` tokens around each candidate word."""
-        text = doc.text
+    def _windows(self, text: str, explained: Sequence[Char]) -> list[Char]:
+        """Merged character ranges of ``self.window`` words around each candidate word.
+
+        Words are whitespace-separated here (cheaper than tokenizing the whole
+        text); punctuation stuck to a word only makes a window a little wider.
+        """
         candidates = [
             m.start() for m in _CAPITALISED.finditer(text) if self._is_candidate(text, m, explained)
         ]
         if not candidates:
             return []
-        starts = doc.to_array("IDX")
-        lengths = doc.to_array("LENGTH")
-        last = len(doc) - 1
+        words = [m.span() for m in _WORDS.finditer(text)]
+        starts = [start for start, _ in words]
         spans: list[Char] = []
         for position in candidates:
-            token = int(numpy.searchsorted(starts, position, side="right")) - 1
-            first, final = max(0, token - self.window), min(last, token + self.window)
-            start, end = int(starts[first]), int(starts[final] + lengths[final])
+            index = bisect.bisect_right(starts, position) - 1
+            first, final = max(0, index - self.window), min(len(words) - 1, index + self.window)
+            start, end = words[first][0], words[final][1]
             if spans and start <= spans[-1][1]:
                 spans[-1] = (spans[-1][0], max(end, spans[-1][1]))
             else:

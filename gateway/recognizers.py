@@ -333,6 +333,7 @@ _PHONE = regex.compile(
     r"(?:[ \t\-]*(?:x|ext\.?|extension|#)[ \t\-]*\d{1,6})?(?!\w|\.\d)",
     flags=regex.IGNORECASE,
 )
+_NEXT_GROUP = re.compile(r"[ \t/]+(?=[+(\d])")
 _DATE_LIKE = regex.compile(r"^(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4})$")
 _PHONE_CONTEXT = [
     "phone", "call", "called", "calling", "tel", "telephone", "mobile", "cell", "reach",
@@ -363,10 +364,13 @@ class GatewayPhoneRecognizer(GatewayRecognizer):
 
     def _numbers_in(self, text: str, start: int, end: int, results: list[RecognizerResult]) -> None:
         """Find the numbers in one candidate run: the whole run, or else the longest
-        prefix ending before a space, then the rest ("415-555-0132 415-555-0199")."""
+        prefix ending before a space, then the rest ("415-555-0132 415-555-0199").
+        Only prefixes with a phone's worth of digits (7 to 15) are parsed."""
         while start < end:
             cuts = [end] + [i for i in range(end - 1, start, -1) if text[i] in " \t/"]
             for cut in cuts:
+                if not 7 <= sum(c.isdigit() for c in text[start:cut]) <= 21:  # 15 + an extension
+                    continue
                 found = self._number(text, start, cut)
                 if found is not None:
                     results.append(found)
@@ -374,10 +378,10 @@ class GatewayPhoneRecognizer(GatewayRecognizer):
                     break
             else:
                 # Nothing starts here; try from the next group of digits.
-                next_group = regex.search(r"[ \t/]+(?=[+(\d])", text[start:end])
+                next_group = _NEXT_GROUP.search(text, start, end)
                 if next_group is None:
                     return
-                start += next_group.end()
+                start = next_group.end()
                 continue
             while start < end and not (text[start].isdigit() or text[start] in "+("):
                 start += 1
