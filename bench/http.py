@@ -187,6 +187,9 @@ def main() -> None:
             process.send_signal(signal.SIGINT)
         for process in processes:
             process.wait(timeout=60)
+        shares = {p.name.split(".")[0]: sum(1 for line in p.open() if '"request_redacted"' in line)
+                  for p in sorted((data / "audit").glob("*.log.jsonl"))}  # fmt: skip
+        print(f"requests per worker (from their audit chains): {shares}", file=sys.stderr)
         shutil.rmtree(data, ignore_errors=True)
     print("running stock Presidio in this process...", file=sys.stderr)
     stock = stock_presidio(texts, rounds=2)

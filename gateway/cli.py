@@ -451,30 +451,6 @@ async def _keys_rotate(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
-def _listening_socket(host: str, port: int) -> Any:
-    """The socket worker processes share, made so their connections skip Nagle's algorithm.
-
-    uvicorn's own shared socket is created with protocol 0; asyncio then does
-    not set TCP_NODELAY on accepted connections, and every response whose
-    headers and body are written separately waits for the client's delayed ACK
-    (measured: +40 ms per request). Created as IPPROTO_TCP, with TCP_NODELAY
-    on the listener (which accepted sockets inherit on Linux), it does not.
-    """
-    import socket
-
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    try:
-        sock.bind((host, port))
-    except OSError as exc:
-        sock.close()
-        raise ConfigError(f"cannot listen on {host}:{port} ({exc.strerror})") from None
-    sock.set_inheritable(True)
-    return sock
-
-
 def serve(args: argparse.Namespace, settings: Settings) -> int:
     """Run the HTTP gateway (uvicorn runs its own event loop, so this is not async)."""
     import ipaddress
@@ -508,14 +484,14 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
         "timeout_graceful_shutdown": 20,
     }
     if args.workers > 1:
-        from uvicorn.supervisors import Multiprocess
+        from gateway.workers import Workers
 
         os.environ.update(environ_for_workers(settings, args.upstream))
         create_app(settings, policy, upstream=args.upstream)  # fail here, not in every worker
         config = uvicorn.Config(
             "gateway.app:app_from_environ", factory=True, workers=args.workers, **options
         )
-        Multiprocess(config, sockets=[_listening_socket(args.host, args.port)]).run()
+        Workers(config, args.host, args.port).run()
     else:
         uvicorn.run(create_app(settings, policy, upstream=args.upstream), **options)
     return EXIT_OK

@@ -95,6 +95,9 @@ class EntityRule(_Model):
     deny: list[str] = []
 
 
+_DEFAULT_RULE = EntityRule()
+
+
 class DetectionConfig(_Model):
     model: str = DEFAULT_MODEL
     score_threshold: float = Field(0.5, ge=0.0, le=1.0)
@@ -373,7 +376,7 @@ class Policy:
 
     def rule(self, entity: str) -> EntityRule:
         """The rule for ``entity``; entities a policy does not mention are tokenized."""
-        return self.document.entities.get(entity) or EntityRule()
+        return self.document.entities.get(entity) or _DEFAULT_RULE
 
     def label_for(self, entity: str) -> str:
         return self.entity_types[entity].label

@@ -15,7 +15,6 @@ import hmac
 import json
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
@@ -30,25 +29,26 @@ ENV_AUDIT_KEY = "GATEWAY_AUDIT_KEY"
 FORMAT = "redaction-gateway-audit-keys/1"
 
 
-@dataclass(frozen=True)
 class AuditKeys:
-    secret: Secret
+    """The audit secret and the keys derived from it (derived once: HKDF is not free)."""
 
-    @property
-    def _mac_key(self) -> bytes:
-        return derive(self.secret, "gateway/audit/record-mac/v1")
+    def __init__(self, secret: Secret) -> None:
+        self.secret = secret
+        self._mac_key = derive(secret, "gateway/audit/record-mac/v1")
+        self._value_key = derive(secret, "gateway/audit/value/v1")
+        self.signing_key = Ed25519PrivateKey.from_private_bytes(
+            derive(secret, "gateway/audit/ed25519/v1")
+        )
+
+    def __repr__(self) -> str:
+        return f"AuditKeys(key_id={self.key_id!r})"
 
     def mac(self, data: bytes) -> str:
         return hmac.digest(self._mac_key, data, "sha256").hex()
 
     def value_digest(self, entity: str, normalized: str) -> str:
         """A keyed digest of a value: matchable by whoever holds the key, never reversible."""
-        key = derive(self.secret, "gateway/audit/value/v1")
-        return hmac.digest(key, encode_parts((entity, normalized)), "sha256").hex()[:32]
-
-    @property
-    def signing_key(self) -> Ed25519PrivateKey:
-        return Ed25519PrivateKey.from_private_bytes(derive(self.secret, "gateway/audit/ed25519/v1"))
+        return hmac.digest(self._value_key, encode_parts((entity, normalized)), "sha256").hex()[:32]
 
     @property
     def public_key(self) -> Ed25519PublicKey:
