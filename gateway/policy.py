@@ -54,8 +54,11 @@ class PatternConfig(_Model):
     regex: str = Field(min_length=1)
     score: float = Field(0.6, ge=0.0, le=1.0)
     group: int | str = 0
+    # A cheap regex (case-insensitive) that must match somewhere in the text for
+    # this pattern to run at all: a fast filter in front of a costly pattern.
+    requires: str | None = None
 
-    _check_regex = field_validator("regex")(_compile)
+    _check_regex = field_validator("regex", "requires")(_compile)
 
 
 class RecognizerConfig(_Model):

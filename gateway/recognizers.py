@@ -80,6 +80,10 @@ def _words_pattern(words: Iterable[str], case_sensitive: bool = False) -> re.Pat
     return re.compile(rf"(?<!\w)(?:{body})(?!\w)", 0 if case_sensitive else re.IGNORECASE)
 
 
+def _prefilter(pattern: str | None) -> re.Pattern[str] | None:
+    return re.compile(pattern, re.IGNORECASE) if pattern else None
+
+
 @dataclass(frozen=True, slots=True)
 class Context:
     """Words that, near a match, make it more likely to be the entity."""
@@ -98,6 +102,9 @@ class Context:
         after: int = CONTEXT_AFTER,
     ) -> Context:
         return cls(_words_pattern(words), timeout, before, after)
+
+    def anywhere(self, text: str) -> bool:
+        return self.pattern is not None and self.pattern.search(text) is not None
 
     def near(self, text: str, start: int, end: int) -> bool:
         if self.pattern is None:
@@ -171,7 +178,8 @@ class RegexRecognizer(GatewayRecognizer):
         self.config = config
         self.timeout = timeout
         self.patterns = [
-            (regex.compile(builtins.expand(p.regex)), p.score, p.group) for p in config.patterns
+            (regex.compile(builtins.expand(p.regex)), p.score, p.group, _prefilter(p.requires))
+            for p in config.patterns
         ]
         self.validate = validators.VALIDATORS[config.validator] if config.validator else None
         self.veto = Context.of(config.veto, timeout, before=VETO_BEFORE, after=0)
@@ -180,7 +188,11 @@ class RegexRecognizer(GatewayRecognizer):
         self, text: str, entities: Sequence[str], nlp_artifacts: Any = None
     ) -> list[RecognizerResult]:
         results: list[RecognizerResult] = []
-        for pattern, base_score, group in self.patterns:
+        if self.config.context_required and not self.window_context.anywhere(text):
+            return results  # no context word anywhere: no match can count
+        for pattern, base_score, group, prefilter in self.patterns:
+            if prefilter is not None and not prefilter.search(text):
+                continue
 
             def accept(
                 match: regex.Match[str], score: float = base_score, group: int | str = group
@@ -333,6 +345,12 @@ _PHONE = regex.compile(
     r"(?:[ \t\-]*(?:x|ext\.?|extension|#)[ \t\-]*\d{1,6})?(?!\w|\.\d)",
     flags=regex.IGNORECASE,
 )
+# Shapes libphonenumber would reject anyway, ruled out before calling it (it is
+# the slow part): IPv4 addresses, versions with one-digit parts, SSNs, and the
+# groups of four of a card number.
+_NOT_A_PHONE = re.compile(
+    r"^(?:\d{1,3}(?:\.\d{1,3}){3}|\d+(?:\.\d+)*\.\d\.\d+(?:\.\d+)*|\d{3}-\d{2}-\d{4}|\d{4}(?:[ .-]{1,2}\d{4}){2,4}(?:[ .-]{1,2}\d{1,4})?)$"
+)
 _NEXT_GROUP = re.compile(r"[ \t/]+(?=[+(\d])")
 _DATE_LIKE = regex.compile(r"^(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4})$")
 _PHONE_CONTEXT = [
@@ -406,6 +424,8 @@ class GatewayPhoneRecognizer(GatewayRecognizer):
     def _score(self, candidate: str) -> float | None:
         digits = validators.digits_of(candidate.split("x")[0].split("X")[0].split("#")[0])
         if not 7 <= len(digits) <= 15 or _DATE_LIKE.match(candidate) or len(set(digits)) == 1:
+            return None
+        if _NOT_A_PHONE.match(candidate):
             return None
         international = candidate.startswith(("+", "00"))
         number = self._parse(
