@@ -27,6 +27,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from gateway.audit import AuditLog, load_audit_keys
+from gateway.audit.page import AuditPage
 from gateway.batching import DetectionBatcher
 from gateway.components import build_core
 from gateway.credentials import ENV_ADMIN_KEYS, ApiKeys, read_secret
@@ -139,6 +140,11 @@ def create_app(
             return error_response("unauthorized", "metrics need an admin key", "-", 401)
         return Response(gateway.metrics.render(), media_type="text/plain; version=0.0.4")
 
+    audit_page = AuditPage(settings.data_dir / "audit", audit_keys, gateway.admin_keys)
+    app.add_route("/audit", audit_page.page, methods=["GET"])
+    app.add_route("/audit/api/events", audit_page.guarded(audit_page.events), methods=["GET"])
+    app.add_route("/audit/api/summary", audit_page.guarded(audit_page.summary), methods=["GET"])
+    app.add_route("/audit/api/verify", audit_page.guarded(audit_page.verification), methods=["GET"])
     app.add_route(
         "/{path:path}", handle, methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
     )

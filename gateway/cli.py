@@ -57,6 +57,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         _err("gateway: interrupted")
         return 130
+    except BrokenPipeError:
+        # The reader went away (`gateway audit export | head`): not an error.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
     # The last line of defence: an unexpected exception's message can quote
     # input, so only its type is shown.
     except Exception as exc:  # noqa: BLE001
@@ -244,6 +248,61 @@ def build_parser() -> argparse.ArgumentParser:
     )
     standin.add_argument("--port", type=int, default=9999, help="port (default: 9999)")
     standin.set_defaults(handler=_STANDIN)
+
+    audit = commands.add_parser(
+        "audit", parents=[common], help="verify, query and export the audit trail"
+    ).add_subparsers(title="audit commands", metavar="COMMAND", required=True)
+    verify = audit.add_parser(
+        "verify",
+        parents=[common],
+        help="check the audit chains for tampering",
+        description="Check each chain's hash links and signed checkpoints (and MACs, when the audit key is at hand). Names the first bad record.",
+    )
+    verify.add_argument(
+        "chains",
+        nargs="*",
+        metavar="CHAIN",
+        help="chain files (default: every chain in the data directory)",
+    )
+    verify.add_argument(
+        "--public-key",
+        metavar="PEM",
+        help="the gateway's public key (default: derived from the data directory's audit key)",
+    )
+    verify.set_defaults(handler=_audit_verify)
+    query = audit.add_parser("query", parents=[common], help="list audit events that match filters")
+    _filter_options(query)
+    query.add_argument(
+        "--format",
+        choices=["table", "jsonl"],
+        default="table",
+        help="output format (default: table)",
+    )
+    query.add_argument("--limit", type=int, default=0, help="show at most this many (0: all)")
+    query.set_defaults(handler=_audit_query)
+    export = audit.add_parser(
+        "export", parents=[common], help="export audit events for a SIEM (JSON lines, CEF or OCSF)"
+    )
+    _filter_options(export)
+    export.add_argument(
+        "--format", choices=["jsonl", "cef", "ocsf"], required=True, help="jsonl, cef or ocsf"
+    )
+    export.add_argument("--output", metavar="FILE", help="write here instead of stdout")
+    export.set_defaults(handler=_audit_export)
+    lookup = audit.add_parser(
+        "lookup",
+        parents=[common],
+        help="was this value ever sent to a vendor? (the log holds only keyed digests)",
+    )
+    lookup.add_argument(
+        "--value", required=True, help="the value to look for, e.g. an email address"
+    )
+    lookup.add_argument("--entity", help="its entity type (default: try them all)")
+    lookup.set_defaults(handler=_audit_lookup)
+    public_key = audit.add_parser(
+        "public-key", parents=[common], help="print the key auditors verify checkpoints with"
+    )
+    public_key.set_defaults(handler=_audit_public_key)
 
     keys = commands.add_parser("keys", parents=[common], help="manage keys").add_subparsers(
         title="keys commands", metavar="COMMAND", required=True
@@ -448,6 +507,11 @@ async def _keys_rotate(args: argparse.Namespace, settings: Settings) -> int:
         finally:
             await vault.close()
         _err(f"\rre-encrypted {done} value(s) with {keyring.active_vault_key.key_id}")
+    await _admin_event(
+        settings,
+        {"type": "keys_rotated", "key_id": keyring.active_vault_key.key_id,
+         "rewrapped": bool(args.rewrap), "outcome": "rotated"},
+    )  # fmt: skip
     return EXIT_OK
 
 
@@ -506,3 +570,180 @@ def run_standin(port: int, verbose: bool) -> int:
         create_standin(), host="127.0.0.1", port=port, log_level="info" if verbose else "warning"
     )
     return EXIT_OK
+
+
+def _filter_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--since", help="from this time (ISO 8601, UTC; e.g. 2026-11-23 or 2026-11-23T10:00)"
+    )
+    parser.add_argument("--until", help="up to this time (ISO 8601, UTC)")
+    parser.add_argument("--vendor", help="vendor name, as in the policy")
+    parser.add_argument("--route", help="route name")
+    parser.add_argument("--scope", help="scope id (customer:..., ticket:...)")
+    parser.add_argument("--ticket", help="ticket id: events about this ticket")
+    parser.add_argument(
+        "--token", help="token (e.g. EMAIL-7K3MQ9XW): its minting and every time it came back"
+    )
+    parser.add_argument("--entity", help="entity type, e.g. EMAIL_ADDRESS")
+    parser.add_argument("--outcome", help="forwarded, released, refused...")
+    parser.add_argument(
+        "--type", action="append", default=[], help="event type (repeatable), e.g. request_refused"
+    )
+    parser.add_argument(
+        "--audit-dir", metavar="DIR", help="where the chains are (default: <data-dir>/audit)"
+    )
+
+
+def _audit_dir(args: argparse.Namespace, settings: Settings) -> Any:
+    from pathlib import Path
+
+    return Path(args.audit_dir) if getattr(args, "audit_dir", None) else settings.data_dir / "audit"
+
+
+def _filters(args: argparse.Namespace) -> Any:
+    from gateway.audit.reader import Filters, parse_time
+
+    try:
+        since = parse_time(args.since) if args.since else None
+        until = parse_time(args.until) if args.until else None
+    except ValueError:
+        raise InputError(
+            "invalid_time", "--since and --until take ISO 8601 times, e.g. 2026-11-23T10:00"
+        ) from None
+    return Filters(
+        since=since, until=until, vendor=args.vendor, route=args.route, scope=args.scope,
+        ticket=args.ticket, token=args.token, entity=args.entity, outcome=args.outcome,
+        types=tuple(args.type),
+    )  # fmt: skip
+
+
+async def _audit_verify(args: argparse.Namespace, settings: Settings) -> int:
+    from pathlib import Path
+
+    from gateway.audit.keys import load_audit_keys, load_public_key
+    from gateway.audit.reader import chains
+    from gateway.audit.verify import verify_chain
+
+    keys = None
+    if args.public_key:
+        try:
+            public = load_public_key(Path(args.public_key).read_bytes())
+        except (OSError, ValueError):
+            raise ConfigError(f"cannot read a public key from {args.public_key}") from None
+    else:
+        keys = load_audit_keys(settings.data_dir, settings.environ)
+        public = keys.public_key
+    paths = [Path(p) for p in args.chains] or chains(settings.data_dir / "audit")
+    if not paths:
+        raise ConfigError(f"no audit chains in {settings.data_dir / 'audit'}")
+    failed = 0
+    for path in paths:
+        verdict = verify_chain(path, public, keys)
+        _out(verdict.summary())
+        failed += not verdict.ok
+    if keys is None:
+        _err(
+            "gateway: record MACs not checked (they need the audit key; hash links and signatures were)"
+        )
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+async def _audit_query(args: argparse.Namespace, settings: Settings) -> int:
+    from gateway.audit.reader import read
+
+    shown = 0
+    if args.format == "table":
+        _out(f"{'time (UTC)':<27} {'type':<18} {'route':<16} {'scope':<34} {'outcome':<10} detail")
+    for record in read(_audit_dir(args, settings), _filters(args)):
+        if args.format == "jsonl":
+            _out(json.dumps(record, ensure_ascii=False))
+        else:
+            _out(_row(record))
+        shown += 1
+        if args.limit and shown >= args.limit:
+            break
+    if args.format == "table":
+        _err(f"{shown} event(s)")
+    return EXIT_OK
+
+
+def _row(record: dict[str, Any]) -> str:
+    event = record.get("event", {})
+    detail = ""
+    if event.get("entities"):
+        detail = " ".join(f"{k}:{v}" for k, v in sorted(event["entities"].items()))
+    elif event.get("counts"):
+        detail = " ".join(f"{k}:{v}" for k, v in sorted(event["counts"].items()))
+    elif event.get("reason"):
+        detail = str(event["reason"])
+    return (
+        f"{str(record.get('time', ''))[:26]:<27} {event.get('type', '')!s:<18} "
+        f"{event.get('route') or '-'!s:<16} {str(event.get('scope') or '-')[:33]:<34} "
+        f"{event.get('outcome') or '-'!s:<10} {detail}"
+    )
+
+
+async def _audit_export(args: argparse.Namespace, settings: Settings) -> int:
+    from gateway.audit.export import render
+    from gateway.audit.reader import read
+
+    handle = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout  # noqa: SIM115
+    count = 0
+    try:
+        for record in read(_audit_dir(args, settings), _filters(args)):
+            handle.write(render(record, args.format) + "\n")
+            count += 1
+            if count % 1000 == 0:
+                _err(f"\rexported {count} event(s)", end="", flush=True)
+    finally:
+        if args.output:
+            handle.close()
+    _err(f"\rexported {count} event(s) as {args.format}")
+    return EXIT_OK
+
+
+async def _audit_lookup(args: argparse.Namespace, settings: Settings) -> int:
+    from gateway.audit.keys import load_audit_keys
+    from gateway.audit.reader import Filters, read, value_filters
+
+    keys = load_audit_keys(settings.data_dir, settings.environ)
+    wanted = value_filters(keys, args.value, [args.entity] if args.entity else None)
+    found = 0
+    for record in read(
+        settings.data_dir / "audit", Filters(values=wanted, types=("request_redacted",))
+    ):
+        event = record["event"]
+        found += 1
+        _out(
+            f"{record['time']}  sent to {event.get('vendor')} via {event.get('route')} "
+            f"in scope {event.get('scope')} (request {event.get('request_id')}, chain {record.get('instance')})"
+        )
+    _out(
+        f"{found} time(s)" if found else "never sent to a vendor (as far as this audit trail goes)"
+    )
+    return EXIT_OK
+
+
+async def _audit_public_key(args: argparse.Namespace, settings: Settings) -> int:
+    from gateway.audit.keys import load_audit_keys
+
+    keys = load_audit_keys(settings.data_dir, settings.environ)
+    _out(keys.public_key_pem().rstrip())
+    _err(
+        f"gateway: key id {keys.key_id}; give auditors this key to run 'gateway audit verify --public-key FILE'"
+    )
+    return EXIT_OK
+
+
+async def _admin_event(settings: Settings, event: dict[str, Any]) -> None:
+    """Record an operator's action (a purge, a rotation) in the CLI's own audit chain."""
+    from gateway.audit import AuditLog, load_audit_keys
+
+    log = AuditLog(
+        settings.data_dir / "audit", load_audit_keys(settings.data_dir, settings.environ), "cli"
+    )
+    await log.open()
+    try:
+        await log.append(event)
+    finally:
+        await log.close()

@@ -59,7 +59,8 @@ async def handle_webhook(call: _Call, route: RouteConfig) -> Response:
         document,
         gateway.policy.json_rules,
     )
-    call.scope = await gateway.scopes.choose(route.scope, view, Plan([], [], 0))
+    chosen = await gateway.scopes.choose(route.scope, view, Plan([], [], 0))
+    call.scope, call.scope_source = chosen.scope, chosen.source
     backend = gateway.core.vault.backend
     if not await backend.claim(
         f"webhook:{replay_key}", int(now), int(now) + 2 * config.signature.tolerance_s

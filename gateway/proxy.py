@@ -98,6 +98,7 @@ class _Call:
     started: float
     match: Match | None = None
     scope: str | None = None
+    scope_source: str | None = None
 
     @property
     def route(self) -> RouteConfig | None:
@@ -111,6 +112,7 @@ class _Call:
             self.request.method,
             route.path if route else "",
             self.scope,
+            self.scope_source,
         )
 
     def elapsed_ms(self) -> float:
@@ -182,8 +184,9 @@ async def _handle(call: _Call) -> Response:
     )
 
     async def choose(plan: Plan) -> str:
-        call.scope = await gateway.scopes.choose(route.scope, view, plan)
-        return call.scope
+        chosen = await gateway.scopes.choose(route.scope, view, plan)
+        call.scope, call.scope_source = chosen.scope, chosen.source
+        return chosen.scope
 
     redacted = await redact_request(
         gateway.core.redactor,
@@ -306,8 +309,9 @@ async def _buffered(
     finally:
         await response.aclose()
     text = data.decode(charset, errors="surrogateescape")
+    aliases: list[str] = []
     if media == "application/json" or media.endswith("+json"):
-        await _bind_aliases(call, text)
+        aliases = await _bind_aliases(call, text)
     restored = await gateway.core.restorer.restore(text, scopes, _context(media))
     await gateway.audit.append(
         events.restored(
@@ -316,23 +320,27 @@ async def _buffered(
             restored.outcomes,
             call.elapsed_ms(),
             status=response.status_code,
+            aliases=aliases,
         )
     )
+    gateway.metrics.latency.labels(call.route.name).observe(call.elapsed_ms() / 1000)
     gateway.metrics.restored(call.route.name, restored.outcomes)
     body = restored.text.encode(charset, errors="surrogateescape")
     headers = response_headers(response.headers, changed=True)
     return Response(body, status_code=response.status_code, headers=dict(_merge(headers)))
 
 
-async def _bind_aliases(call: _Call, text: str) -> None:
+async def _bind_aliases(call: _Call, text: str) -> list[str]:
     gateway, route = call.gateway, call.route
     if route is None or route.scope is None or not route.scope.aliases or not call.scope:
-        return
+        return []
     try:
         document = jsontext.JsonText.parse(text, gateway.policy.document.limits.max_json_depth)
     except InputError:
-        return  # not JSON after all: nothing to bind
-    await gateway.scopes.bind_aliases(route.scope, document, call.scope, int(gateway.clock()))
+        return []  # not JSON after all: nothing to bind
+    return await gateway.scopes.bind_aliases(
+        route.scope, document, call.scope, int(gateway.clock())
+    )
 
 
 async def _audited(
@@ -366,6 +374,7 @@ async def _audited(
     )
     if call.route is not None:
         gateway.metrics.restored(call.route.name, restorer.outcomes)
+        gateway.metrics.latency.labels(call.route.name).observe(call.elapsed_ms() / 1000)
 
 
 async def _passthrough(response: httpx.Response) -> AsyncIterator[bytes]:

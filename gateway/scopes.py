@@ -48,6 +48,12 @@ class RequestView:
     json_rules: CompiledFieldRules | None
 
 
+@dataclass(frozen=True, slots=True)
+class Chosen:
+    scope: str  # canonical: what tokens are minted and restored under
+    source: str  # as taken from the request ("ticket:1001"), before aliases
+
+
 class Scopes:
     def __init__(self, policy: Policy, hasher: TokenHasher, backend: Backend) -> None:
         self.policy = policy
@@ -66,18 +72,19 @@ class Scopes:
     def fallback(self) -> str:
         return f"request:{uuid.uuid4().hex}"
 
-    async def choose(self, config: ScopeConfig | None, view: RequestView, plan: Plan) -> str:
-        """The canonical scope of an exchange (aliases followed)."""
+    async def choose(self, config: ScopeConfig | None, view: RequestView, plan: Plan) -> Chosen:
+        """The exchange's scope as taken from the request, and its canonical scope (aliases followed)."""
         if config is None:
             value = view.headers.get("x-gateway-scope")
-            if not value:
-                return self.fallback()
-            return await self.canonical(self.identify("scope", value, hashed=False))
-        found = _value(config, view, plan)
-        if found is None:
-            return self.fallback()
-        value, entity = found
-        return await self.canonical(self.identify(config.kind, value, config.hashed, entity))
+            source = self.identify("scope", value, hashed=False) if value else self.fallback()
+        else:
+            found = _value(config, view, plan)
+            source = (
+                self.identify(config.kind, found[0], config.hashed, found[1])
+                if found
+                else self.fallback()
+            )
+        return Chosen(await self.canonical(source), source)
 
     async def canonical(self, scope: str) -> str:
         return await self.backend.lookup_alias(self.policy.tenant, scope) or scope

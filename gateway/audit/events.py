@@ -32,6 +32,7 @@ class Exchange:
     method: str
     path: str  # the path pattern of the route, not the concrete path (it may hold ids)
     scope: str | None = None
+    scope_source: str | None = None
 
 
 def base(policy: Policy, exchange: Exchange, kind: str, direction: str) -> dict[str, Any]:
@@ -45,6 +46,7 @@ def base(policy: Policy, exchange: Exchange, kind: str, direction: str) -> dict[
         "method": exchange.method,
         "path": exchange.path,
         "scope": exchange.scope,
+        "scope_source": exchange.scope_source,
         "policy_sha256": policy.digest,
         "detector": DETECTOR_VERSION,
     }
@@ -88,10 +90,12 @@ def restored(
     latency_ms: float,
     kind: str = "response_restored",
     status: int | None = None,
+    aliases: Sequence[str] = (),
 ) -> dict[str, Any]:
     items = list(outcomes)
     event = base(policy, exchange, kind, "inbound")
     event.update(
+        aliases=list(aliases),
         outcome="released",
         latency_ms=round(latency_ms, 2),
         upstream_status=status,

@@ -1,0 +1,118 @@
+"""Reading the audit trail: every chain in a directory, filtered, in time order.
+
+Filters are plain values (a :class:`Filters`); reading never needs a key. A
+value lookup turns the value into the same keyed digests the gateway
+recorded, so the log is searched without holding the value.
+"""
+
+from __future__ import annotations
+
+import heapq
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from gateway.audit.keys import AuditKeys
+from gateway.audit.log import LOG_SUFFIX
+from gateway.entities import BUILTIN
+
+Record = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Filters:
+    since: str | None = None  # ISO 8601, compared as text (records are UTC, Z-suffixed)
+    until: str | None = None
+    vendor: str | None = None
+    route: str | None = None
+    scope: str | None = None
+    ticket: str | None = None  # matches the ticket alias an exchange was about
+    token: str | None = None
+    entity: str | None = None
+    outcome: str | None = None
+    types: tuple[str, ...] = ()
+    values: tuple[str, ...] = field(default=(), repr=False)  # "ENTITY:digest" strings
+
+    def matches(self, record: Record) -> bool:
+        event = record.get("event", {})
+        time = str(record.get("time", ""))
+        if self.since and time < self.since:
+            return False
+        if self.until and time > self.until:
+            return False
+        checks = [
+            (self.vendor, event.get("vendor")),
+            (self.route, event.get("route")),
+            (self.outcome, event.get("outcome")),
+        ]
+        if any(wanted is not None and wanted != actual for wanted, actual in checks):
+            return False
+        if self.types and event.get("type") not in self.types:
+            return False
+        if self.scope and self.scope not in (event.get("scope"), event.get("scope_source")):
+            return False
+        if self.ticket and f"ticket:{self.ticket}" not in _tickets(event):
+            return False
+        if self.token and self.token.upper() not in _tokens(event):
+            return False
+        if self.entity and self.entity not in event.get("entities", {}):
+            return False
+        return not (self.values and not set(self.values) & set(event.get("values", [])))
+
+
+def _tickets(event: Record) -> set[str]:
+    found = {str(event.get("scope_source") or ""), str(event.get("scope") or "")}
+    found.update(event.get("aliases", []))
+    return found
+
+
+def _tokens(event: Record) -> set[str]:
+    tokens = set(event.get("tokens", []) if isinstance(event.get("tokens"), list) else [])
+    if isinstance(event.get("tokens"), dict):
+        for items in event["tokens"].values():
+            tokens.update(items)
+    return tokens
+
+
+def chains(directory: Path) -> list[Path]:
+    return sorted(directory.glob(f"*{LOG_SUFFIX}"))
+
+
+def records(path: Path) -> Iterator[Record]:
+    with path.open(encoding="utf-8") as handle:
+        for line in handle:
+            if line.strip():
+                try:
+                    yield json.loads(line)
+                except json.JSONDecodeError:
+                    continue  # `audit verify` reports it; reading carries on
+
+
+def read(directory: Path, filters: Filters = Filters()) -> Iterator[Record]:
+    """Records of every chain in ``directory`` that pass ``filters``, oldest first."""
+    streams = [(r for r in records(p) if filters.matches(r)) for p in chains(directory)]
+    return heapq.merge(*streams, key=lambda r: str(r.get("time", "")))
+
+
+def value_filters(
+    keys: AuditKeys, value: str, entities: Iterable[str] | None = None
+) -> tuple[str, ...]:
+    """The ``values`` entries ``value`` would have produced, for each entity it could be."""
+    names = list(entities) if entities else list(BUILTIN)
+    found = []
+    for name in names:
+        entity = BUILTIN.get(name)
+        normalized = entity.normalize(value) if entity else value
+        found.append(f"{name}:{keys.value_digest(name, normalized)}")
+    return tuple(found)
+
+
+def parse_time(text: str) -> str:
+    """Accept ``2026-11-23``, ``2026-11-23T10:00`` or a full ISO time; return it as records store it."""
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
