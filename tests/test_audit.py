@@ -1,0 +1,297 @@
+"""The audit chain: durable appends, and a tamper matrix that verify must catch every time."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from gateway.audit import AuditKeys, AuditLog
+from gateway.audit.export import cef, ocsf, render
+from gateway.audit.log import line_hash
+from gateway.audit.reader import Filters, read, value_filters
+from gateway.audit.verify import verify_chain
+from gateway.crypto import Secret
+from gateway.errors import AuditError
+
+KEYS = AuditKeys(Secret(b"a" * 32))
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def write_chain(directory: Path, events: int = 30, checkpoint_every: int = 10) -> Path:
+    async def go() -> Path:
+        log = AuditLog(
+            directory, KEYS, "test", checkpoint_every=checkpoint_every, checkpoint_interval=3600
+        )
+        await log.open()
+        for i in range(events):
+            await log.append(
+                {"type": "request_redacted", "n": i, "route": "r", "tokens": [f"EMAIL-{i:08d}"]}
+            )
+        await log.close()
+        return log.path
+
+    return asyncio.run(go())
+
+
+def test_a_clean_chain_verifies(tmp_path: Path) -> None:
+    path = write_chain(tmp_path)
+    verdict = verify_chain(path, KEYS.public_key, KEYS)
+    assert verdict.ok, verdict.problems
+    assert verdict.records == 31  # chain_opened + 30
+    assert verdict.uncovered == 0  # close() signs the last records
+    assert verify_chain(path, KEYS.public_key).ok  # the public key alone is enough
+
+
+def test_group_commit_keeps_order_and_links(tmp_path: Path) -> None:
+    async def go() -> Path:
+        log = AuditLog(tmp_path, KEYS, "test")
+        await log.open()
+        seqs = await asyncio.gather(*(log.append({"type": "x", "n": i}) for i in range(200)))
+        assert sorted(seqs) == list(range(2, 202))
+        await log.close()
+        return log.path
+
+    assert verify_chain(asyncio.run(go()), KEYS.public_key, KEYS).ok
+
+
+def _lines(path: Path) -> list[str]:
+    return path.read_text().splitlines()
+
+
+def _save(path: Path, lines: list[str]) -> None:
+    path.write_text("".join(f"{line}\n" for line in lines))
+
+
+def edit(path: Path, index: int) -> None:
+    lines = _lines(path)
+    record = json.loads(lines[index])
+    record["event"]["route"] = "tampered"
+    lines[index] = json.dumps(record, separators=(",", ":"))
+    _save(path, lines)
+
+
+def edit_one_byte(path: Path, index: int) -> None:
+    lines = _lines(path)
+    position = lines[index].index('"n":') + 4
+    digit = lines[index][position]
+    lines[index] = (
+        lines[index][:position] + ("7" if digit != "7" else "8") + lines[index][position + 1 :]
+    )
+    _save(path, lines)
+
+
+def delete(path: Path, index: int) -> None:
+    lines = _lines(path)
+    del lines[index]
+    _save(path, lines)
+
+
+def insert(path: Path, index: int) -> None:
+    lines = _lines(path)
+    lines.insert(index, lines[index])
+    _save(path, lines)
+
+
+def reorder(path: Path, index: int) -> None:
+    lines = _lines(path)
+    lines[index], lines[index + 1] = lines[index + 1], lines[index]
+    _save(path, lines)
+
+
+def truncate(path: Path, index: int) -> None:
+    _save(path, _lines(path)[:index])
+
+
+def rewrite_from(path: Path, index: int) -> None:
+    """Alter a record and recompute every later hash link: only signatures and MACs can tell."""
+    lines = _lines(path)
+    record = json.loads(lines[index])
+    record["event"]["route"] = "rewritten"
+    lines[index] = json.dumps(record, separators=(",", ":"))
+    for later in range(index + 1, len(lines)):
+        record = json.loads(lines[later])
+        record["prev"] = line_hash(lines[later - 1].encode())
+        lines[later] = json.dumps(record, separators=(",", ":"))
+    _save(path, lines)
+
+
+Tamper = Callable[[Path, int], None]
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [edit, edit_one_byte, delete, insert, reorder, truncate, rewrite_from],
+    ids=lambda f: f.__name__,
+)
+@pytest.mark.parametrize("index", [1, 2, 5, 10, 11, 15, 20, 25, 29])
+@pytest.mark.parametrize("with_mac_key", [True, False], ids=["audit-key", "public-key-only"])
+def test_tamper_matrix(tmp_path: Path, tamper: Tamper, index: int, with_mac_key: bool) -> None:
+    path = write_chain(tmp_path)
+    tamper(path, index)
+    verdict = verify_chain(path, KEYS.public_key, KEYS if with_mac_key else None)
+    assert not verdict.ok, f"{tamper.__name__} at {index} went unnoticed"
+    assert "record" in verdict.problems[0] or "checkpoint" in verdict.problems[0]
+
+
+@pytest.mark.parametrize("index", [3, 12, 27])
+def test_verify_names_the_altered_record(tmp_path: Path, index: int) -> None:
+    path = write_chain(tmp_path)
+    edit(path, index)
+    verdict = verify_chain(path, KEYS.public_key, KEYS)
+    assert verdict.problems[0].startswith(f"record {index + 1} (line {index + 1}) was altered")
+    deleted = write_chain(tmp_path / "other")
+    delete(deleted, index)
+    assert (
+        verify_chain(deleted, KEYS.public_key)
+        .problems[0]
+        .startswith(f"record {index + 1} is missing")
+    )
+
+
+def test_forged_checkpoints_and_wrong_keys(tmp_path: Path) -> None:
+    path = write_chain(tmp_path)
+    checkpoints = path.with_name("test-1.checkpoints.jsonl")
+    lines = checkpoints.read_text().splitlines()
+    forged = json.loads(lines[0])
+    forged["seq"] = forged["seq"] + 1
+    checkpoints.write_text("\n".join([json.dumps(forged), *lines[1:]]) + "\n")
+    assert "invalid signature" in verify_chain(path, KEYS.public_key).problems[0]
+    fresh = write_chain(tmp_path / "fresh")
+    stranger = AuditKeys(Secret(b"b" * 32))
+    assert "invalid signature" in verify_chain(fresh, stranger.public_key).problems[0]
+    assert "MAC does not match" in verify_chain(fresh, KEYS.public_key, stranger).problems[0]
+
+
+def test_deleting_the_checkpoints_is_noticed(tmp_path: Path) -> None:
+    path = write_chain(tmp_path)
+    path.with_name("test-1.checkpoints.jsonl").unlink()
+    assert "missing" in verify_chain(path, KEYS.public_key).problems[0]
+
+
+def test_resume_cuts_a_half_written_record(tmp_path: Path) -> None:
+    path = write_chain(tmp_path, events=5)
+    with path.open("a") as handle:
+        handle.write('{"seq":7,"time":"2026')  # a crash in the middle of a write
+    write_chain(tmp_path, events=3)  # the next process takes the same chain over
+    verdict = verify_chain(path, KEYS.public_key, KEYS)
+    assert verdict.ok, verdict.problems
+    assert verdict.records == 6 + 4
+
+
+def test_processes_never_share_a_chain(tmp_path: Path) -> None:
+    async def go() -> tuple[str, str]:
+        first, second = AuditLog(tmp_path, KEYS, "gw"), AuditLog(tmp_path, KEYS, "gw")
+        await first.open()
+        await second.open()
+        names = (first.instance, second.instance)
+        await first.close()
+        await second.close()
+        return names
+
+    assert asyncio.run(go()) == ("gw-1", "gw-2")
+
+
+def test_a_failed_write_is_an_error_and_sticks(tmp_path: Path) -> None:
+    async def go() -> None:
+        log = AuditLog(tmp_path, KEYS, "test")
+        await log.open()
+        writable, log._log = log._log, open(os.devnull)  # noqa: SIM115
+        try:
+            with pytest.raises(AuditError):
+                await log.append({"type": "x"})
+            with pytest.raises(AuditError):
+                await log.check_writable()
+        finally:
+            writable.close()
+            await log.close()
+
+    asyncio.run(go())
+
+
+def test_reader_filters_and_lookup(tmp_path: Path) -> None:
+    async def go() -> None:
+        log = AuditLog(tmp_path, KEYS, "test")
+        await log.open()
+        digest = KEYS.value_digest("EMAIL_ADDRESS", "jane.doe@example.com")
+        await log.append({"type": "request_redacted", "vendor": "zendesk", "route": "create_ticket",
+                          "scope": "customer:abc", "scope_source": "customer:abc", "entities": {"EMAIL_ADDRESS": 1},
+                          "tokens": ["EMAIL-AAAAAAAA"], "values": [f"EMAIL_ADDRESS:{digest}"], "outcome": "forwarded"})  # fmt: skip
+        await log.append({"type": "response_restored", "route": "create_ticket", "scope": "customer:abc",
+                          "aliases": ["ticket:1001"], "tokens": {"restored": ["EMAIL-AAAAAAAA"]}, "outcome": "released"})  # fmt: skip
+        await log.append(
+            {"type": "request_refused", "reason": "invalid_json", "outcome": "refused"}
+        )
+        await log.close()
+
+    asyncio.run(go())
+    assert [r["event"]["type"] for r in read(tmp_path, Filters(token="email-aaaaaaaa"))] == [
+        "request_redacted",
+        "response_restored",
+    ]
+    assert len(list(read(tmp_path, Filters(ticket="1001")))) == 1
+    assert len(list(read(tmp_path, Filters(outcome="refused")))) == 1
+    wanted = value_filters(KEYS, "Jane.Doe@Example.com")  # normalised like the gateway does
+    assert len(list(read(tmp_path, Filters(values=wanted)))) == 1
+    assert list(read(tmp_path, Filters(values=value_filters(KEYS, "someone@else.org")))) == []
+
+
+def test_export_formats(tmp_path: Path) -> None:
+    path = write_chain(tmp_path, events=2)
+    record = json.loads(path.read_text().splitlines()[1])
+    assert render(record, "jsonl") == json.dumps(record, separators=(",", ":"), ensure_ascii=False)
+    line = cef(record)
+    assert line.startswith("CEF:0|redaction-gateway|gateway|")
+    assert "|request_redacted|" in line
+    event = ocsf(record)
+    assert event["class_uid"] == 6003 and event["type_uid"] == 600399
+    assert event["metadata"]["uid"] == "test-1:2"
+    weird = {
+        "time": "2026-01-01T00:00:00.000000Z",
+        "seq": 1,
+        "event": {"type": "a|b", "reason": "x=y\nz"},
+    }
+    assert "a\\|b" in cef(weird) and "x\\=y\\nz" in cef(weird)
+
+
+def test_cli_verify_query_export_and_tampering(tmp_path: Path) -> None:
+    write_chain(tmp_path / "audit")
+    (tmp_path / "audit-keys.json").write_text(
+        json.dumps(
+            {
+                "format": "redaction-gateway-audit-keys/1",
+                "secret": "YWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWE=",
+            }
+        )
+    )
+    os.chmod(tmp_path / "audit-keys.json", 0o600)
+
+    def gateway(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "gateway", *args, "--data-dir", str(tmp_path)],
+                              capture_output=True, text=True, cwd=ROOT, timeout=120, check=False)  # fmt: skip
+
+    ok = gateway("audit", "verify")
+    assert ok.returncode == 0 and "ok, 31 records" in ok.stdout
+    key = gateway("audit", "public-key")
+    (tmp_path / "public.pem").write_text(key.stdout)
+    assert gateway("audit", "verify", "--public-key", str(tmp_path / "public.pem")).returncode == 0
+    assert (
+        gateway("audit", "query", "--type", "request_redacted", "--format", "jsonl").stdout.count(
+            "\n"
+        )
+        == 30
+    )
+    exported = gateway(
+        "audit", "export", "--format", "ocsf", "--output", str(tmp_path / "out.jsonl")
+    )
+    assert exported.returncode == 0 and "exported 31 event(s)" in exported.stderr
+    edit_one_byte(tmp_path / "audit" / "test-1.log.jsonl", 7)
+    bad = gateway("audit", "verify")
+    assert bad.returncode == 1
+    assert "TAMPERED: record 8 (line 8) was altered" in bad.stdout
