@@ -250,14 +250,16 @@ def test_export_formats(tmp_path: Path) -> None:
     assert line.startswith("CEF:0|redaction-gateway|gateway|")
     assert "|request_redacted|" in line
     event = ocsf(record)
-    assert event["class_uid"] == 6003 and event["type_uid"] == 600399
+    assert event["class_uid"] == 6003
+    assert event["type_uid"] == 600399
     assert event["metadata"]["uid"] == "test-1:2"
     weird = {
         "time": "2026-01-01T00:00:00.000000Z",
         "seq": 1,
         "event": {"type": "a|b", "reason": "x=y\nz"},
     }
-    assert "a\\|b" in cef(weird) and "x\\=y\\nz" in cef(weird)
+    assert "a\\|b" in cef(weird)
+    assert "x\\=y\\nz" in cef(weird)
 
 
 def test_cli_verify_query_export_and_tampering(tmp_path: Path) -> None:
@@ -277,7 +279,8 @@ def test_cli_verify_query_export_and_tampering(tmp_path: Path) -> None:
                               capture_output=True, text=True, cwd=ROOT, timeout=120, check=False)  # fmt: skip
 
     ok = gateway("audit", "verify")
-    assert ok.returncode == 0 and "ok, 31 records" in ok.stdout
+    assert ok.returncode == 0
+    assert "ok, 31 records" in ok.stdout
     key = gateway("audit", "public-key")
     (tmp_path / "public.pem").write_text(key.stdout)
     assert gateway("audit", "verify", "--public-key", str(tmp_path / "public.pem")).returncode == 0
@@ -290,7 +293,8 @@ def test_cli_verify_query_export_and_tampering(tmp_path: Path) -> None:
     exported = gateway(
         "audit", "export", "--format", "ocsf", "--output", str(tmp_path / "out.jsonl")
     )
-    assert exported.returncode == 0 and "exported 31 event(s)" in exported.stderr
+    assert exported.returncode == 0
+    assert "exported 31 event(s)" in exported.stderr
     edit_one_byte(tmp_path / "audit" / "test-1.log.jsonl", 7)
     bad = gateway("audit", "verify")
     assert bad.returncode == 1
