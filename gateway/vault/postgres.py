@@ -113,6 +113,19 @@ class PostgresBackend:
             raise VaultError(f"the PostgreSQL vault failed ({type(exc).__name__})") from None
 
     async def insert_or_get(self, rows: Sequence[Row]) -> dict[str, Row]:
+        # Replicas inserting the same tokens lock them in one order (sorted), so
+        # they cannot deadlock; a deadlock the server still reports is retried.
+        ordered = sorted(rows, key=lambda r: r.token)
+        attempts = 0
+        while True:
+            try:
+                return await self._insert_or_get(ordered)
+            except psycopg.errors.DeadlockDetected:
+                attempts += 1
+                if attempts == 3:
+                    raise VaultError("the PostgreSQL vault failed (DeadlockDetected)") from None
+
+    async def _insert_or_get(self, rows: Sequence[Row]) -> dict[str, Row]:
         await self._setup()
         try:
             async with self._pool.connection() as connection, connection.cursor() as cursor:
@@ -146,6 +159,8 @@ class PostgresBackend:
                     row.token: row for row in (Row(*record) for record in await cursor.fetchall())
                 }
         except psycopg.Error as exc:
+            if isinstance(exc, psycopg.errors.DeadlockDetected):
+                raise
             raise VaultError(f"the PostgreSQL vault failed ({type(exc).__name__})") from None
         return found
 
