@@ -21,10 +21,12 @@ from contextlib import asynccontextmanager
 from functools import partial
 from typing import Any
 
-import httpx
 from fastapi import FastAPI
+from starlette.datastructures import State
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+from starlette.routing import request_response
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway.audit import AuditLog, load_audit_keys
 from gateway.audit.page import AuditPage
@@ -52,11 +54,10 @@ def create_app(
     policy: Policy | None = None,
     *,
     upstream: str | None = None,
-    transport: httpx.AsyncBaseTransport | None = None,
     clock: Callable[[], float] = time.time,
     instance: str | None = None,
-) -> FastAPI:
-    """Build a gateway app. ``transport`` replaces the network (tests); ``clock`` the time."""
+) -> GatewayApp:
+    """Build a gateway app; ``clock`` replaces the time (tests)."""
     policy = policy or load_policy(settings.policy_path)
     base = (
         upstream or settings.environ.get(ENV_UPSTREAM) or policy.document.upstream or ""
@@ -65,8 +66,6 @@ def create_app(
         raise ConfigError(
             f"{policy.source}: no upstream: set 'upstream' in the policy or pass --upstream URL"
         )
-    limits = policy.document.limits
-    client = make_client(limits, transport)
     environ = settings.environ
     auth = policy.document.upstream_auth
     upstream_auth = (
@@ -93,7 +92,6 @@ def create_app(
         policy=policy,
         upstream=base,
         router=Router(policy.document.routes, policy.document.default_route),
-        client=client,
         api_keys=ApiKeys.from_environ(environ),
         admin_keys=ApiKeys.from_environ(environ, ENV_ADMIN_KEYS),
         upstream_auth=upstream_auth,
@@ -145,10 +143,37 @@ def create_app(
     app.add_route("/audit/api/events", audit_page.guarded(audit_page.events), methods=["GET"])
     app.add_route("/audit/api/summary", audit_page.guarded(audit_page.summary), methods=["GET"])
     app.add_route("/audit/api/verify", audit_page.guarded(audit_page.verification), methods=["GET"])
-    app.add_route(
-        "/{path:path}", handle, methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
-    )
-    return app
+    return GatewayApp(app, request_response(handle))
+
+
+_OWN_PATHS = ("/healthz", "/metrics", "/audit")
+
+
+class GatewayApp:
+    """The ASGI app: the gateway's own pages through FastAPI, everything else straight
+    to the proxy, without FastAPI's middleware stack in the way of every request.
+
+    The gateway reserves ``/healthz``, ``/metrics`` and ``/audit...``; every other
+    path is matched against the policy's routes.
+    """
+
+    def __init__(self, api: FastAPI, proxy: ASGIApp) -> None:
+        self.api = api
+        self.proxy = proxy
+
+    @property
+    def state(self) -> State:
+        return self.api.state
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = str(scope.get("path", ""))
+        if scope["type"] == "http" and not any(
+            path == p or path.startswith(p + "/") for p in _OWN_PATHS
+        ):
+            scope["app"] = self.api
+            await self.proxy(scope, receive, send)
+        else:
+            await self.api(scope, receive, send)
 
 
 def _bearer(request: Request) -> str | None:
@@ -174,6 +199,7 @@ async def _start(gateway: Gateway) -> None:
     core.redactor.detect = DetectionBatcher(core.detector, executor).detect
     await core.vault.check_writable()
     gateway.scopes = Scopes(gateway.policy, core.vault.hasher, core.vault.backend)
+    gateway.client = make_client(gateway.policy.document.limits)
     await gateway.audit.open()
     await gateway.audit.append(
         {
@@ -198,13 +224,13 @@ async def _start(gateway: Gateway) -> None:
 
 async def _stop(gateway: Gateway) -> None:
     gateway.ready = False
-    await gateway.client.aclose()
+    await gateway.client.close()
     await gateway.audit.close()
     if gateway.core is not None:
         await gateway.core.close()
 
 
-def app_from_environ() -> FastAPI:
+def app_from_environ() -> GatewayApp:
     """The factory ``gateway serve --workers N`` gives uvicorn; settings come from the environment."""
     return create_app(Settings.resolve(os.environ), instance=os.environ.get(ENV_INSTANCE))
 

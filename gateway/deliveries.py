@@ -14,7 +14,7 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
-import httpx
+import aiohttp
 from starlette.responses import JSONResponse, Response
 
 from gateway import jsontext
@@ -80,28 +80,28 @@ async def handle_webhook(call: _Call, route: RouteConfig) -> Response:
     forwarded = restored.text.encode(charset)
     stamp = int(time.time())
     try:
-        answer = await gateway.client.post(
+        async with gateway.client.post(
             config.forward_to,
-            content=forwarded,
+            data=forwarded,
+            allow_redirects=False,
             headers={
                 "content-type": headers.get("content-type", "application/json"),
                 config.forward_header: forward_signature(secrets.forward, forwarded, stamp),
                 "x-request-id": call.request_id,
             },
-        )
-    except httpx.HTTPError as exc:
+        ) as answer:
+            status = answer.status
+    except (aiohttp.ClientError, TimeoutError) as exc:
         await backend.release(f"webhook:{replay_key}")
         raise WebhookError(
             "forward_failed",
             f"the company's receiver could not be reached ({type(exc).__name__})",
             502,
         ) from None
-    if answer.status_code >= 500:
+    if status >= 500:
         await backend.release(f"webhook:{replay_key}")  # let the vendor retry
-    if answer.status_code >= 300:
-        raise WebhookError(
-            "forward_failed", f"the company's receiver answered {answer.status_code}", 502
-        )
+    if status >= 300:
+        raise WebhookError("forward_failed", f"the company's receiver answered {status}", 502)
     gateway.metrics.requests.labels(route.name, "delivered").inc()
     return JSONResponse(
         {"status": "delivered", "request_id": call.request_id},

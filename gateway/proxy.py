@@ -24,9 +24,10 @@ from dataclasses import dataclass
 from email.message import Message
 from typing import Any
 
-import httpx
+import aiohttp
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
+from yarl import URL
 
 from gateway import jsontext
 from gateway.audit import events
@@ -40,7 +41,13 @@ from gateway.routing import Match
 from gateway.runtime import Gateway
 from gateway.scopes import RequestView
 from gateway.streaming import SseStream, TextStream, restore_chunks
-from gateway.upstream import UpstreamError, decoded_stream, request_headers, response_headers
+from gateway.upstream import (
+    UpstreamError,
+    decoded_stream,
+    raw_stream,
+    request_headers,
+    response_headers,
+)
 
 # Stable error codes and their HTTP status.
 STATUS = {
@@ -220,36 +227,43 @@ async def _handle(call: _Call) -> Response:
         for k, v in request.headers.items()
         if k.lower() != "content-length"
     ]
-    upstream_request = gateway.client.build_request(
+    response = await send(
+        gateway.client,
         request.method,
         gateway.upstream_url(request.url.path, redacted.query),
-        headers=request_headers(
-            headers, gateway.upstream_auth, request.headers.get("content-type")
-        ),
-        content=redacted.body if body else None,
+        request_headers(headers, gateway.upstream_auth, request.headers.get("content-type")),
+        redacted.body if body else None,
     )
-    response = await send(gateway.client, upstream_request)
     return await restore_response(call, response)
 
 
-async def send(client: httpx.AsyncClient, request: httpx.Request) -> httpx.Response:
+async def send(
+    client: aiohttp.ClientSession,
+    method: str,
+    url: str,
+    headers: list[tuple[str, str]],
+    body: bytes | None,
+) -> aiohttp.ClientResponse:
+    """Send one request to the vendor; the answer's body is read later, as a stream."""
     try:
-        response = await client.send(request, stream=True)
-    except httpx.TimeoutException:
+        response = await client.request(
+            method, URL(url, encoded=True), headers=headers, data=body, allow_redirects=False
+        )
+    except TimeoutError:
         raise UpstreamError("upstream_timeout", "the vendor did not answer in time", 504) from None
-    except httpx.HTTPError as exc:
+    except aiohttp.ClientError as exc:
         raise UpstreamError(
             "upstream_unreachable", f"the vendor could not be reached ({type(exc).__name__})", 502
         ) from None
-    if 300 <= response.status_code < 400 and response.headers.get("location"):
-        await response.aclose()
+    if 300 <= response.status < 400 and response.headers.get("location"):
+        response.release()
         raise UpstreamError(
             "upstream_redirect", "the vendor answered with a redirect, which is not followed", 502
         )
     return response
 
 
-async def restore_response(call: _Call, response: httpx.Response) -> Response:
+async def restore_response(call: _Call, response: aiohttp.ClientResponse) -> Response:
     gateway = call.gateway
     route = call.route
     assert route is not None
@@ -288,7 +302,7 @@ async def restore_response(call: _Call, response: httpx.Response) -> Response:
 
 
 async def _buffered(
-    call: _Call, response: httpx.Response, media: str, charset: str, scopes: set[str]
+    call: _Call, response: aiohttp.ClientResponse, media: str, charset: str, scopes: set[str]
 ) -> Response:
     gateway = call.gateway
     assert gateway.core is not None
@@ -302,12 +316,8 @@ async def _buffered(
                 )
             ]
         )
-    except httpx.HTTPError as exc:
-        raise UpstreamError(
-            "upstream_unreachable", f"the vendor's answer broke off ({type(exc).__name__})", 502
-        ) from None
     finally:
-        await response.aclose()
+        response.release()
     text = data.decode(charset, errors="surrogateescape")
     aliases: list[str] = []
     if media == "application/json" or media.endswith("+json"):
@@ -319,7 +329,7 @@ async def _buffered(
             call.exchange(),
             restored.outcomes,
             call.elapsed_ms(),
-            status=response.status_code,
+            status=response.status,
             aliases=aliases,
         )
     )
@@ -327,7 +337,7 @@ async def _buffered(
     gateway.metrics.restored(call.route.name, restored.outcomes)
     body = restored.text.encode(charset, errors="surrogateescape")
     headers = response_headers(response.headers, changed=True)
-    return Response(body, status_code=response.status_code, headers=dict(_merge(headers)))
+    return Response(body, status_code=response.status, headers=dict(_merge(headers)))
 
 
 async def _bind_aliases(call: _Call, text: str) -> list[str]:
@@ -347,7 +357,7 @@ async def _audited(
     call: _Call,
     body: AsyncIterator[bytes],
     restorer: TextStream | SseStream,
-    response: httpx.Response,
+    response: aiohttp.ClientResponse,
 ) -> AsyncIterator[bytes]:
     """Stream ``body``; record the exchange in the audit log when it ends.
 
@@ -361,7 +371,7 @@ async def _audited(
         async for chunk in body:
             yield chunk
     finally:
-        await response.aclose()
+        response.release()
     await gateway.audit.append(
         events.restored(
             gateway.policy,
@@ -369,7 +379,7 @@ async def _audited(
             restorer.outcomes,
             call.elapsed_ms(),
             "stream_restored",
-            response.status_code,
+            response.status,
         )
     )
     if call.route is not None:
@@ -377,18 +387,18 @@ async def _audited(
         gateway.metrics.latency.labels(call.route.name).observe(call.elapsed_ms() / 1000)
 
 
-async def _passthrough(response: httpx.Response) -> AsyncIterator[bytes]:
+async def _passthrough(response: aiohttp.ClientResponse) -> AsyncIterator[bytes]:
     try:
-        async for chunk in response.aiter_raw():
+        async for chunk in raw_stream(response):
             yield chunk
     finally:
-        await response.aclose()
+        response.release()
 
 
 def _stream(
-    response: httpx.Response, headers: list[tuple[str, str]], body: AsyncIterator[bytes]
+    response: aiohttp.ClientResponse, headers: list[tuple[str, str]], body: AsyncIterator[bytes]
 ) -> StreamingResponse:
-    streaming = StreamingResponse(body, status_code=response.status_code)
+    streaming = StreamingResponse(body, status_code=response.status)
     streaming.raw_headers = [
         (k.lower().encode("latin-1"), v.encode("latin-1"))
         for k, v in headers

@@ -7,7 +7,7 @@ import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-import httpx
+import aiohttp
 
 from gateway.audit import AuditKeys, AuditLog
 from gateway.components import Core
@@ -32,7 +32,6 @@ class Gateway:
     policy: Policy
     upstream: str  # base URL, without a trailing slash
     router: Router
-    client: httpx.AsyncClient
     api_keys: ApiKeys
     admin_keys: ApiKeys
     upstream_auth: tuple[str, Secret] | None
@@ -43,6 +42,7 @@ class Gateway:
     clock: Callable[[], float]
     log: logging.Logger = field(default_factory=lambda: logging.getLogger("gateway"))
     core: Core | None = None
+    client: aiohttp.ClientSession = field(init=False)  # created in the event loop, at start-up
     scopes: Scopes = field(init=False)
     ready: bool = False
 
