@@ -220,10 +220,10 @@ def test_reader_filters_and_lookup(tmp_path: Path) -> None:
         log = AuditLog(tmp_path, KEYS, "test")
         await log.open()
         digest = KEYS.value_digest("EMAIL_ADDRESS", "jane.doe@example.com")
-        await log.append({"type": "request_redacted", "vendor": "zendesk", "route": "create_ticket",
+        await log.append({"type": "request_redacted", "request_id": "r1", "vendor": "zendesk", "route": "create_ticket",
                           "scope": "customer:abc", "scope_source": "customer:abc", "entities": {"EMAIL_ADDRESS": 1},
                           "tokens": ["EMAIL-AAAAAAAA"], "values": [f"EMAIL_ADDRESS:{digest}"], "outcome": "forwarded"})  # fmt: skip
-        await log.append({"type": "response_restored", "route": "create_ticket", "scope": "customer:abc",
+        await log.append({"type": "response_restored", "request_id": "r1", "route": "create_ticket", "scope": "customer:abc",
                           "aliases": ["ticket:1001"], "tokens": {"restored": ["EMAIL-AAAAAAAA"]}, "outcome": "released"})  # fmt: skip
         await log.append(
             {"type": "request_refused", "reason": "invalid_json", "outcome": "refused"}
@@ -235,7 +235,8 @@ def test_reader_filters_and_lookup(tmp_path: Path) -> None:
         "request_redacted",
         "response_restored",
     ]
-    assert len(list(read(tmp_path, Filters(ticket="1001")))) == 1
+    # The ticket's creation (before its id existed) and its answer, which named it.
+    assert len(list(read(tmp_path, Filters(ticket="1001")))) == 2
     assert len(list(read(tmp_path, Filters(outcome="refused")))) == 1
     wanted = value_filters(KEYS, "Jane.Doe@Example.com")  # normalised like the gateway does
     assert len(list(read(tmp_path, Filters(values=wanted)))) == 1

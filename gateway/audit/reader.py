@@ -10,7 +10,7 @@ from __future__ import annotations
 import heapq
 import json
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -30,6 +30,7 @@ class Filters:
     route: str | None = None
     scope: str | None = None
     ticket: str | None = None  # matches the ticket alias an exchange was about
+    requests: frozenset[str] = frozenset()  # request ids that also match (see ``read``)
     token: str | None = None
     entity: str | None = None
     outcome: str | None = None
@@ -54,7 +55,11 @@ class Filters:
             return False
         if self.scope and self.scope not in (event.get("scope"), event.get("scope_source")):
             return False
-        if self.ticket and f"ticket:{self.ticket}" not in _tickets(event):
+        if (
+            self.ticket
+            and f"ticket:{self.ticket}" not in _tickets(event)
+            and event.get("request_id") not in self.requests
+        ):
             return False
         if self.token and self.token.upper() not in _tokens(event):
             return False
@@ -92,7 +97,22 @@ def records(path: Path) -> Iterator[Record]:
 
 
 def read(directory: Path, filters: Filters = Filters()) -> Iterator[Record]:
-    """Records of every chain in ``directory`` that pass ``filters``, oldest first."""
+    """Records of every chain in ``directory`` that pass ``filters``, oldest first.
+
+    A ticket's id is only known once the vendor answers the request that
+    created it; that answer's event names it as an alias. Filtering by ticket
+    therefore also keeps the other events of those requests (the redaction
+    that created the ticket).
+    """
+    if filters.ticket and not filters.requests:
+        alias = f"ticket:{filters.ticket}"
+        creators = frozenset(
+            str(r["event"].get("request_id"))
+            for path in chains(directory)
+            for r in records(path)
+            if alias in r.get("event", {}).get("aliases", [])
+        )
+        filters = replace(filters, requests=creators)
     streams = [(r for r in records(p) if filters.matches(r)) for p in chains(directory)]
     return heapq.merge(*streams, key=lambda r: str(r.get("time", "")))
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sqlite3
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -90,7 +91,11 @@ class SqliteBackend:
                 self.path, timeout=self.busy_timeout_ms / 1000, isolation_level=None
             )
             connection.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_ms)}")
-            mode = connection.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            # WAL is a property of the file: set once, by whoever creates it. Asking
+            # for it again while another connection writes would fail with SQLITE_BUSY.
+            mode = connection.execute("PRAGMA journal_mode").fetchone()[0]
+            if str(mode).lower() != "wal":
+                mode = self._set_wal(connection)
             if str(mode).lower() != "wal":
                 raise VaultError(f"the vault database could not switch to WAL mode (got {mode})")
             connection.execute("PRAGMA synchronous = FULL")
@@ -107,6 +112,16 @@ class SqliteBackend:
             self._transaction(connection, create)
             self._connection = connection
         return self._connection
+
+    def _set_wal(self, connection: sqlite3.Connection) -> str:
+        deadline = time.monotonic() + self.busy_timeout_ms / 1000
+        while True:
+            try:
+                return str(connection.execute("PRAGMA journal_mode = WAL").fetchone()[0])
+            except sqlite3.OperationalError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.01)
 
     @staticmethod
     def _transaction(connection: sqlite3.Connection, work: Callable[[], T]) -> T:
