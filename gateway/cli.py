@@ -295,9 +295,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="was this value ever sent to a vendor? (the log holds only keyed digests)",
     )
     lookup.add_argument(
-        "--value", required=True, help="the value to look for, e.g. an email address"
+        "--value",
+        required=True,
+        help="the value to look for, e.g. an email address; '-' reads it from stdin so it stays out of shell history",
     )
     lookup.add_argument("--entity", help="its entity type (default: try them all)")
+    lookup.add_argument(
+        "--audit-dir", metavar="DIR", help="where the chains are (default: <data-dir>/audit)"
+    )
     lookup.set_defaults(handler=_audit_lookup)
     public_key = audit.add_parser(
         "public-key", parents=[common], help="print the key auditors verify checkpoints with"
@@ -707,10 +712,13 @@ async def _audit_lookup(args: argparse.Namespace, settings: Settings) -> int:
     from gateway.audit.reader import Filters, read, value_filters
 
     keys = load_audit_keys(settings.data_dir, settings.environ)
-    wanted = value_filters(keys, args.value, [args.entity] if args.entity else None)
+    value = sys.stdin.readline().rstrip("\r\n") if args.value == "-" else args.value
+    if not value:
+        raise InputError("invalid_value", "--value is empty")
+    wanted = value_filters(keys, value, [args.entity] if args.entity else None)
     found = 0
     for record in read(
-        settings.data_dir / "audit", Filters(values=wanted, types=("request_redacted",))
+        _audit_dir(args, settings), Filters(values=wanted, types=("request_redacted",))
     ):
         event = record["event"]
         found += 1

@@ -300,3 +300,31 @@ def test_cli_verify_query_export_and_tampering(tmp_path: Path) -> None:
     bad = gateway("audit", "verify")
     assert bad.returncode == 1
     assert "TAMPERED: record 8 (line 8) was altered" in bad.stdout
+
+
+def test_cli_lookup_reads_the_value_from_stdin(tmp_path: Path) -> None:
+    async def go() -> None:
+        log = AuditLog(tmp_path / "chains", KEYS, "test")
+        await log.open()
+        digest = KEYS.value_digest("EMAIL_ADDRESS", "jane.doe@example.com")
+        await log.append({"type": "request_redacted", "request_id": "r1", "vendor": "zendesk", "route": "create_ticket",
+                          "scope": "customer:abc", "values": [f"EMAIL_ADDRESS:{digest}"], "outcome": "forwarded"})  # fmt: skip
+        await log.close()
+
+    asyncio.run(go())
+    (tmp_path / "audit-keys.json").write_text(
+        json.dumps({"format": "redaction-gateway-audit-keys/1", "secret": "YWFh" * 10 + "YWE="})
+    )
+    os.chmod(tmp_path / "audit-keys.json", 0o600)
+
+    def lookup(value: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "gateway", "audit", "lookup", "--value", "-",
+                               "--audit-dir", str(tmp_path / "chains"), "--data-dir", str(tmp_path)],
+                              input=value + "\n", capture_output=True, text=True, cwd=ROOT,
+                              timeout=120, check=False)  # fmt: skip
+
+    hit = lookup("jane.doe@example.com")
+    assert hit.returncode == 0, hit.stderr
+    assert "sent to zendesk via create_ticket in scope customer:abc (request r1" in hit.stdout
+    assert "1 time(s)" in hit.stdout
+    assert "never sent" in lookup("john.roe@example.com").stdout

@@ -163,8 +163,10 @@ def test_policy_check_reports_each_file(tmp_path: Path) -> None:
 
 
 def test_console_script_is_installed() -> None:
+    # The script pip wrote next to this interpreter, whatever PATH says.
+    script = Path(sys.executable).parent / "gateway"
     process = subprocess.run(
-        ["gateway", "--help"], capture_output=True, text=True, timeout=60, check=False
+        [str(script), "--help"], capture_output=True, text=True, timeout=60, check=False
     )
     assert process.returncode == 0
     assert "redact" in process.stdout

@@ -11,6 +11,7 @@ import base64
 import gzip
 import hmac
 import json
+import logging
 import os
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -536,6 +537,20 @@ def test_the_upstream_is_fixed(zendesk: Server, standin: Server) -> None:
     )
     assert answer.status_code == 201
     assert received(standin)[0]["headers"]["host"].startswith("127.0.0.1")
+
+
+def test_server_logs_hold_no_values(zendesk: Server, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    httpx.post(f"{zendesk.url}/api/v2/tickets.json", json=TICKET)
+    httpx.post(
+        f"{zendesk.url}/api/v2/tickets.json",
+        content=b'{"ticket": {"subject": "Jane Doe',
+        headers={"content-type": "application/json"},
+    )
+    httpx.get(f"{zendesk.url}/api/v2/search.json", params={"query": "jane.doe@example.com"})
+    assert caplog.records  # something was logged at DEBUG
+    for value in PLANTED:
+        assert value not in caplog.text
 
 
 def test_metrics(zendesk: Server) -> None:
