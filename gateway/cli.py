@@ -590,7 +590,10 @@ def _filter_options(parser: argparse.ArgumentParser) -> None:
         "--token", help="token (e.g. EMAIL-7K3MQ9XW): its minting and every time it came back"
     )
     parser.add_argument("--entity", help="entity type, e.g. EMAIL_ADDRESS")
-    parser.add_argument("--outcome", help="forwarded, released, refused...")
+    parser.add_argument(
+        "--outcome",
+        help="forwarded, released, refused, or a returned token's: restored, unknown, invalid, out_of_scope, purged, expired",
+    )
     parser.add_argument(
         "--type", action="append", default=[], help="event type (repeatable), e.g. request_refused"
     )

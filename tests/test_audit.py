@@ -224,7 +224,8 @@ def test_reader_filters_and_lookup(tmp_path: Path) -> None:
                           "scope": "customer:abc", "scope_source": "customer:abc", "entities": {"EMAIL_ADDRESS": 1},
                           "tokens": ["EMAIL-AAAAAAAA"], "values": [f"EMAIL_ADDRESS:{digest}"], "outcome": "forwarded"})  # fmt: skip
         await log.append({"type": "response_restored", "request_id": "r1", "route": "create_ticket", "scope": "customer:abc",
-                          "aliases": ["ticket:1001"], "tokens": {"restored": ["EMAIL-AAAAAAAA"]}, "outcome": "released"})  # fmt: skip
+                          "aliases": ["ticket:1001"], "tokens": {"restored": ["EMAIL-AAAAAAAA"]}, "counts": {"restored": 1},
+                          "outcome": "released"})  # fmt: skip
         await log.append(
             {"type": "request_refused", "reason": "invalid_json", "outcome": "refused"}
         )
@@ -238,6 +239,10 @@ def test_reader_filters_and_lookup(tmp_path: Path) -> None:
     # The ticket's creation (before its id existed) and its answer, which named it.
     assert len(list(read(tmp_path, Filters(ticket="1001")))) == 2
     assert len(list(read(tmp_path, Filters(outcome="refused")))) == 1
+    assert [r["event"]["type"] for r in read(tmp_path, Filters(outcome="restored"))] == [
+        "response_restored"
+    ]
+    assert list(read(tmp_path, Filters(outcome="out_of_scope"))) == []
     wanted = value_filters(KEYS, "Jane.Doe@Example.com")  # normalised like the gateway does
     assert len(list(read(tmp_path, Filters(values=wanted)))) == 1
     assert list(read(tmp_path, Filters(values=value_filters(KEYS, "someone@else.org")))) == []

@@ -47,9 +47,10 @@ class Filters:
         checks = [
             (self.vendor, event.get("vendor")),
             (self.route, event.get("route")),
-            (self.outcome, event.get("outcome")),
         ]
         if any(wanted is not None and wanted != actual for wanted, actual in checks):
+            return False
+        if self.outcome and self.outcome not in _outcomes(event):
             return False
         if self.types and event.get("type") not in self.types:
             return False
@@ -66,6 +67,15 @@ class Filters:
         if self.entity and self.entity not in event.get("entities", {}):
             return False
         return not (self.values and not set(self.values) & set(event.get("values", [])))
+
+
+def _outcomes(event: Record) -> set[str]:
+    # An answer is one decision ("released") holding one outcome per token that
+    # came back; asking for "out_of_scope" finds the answers that carried one.
+    found = {str(event.get("outcome"))}
+    if isinstance(event.get("counts"), dict):
+        found.update(event["counts"])
+    return found
 
 
 def _tickets(event: Record) -> set[str]:
