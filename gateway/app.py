@@ -19,6 +19,7 @@ from collections.abc import AsyncIterator, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
@@ -98,7 +99,7 @@ def create_app(
         webhook_secrets=webhook_secrets,
         audit=AuditLog(settings.data_dir / "audit", audit_keys, prefix, clock=clock),
         audit_keys=audit_keys,
-        metrics=Metrics(),
+        metrics=Metrics(_multiprocess_dir(environ)),
         clock=clock,
     )
 
@@ -228,6 +229,13 @@ async def _stop(gateway: Gateway) -> None:
     await gateway.audit.close()
     if gateway.core is not None:
         await gateway.core.close()
+
+
+def _multiprocess_dir(environ: Mapping[str, str]) -> Path | None:
+    from gateway.metrics import ENV_MULTIPROCESS_DIR
+
+    value = environ.get(ENV_MULTIPROCESS_DIR)
+    return Path(value) if value else None
 
 
 def app_from_environ() -> GatewayApp:

@@ -553,6 +553,9 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
         "timeout_graceful_shutdown": 20,
     }
     if args.workers > 1:
+        import tempfile
+
+        from gateway.metrics import ENV_MULTIPROCESS_DIR
         from gateway.workers import Workers
 
         os.environ.update(environ_for_workers(settings, args.upstream))
@@ -560,7 +563,11 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
         config = uvicorn.Config(
             "gateway.app:app_from_environ", factory=True, workers=args.workers, **options
         )
-        Workers(config, args.host, args.port).run()
+        # Set only now, so that this supervisor's own check above keeps plain
+        # in-memory metrics; the workers it spawns write to the shared files.
+        with tempfile.TemporaryDirectory(prefix="gateway-metrics-") as metrics_dir:
+            os.environ[ENV_MULTIPROCESS_DIR] = metrics_dir
+            Workers(config, args.host, args.port, metrics_dir).run()
     else:
         uvicorn.run(create_app(settings, policy, upstream=args.upstream), **options)
     return EXIT_OK

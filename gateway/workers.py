@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import socket
 
+from prometheus_client.multiprocess import mark_process_dead
 from uvicorn import Config
 from uvicorn.supervisors import Multiprocess
 from uvicorn.supervisors.multiprocess import Process
@@ -42,7 +43,10 @@ def listening_socket(host: str, port: int, reuse_port: bool) -> socket.socket:
 class Workers(Multiprocess):
     """uvicorn's supervisor (restarts, health pings, signals), one socket per worker."""
 
-    def __init__(self, config: Config, host: str, port: int) -> None:
+    def __init__(
+        self, config: Config, host: str, port: int, metrics_dir: str | None = None
+    ) -> None:
+        self.metrics_dir = metrics_dir
         self.worker_sockets = [
             listening_socket(host, port, reuse_port=True) for _ in range(config.workers)
         ]
@@ -66,6 +70,7 @@ class Workers(Multiprocess):
                 return
             old.terminate()
             old.join()
+            self._forget(old)
             self.processes[index] = new
 
     def keep_subprocess_alive(self) -> None:
@@ -76,8 +81,14 @@ class Workers(Multiprocess):
                 continue
             process.kill()
             process.join()
+            self._forget(process)
             if self.should_exit.is_set():
                 return
             replacement = Process(self.config, [self.worker_sockets[index]])
             replacement.start()
             self.processes[index] = replacement
+
+    def _forget(self, process: Process) -> None:
+        # A dead worker's requests are no longer in flight; its counters stay summed.
+        if self.metrics_dir and process.pid is not None:
+            mark_process_dead(process.pid, self.metrics_dir)  # type: ignore[no-untyped-call]

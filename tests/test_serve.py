@@ -17,6 +17,8 @@ from tests.servers import serving
 from tests.test_http import ENVIRON, TICKET
 
 ROOT = Path(__file__).resolve().parent.parent
+ADMIN_KEY = "admin-test-key-0123456789"
+ADMIN = {"Authorization": f"Bearer {ADMIN_KEY}"}
 
 
 def free_port() -> int:
@@ -31,7 +33,8 @@ def test_two_workers_serve_and_stop(tmp_path: Path) -> None:
         process = subprocess.Popen(
             [sys.executable, "-m", "gateway", "serve", "--policy", "policies/zendesk.yaml", "--upstream", standin.url,
              "--port", str(port), "--workers", "2", "--data-dir", str(tmp_path)],
-            cwd=ROOT, env={**os.environ, **ENVIRON}, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            cwd=ROOT, env={**os.environ, **ENVIRON, "GATEWAY_ADMIN_KEYS": ADMIN_KEY},
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         )  # fmt: skip
         try:
             deadline = time.monotonic() + 120
@@ -49,6 +52,16 @@ def test_two_workers_serve_and_stop(tmp_path: Path) -> None:
             ]
             assert all(a.status_code == 201 for a in answers)
             assert answers[0].json()["ticket"]["requester"]["email"] == "jane.doe@example.com"
+            # Each scrape is a new connection and may reach either worker; all
+            # of them must count all six requests, not one worker's share.
+            scrapes = [
+                httpx.get(f"http://127.0.0.1:{port}/metrics", headers=ADMIN).text for _ in range(6)
+            ]
+            for text in scrapes:
+                assert (
+                    'gateway_requests_total{outcome="forwarded",route="create_ticket"} 6.0' in text
+                )
+                assert 'gateway_entities_redacted_total{entity="EMAIL_ADDRESS"}' in text
         finally:
             process.send_signal(signal.SIGINT)
             _, err = process.communicate(timeout=60)
