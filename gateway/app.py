@@ -35,9 +35,11 @@ from gateway.batching import DetectionBatcher
 from gateway.components import build_core
 from gateway.credentials import ENV_ADMIN_KEYS, ApiKeys, read_secret
 from gateway.errors import ConfigError, GatewayError
+from gateway.exchange import error_response
+from gateway.inbound import QuietAborts
 from gateway.metrics import Metrics
 from gateway.policy import Policy, load_policy
-from gateway.proxy import error_response, handle
+from gateway.proxy import handle
 from gateway.routing import Router
 from gateway.runtime import Gateway, WebhookSecrets
 from gateway.scopes import Scopes
@@ -185,6 +187,9 @@ def _bearer(request: Request) -> str | None:
 
 
 async def _start(gateway: Gateway) -> None:
+    server_log = logging.getLogger("uvicorn.error")
+    if not any(isinstance(f, QuietAborts) for f in server_log.filters):
+        server_log.addFilter(QuietAborts())
     # Detection is CPU work: one thread per process keeps the event loop free
     # for health checks and streams; processes (--workers) bring more cores.
     executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="detect")

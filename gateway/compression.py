@@ -33,7 +33,7 @@ def decompress(data: bytes, encoding: str, limit: int) -> bytes:
             return _inflate(data, _RAW, limit)
     raise InputError(
         "unsupported_content_encoding",
-        f"Content-Encoding '{name[:20]}' is not supported; send identity, gzip or deflate",
+        "the body's Content-Encoding is not supported; send identity, gzip or deflate",
     )
 
 
@@ -42,18 +42,23 @@ def _inflate(data: bytes, wbits: int, limit: int) -> bytes:
     pending = data
     while pending:
         inflater = zlib.decompressobj(wbits)
-        try:
-            chunk = inflater.decompress(pending, limit - len(out) + 1)
-            while inflater.unconsumed_tail and len(out) + len(chunk) <= limit:
-                out += chunk
-                chunk = inflater.decompress(inflater.unconsumed_tail, limit - len(out) + 1)
-        except zlib.error:
-            raise InputError("invalid_compression", "the compressed body is corrupt") from None
-        out += chunk
-        if len(out) > limit:
-            raise InputError(
-                "decompressed_too_large", f"the body inflates to more than {limit} bytes"
-            )
+        data = pending
+        while True:
+            # Bounded steps: never more than the limit allows (plus one byte to
+            # tell "too large"), and on until zlib gives nothing more, since it
+            # can hold output back after the input is used up.
+            try:
+                chunk = inflater.decompress(data, limit - len(out) + 1)
+            except zlib.error:
+                raise InputError("invalid_compression", "the compressed body is corrupt") from None
+            out += chunk
+            if len(out) > limit:
+                raise InputError(
+                    "decompressed_too_large", f"the body inflates to more than {limit} bytes"
+                )
+            data = inflater.unconsumed_tail
+            if inflater.eof or (not data and not chunk):
+                break
         if not inflater.eof:
             raise InputError("invalid_compression", "the compressed body is truncated")
         # gzip allows several members back to back.

@@ -12,7 +12,6 @@ it gets a bare status.
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING
 
 import aiohttp
 from starlette.responses import JSONResponse, Response
@@ -21,18 +20,14 @@ from gateway import jsontext
 from gateway.audit import events
 from gateway.compression import decompress
 from gateway.errors import InputError
+from gateway.exchange import Call, encoding_for, media_of, read_body
 from gateway.policy import RouteConfig
 from gateway.redactor import Plan
 from gateway.scopes import RequestView
 from gateway.webhooks import WebhookError, forward_signature, verify
 
-if TYPE_CHECKING:
-    from gateway.proxy import _Call
 
-
-async def handle_webhook(call: _Call, route: RouteConfig) -> Response:
-    from gateway.proxy import _context, _media, read_body
-
+async def handle_webhook(call: Call, route: RouteConfig) -> Response:
     gateway, request = call.gateway, call.request
     assert route.webhook is not None
     assert gateway.core is not None
@@ -44,7 +39,7 @@ async def handle_webhook(call: _Call, route: RouteConfig) -> Response:
     now = gateway.clock()
     replay_key = verify(config.signature, secrets.signature, headers, raw, now)
     body = decompress(raw, headers.get("content-encoding", ""), limits.max_decompressed_bytes)
-    media_type, charset = _media(headers.get("content-type"))
+    media_type, charset = media_of(headers.get("content-type"))
     try:
         text = body.decode(charset)
     except (UnicodeDecodeError, LookupError):
@@ -66,7 +61,9 @@ async def handle_webhook(call: _Call, route: RouteConfig) -> Response:
         f"webhook:{replay_key}", int(now), int(now) + 2 * config.signature.tolerance_s
     ):
         raise WebhookError("webhook_replay", "this delivery was already received", 409)
-    restored = await gateway.core.restorer.restore(text, {call.scope}, _context(media_type or ""))
+    restored = await gateway.core.restorer.restore(
+        text, {call.scope}, encoding_for(media_type or "")
+    )
     await gateway.audit.append(
         events.restored(
             gateway.policy,
@@ -98,9 +95,9 @@ async def handle_webhook(call: _Call, route: RouteConfig) -> Response:
             f"the company's receiver could not be reached ({type(exc).__name__})",
             502,
         ) from None
-    if status >= 500:
-        await backend.release(f"webhook:{replay_key}")  # let the vendor retry
     if status >= 300:
+        # Not delivered: the vendor's retry of this delivery must get through.
+        await backend.release(f"webhook:{replay_key}")
         raise WebhookError("forward_failed", f"the company's receiver answered {status}", 502)
     gateway.metrics.requests.labels(route.name, "delivered").inc()
     return JSONResponse(

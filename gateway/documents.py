@@ -43,7 +43,7 @@ def parse_json(data: bytes | str, max_depth: int) -> Json:
         text = text[1:]
     _check_depth(text, max_depth)
     try:
-        return json.loads(text)
+        return json.loads(text, object_pairs_hook=_unique_keys)
     except json.JSONDecodeError as exc:
         raise InputError(
             "invalid_json",
@@ -53,6 +53,16 @@ def parse_json(data: bytes | str, max_depth: int) -> Json:
         raise InputError(
             "json_too_deep", f"the JSON body is nested deeper than {max_depth} levels"
         ) from None
+
+
+def _unique_keys(pairs: list[tuple[str, Json]]) -> dict[str, Json]:
+    # Parsers disagree on duplicate keys (first wins here, last in most
+    # vendors'): the gateway could take a scope from one requester while the
+    # vendor files the ticket under another, so such a body is refused.
+    document = dict(pairs)
+    if len(document) != len(pairs):
+        raise InputError("duplicate_json_key", "the JSON body has an object with a repeated key")
+    return document
 
 
 def _check_depth(text: str, max_depth: int) -> None:

@@ -52,13 +52,21 @@ class JsonString:
 class JsonText:
     text: str = field(repr=False)
     strings: tuple[JsonString, ...]
+    # Object keys that are not plain identifiers ("jane@example.com": {...}),
+    # each with the path of the member it names.
+    keys: tuple[JsonString, ...] = ()
 
     @classmethod
     def parse(cls, data: bytes | str, max_depth: int) -> JsonText:
         """Validate ``data`` as JSON (bounded depth) and locate every string value."""
         text = data.decode("utf-8") if isinstance(data, bytes) else data
+        # A byte order mark is not JSON (RFC 8259 8.1): dropped, so that the
+        # text scanned, the text validated and the text forwarded are one.
+        text = text.removeprefix("\ufeff")
         parse_json(text, max_depth)  # full validation, with the gateway's error codes
-        return cls(text, tuple(_scan(text)))
+        keys: list[JsonString] = []
+        strings = _scan(text, keys)
+        return cls(text, tuple(strings), tuple(keys))
 
     def replace(self, replacements: Sequence[tuple[int, int, str]]) -> str:
         """Apply ``(raw_start, raw_end, raw_text)`` replacements (non-overlapping)."""
@@ -77,8 +85,11 @@ def escape(value: str) -> str:
     return json.dumps(value, ensure_ascii=False)[1:-1]
 
 
-def _scan(text: str) -> list[JsonString]:
-    """Locate string values in ``text``, which is known to be valid JSON."""
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]{0,63}")
+
+
+def _scan(text: str, keys: list[JsonString]) -> list[JsonString]:
+    """Locate string values in ``text``, which is known to be valid JSON; unusual keys go to ``keys``."""
     found: list[JsonString] = []
     # Each frame: [container, key or index of the next value, expecting a key?]
     stack: list[list[object]] = []
@@ -107,7 +118,10 @@ def _scan(text: str) -> list[JsonString]:
         elif char == '"':
             end = _string_end(text, i)
             if stack and stack[-1][0] == "dict" and stack[-1][2]:
-                stack[-1][1] = json.loads(text[i : end + 1])
+                key = json.loads(text[i : end + 1])
+                stack[-1][1] = key
+                if not _IDENTIFIER.fullmatch(key):
+                    keys.append(_string(text, i + 1, end, tuple(_path(stack))))
             else:
                 current = tuple(_path(stack))
                 found.append(_string(text, i + 1, end, current))

@@ -1,10 +1,15 @@
 """HTML bodies: the text a person reads, found in the markup and edited in place.
 
-Text nodes and chosen attributes (``href`` with its ``mailto:``, ``title``,
+Text nodes and attribute values (``href`` with its ``mailto:``, ``title``,
 ``alt``...) are decoded (``&amp;`` -> ``&``) with a map back to the raw
 characters, so a replacement lands exactly on the raw span of the value and the
-rest of the document is left byte for byte. Comments, ``<script>`` and
-``<style>`` contents are not read: they are not shown to an agent.
+rest of the document is left byte for byte.
+
+Comments, CDATA sections, processing instructions, ``<script>`` and
+``<style>`` are scanned too, as raw text: the vendor receives them, and
+browsers and this parser disagree on where some of them end (``<!-->`` closes
+a comment in a browser), so nothing is skipped on the strength of a parse.
+Only attributes that never hold text (``class``, ``width``...) are passed.
 """
 
 from __future__ import annotations
@@ -14,23 +19,20 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-_SKIPPED = re.compile(
+_RAW = re.compile(
     r"<!--.*?-->|<!\[CDATA\[.*?\]\]>|<![^>]*>|<\?.*?\?>|<(script|style)\b[^>]*>.*?</\1\s*>",
     re.DOTALL | re.IGNORECASE,
 )
 _TAG = re.compile(r"<[a-zA-Z/][^>]*>")
 _ATTRIBUTE = re.compile(r"""([^\s"'<>/=]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+))""")
 _REFERENCE = re.compile(r"&(?:#[0-9]{1,7};?|#[xX][0-9a-fA-F]{1,6};?|[A-Za-z][A-Za-z0-9]{1,31};?)")
-DEFAULT_ATTRIBUTES = (
-    "href",
-    "title",
-    "alt",
-    "value",
-    "content",
-    "placeholder",
-    "aria-label",
-    "label",
-)
+DEFAULT_ATTRIBUTES = ("*",)  # every attribute but STRUCTURAL
+STRUCTURAL = frozenset(
+    {"class", "id", "width", "height", "align", "valign", "dir", "lang", "role", "rel",
+     "target", "type", "colspan", "rowspan", "border", "cellpadding", "cellspacing",
+     "tabindex", "charset", "nowrap", "span", "start", "reversed", "hidden", "disabled",
+     "checked", "selected", "readonly", "required", "bgcolor", "color", "face", "size"}
+)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,14 +75,16 @@ def unescape(raw: str) -> tuple[str, tuple[int, ...] | None]:
 
 
 def segments(document: str, attributes: Iterable[str] = DEFAULT_ATTRIBUTES) -> list[Segment]:
-    """The readable pieces of ``document``: text nodes and the named attributes."""
+    """The readable pieces of ``document``: text nodes, attribute values, raw sections."""
     wanted = {a.lower() for a in attributes}
     found: list[Segment] = []
-    skipped = [m.span() for m in _SKIPPED.finditer(document)]
     position = 0
-    for start, end in [*skipped, (len(document), len(document))]:
-        _scan_markup(document, position, start, wanted, found)
-        position = end
+    for raw in _RAW.finditer(document):
+        _scan_markup(document, position, raw.start(), wanted, found)
+        if raw.group().strip():
+            found.append(Segment(raw.start(), raw.end(), "raw", raw.group()))
+        position = raw.end()
+    _scan_markup(document, position, len(document), wanted, found)
     return found
 
 
@@ -88,11 +92,12 @@ def _scan_markup(
     document: str, start: int, end: int, wanted: set[str], found: list[Segment]
 ) -> None:
     position = start
+    every = "*" in wanted
     for tag in _TAG.finditer(document, start, end):
         _text(document, position, tag.start(), found)
         for attribute in _ATTRIBUTE.finditer(tag.group()):
             name = attribute.group(1).lower()
-            if name not in wanted and not name.startswith("data-"):
+            if not (name in wanted or (every and name not in STRUCTURAL)):
                 continue
             group = next(g for g in (2, 3, 4) if attribute.group(g) is not None)
             value_start = tag.start() + attribute.start(group)

@@ -31,6 +31,11 @@ _INVISIBLE = frozenset(
     "\u2066\u2067\u2068\u2069"  # bidi isolates
     "\ufeff"  # zero-width no-break space / BOM
 )
+# Default-ignorable code points that are not format characters (category Cf,
+# dropped below): variation selectors, Hangul fillers, Mongolian selectors.
+_IGNORABLE = re.compile(
+    "[\u115f\u1160\u17b4\u17b5\u180b-\u180f\u3164\ufe00-\ufe0f\uffa0\U000e0000-\U000e0fff]"
+)
 _DASHES = frozenset("\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d")
 _LINE_BREAKS = frozenset("\u2028\u2029\u0085")
 # A run of non-ASCII characters, with the character before it: a combining mark
@@ -64,8 +69,12 @@ class NormalizedText:
 def _fold(cluster: str) -> str:
     """Normalise one base character with its combining marks."""
     first = cluster[0]
+    if len(cluster) > 1 and first.isascii():
+        # Marks stacked on an ASCII letter or digit ("m" + U+0301 in an
+        # email, "4" + U+20E3 in a card) would hide it from every pattern.
+        return _fold(first)
     if len(cluster) == 1:
-        if first in _INVISIBLE:
+        if first in _INVISIBLE or _IGNORABLE.match(first):
             return ""
         if first in _DASHES:
             return "-"
@@ -114,7 +123,7 @@ def _fold_run(
     index = start
     while index < end:
         cluster_end = index + 1
-        while cluster_end < end and unicodedata.combining(text[cluster_end]):
+        while cluster_end < end and unicodedata.category(text[cluster_end])[0] == "M":
             cluster_end += 1
         folded = _fold(text[index:cluster_end])
         pieces.append(folded)

@@ -10,19 +10,25 @@ is the caller's request with only personal data changed.
 ``application/json``, ``*/*+json``     string values, by the route's field rules
 ``application/x-www-form-urlencoded``  field values, by the same rules (paths of one name)
 ``text/plain`` and other ``text/*``    the whole text
-``text/html``                          text nodes and readable attributes
-``multipart/form-data``                text fields; files refused unless passed
+``text/html``                          text, attributes, comments, scripts
+``multipart/form-data``                text fields and part headers; files refused
+                                       unless passed
 =====================================  ==========================================
 
 Anything else is refused (``unsupported_media_type``) unless the route lets
-bodies of that kind pass untouched.
+bodies of that kind pass untouched. Besides the body, every path parameter,
+query parameter and header (but the few that are protocol, not content) is
+scanned by default. A text body goes out as UTF-8 whatever charset it came
+in: what reaches the vendor is exactly the text that was scanned.
 """
 
 from __future__ import annotations
 
+import re
 import urllib.parse
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from email.message import Message
 from typing import Protocol
 
 from gateway import jsontext, markup, multipart
@@ -61,23 +67,56 @@ class Format(Protocol):
     def rebuild(self, results: Sequence[Redacted]) -> bytes | str: ...
 
 
+# Headers that are protocol, not content: never scanned (credentials among
+# them are forwarded or replaced as they are).
+UNSCANNED_HEADERS = frozenset(
+    {"host", "content-type", "content-length", "content-encoding", "transfer-encoding",
+     "connection", "keep-alive", "te", "upgrade", "expect", "accept", "accept-encoding",
+     "accept-charset", "accept-language", "authorization", "proxy-authorization",
+     "x-gateway-key", "x-gateway-scope", "x-request-id", "cache-control", "pragma",
+     "if-match", "if-none-match", "if-modified-since", "if-unmodified-since"}
+)  # fmt: skip
+
+
 @dataclass
 class RequestRules:
     json: CompiledFieldRules
     form: CompiledFieldRules
     query: tuple[str, ...]  # names of query parameters to scan ("*": all)
-    headers: tuple[str, ...]  # names of headers to scan, lower case
+    headers: tuple[str, ...]  # names of headers to scan, lower case ("*": all but UNSCANNED)
     html_attributes: tuple[str, ...]
     files: str  # "refuse" or "passthrough"
     other_media: str  # "refuse" or "passthrough"
     max_json_depth: int
 
+    def scans_header(self, name: str) -> bool:
+        name = name.lower()
+        if "*" in self.headers:
+            return name not in UNSCANNED_HEADERS
+        return name in self.headers
+
+
+@dataclass(frozen=True, slots=True)
+class RequestParts:
+    """A request as the gateway read it: decoded path, raw query, headers, body."""
+
+    path: str = field(repr=False)
+    path_spans: dict[str, tuple[int, int]]  # path parameters: name -> span in ``path``
+    query: str = field(repr=False)
+    headers: list[tuple[str, str]] = field(repr=False)
+    content_type: str
+    media_type: str | None
+    charset: str
+    body: bytes = field(repr=False)
+
 
 @dataclass
 class RedactedRequest:
-    body: bytes = field(repr=False)
+    path: str = field(repr=False)
     query: str = field(repr=False)
-    headers: dict[str, str] = field(repr=False)
+    headers: list[tuple[str, str]] = field(repr=False)
+    content_type: str
+    body: bytes = field(repr=False)
     found: list[Located]
     scope: str
 
@@ -86,12 +125,7 @@ async def redact_request(
     redactor: Redactor,
     scope: str | ScopeChooser,
     rules: RequestRules,
-    media_type: str | None,
-    content_type: str,
-    charset: str,
-    body: bytes,
-    query: str,
-    headers: dict[str, str],
+    request: RequestParts,
     parsed: jsontext.JsonText | None = None,
 ) -> RedactedRequest:
     """Redact every readable string of a request; raises ``InputError`` for what cannot be read.
@@ -99,15 +133,22 @@ async def redact_request(
     ``parsed`` is the JSON body if the caller already parsed it (for its scope).
     """
     formats: list[tuple[str, Format]] = []
-    if body:
-        formats.append(
-            ("body", body_format(media_type, content_type, charset, body, rules, parsed))
+    body_fmt: Format | None = None
+    if request.body:
+        body_fmt = body_format(
+            request.media_type,
+            request.content_type,
+            request.charset,
+            request.body,
+            rules,
+            parsed,
         )
-    if query and rules.query:
-        formats.append(("query", QueryFormat(query, rules.query)))
-    chosen = {name: value for name, value in headers.items() if name.lower() in rules.headers}
-    if chosen:
-        formats.append(("headers", HeaderFormat(chosen)))
+        formats.append(("body", body_fmt))
+    formats.append(("path", PathFormat(request.path, request.path_spans)))
+    if request.query and rules.query:
+        formats.append(("query", QueryFormat(request.query, rules.query)))
+    headers = HeaderFormat(request.headers, rules.scans_header)
+    formats.append(("headers", headers))
     pieces = [piece for _, fmt in formats for piece in fmt.pieces]
     free = [p for p in pieces if p.entity is None]
     fields = [p for p in pieces if p.entity is not None]
@@ -121,17 +162,31 @@ async def redact_request(
         for p in pieces
         for r in result_of[id(p)].replacements
     ]
-    new_body, new_query, new_headers = body, query, dict(headers)
-    for part, fmt in formats:
-        rebuilt = fmt.rebuild([result_of[id(p)] for p in fmt.pieces])
-        if part == "body":
-            new_body = rebuilt if isinstance(rebuilt, bytes) else rebuilt.encode(charset)
-        elif part == "query":
-            new_query = str(rebuilt)
-        else:
-            assert isinstance(fmt, HeaderFormat)
-            new_headers.update(fmt.values)
-    return RedactedRequest(new_body, new_query, new_headers, found, redaction.scope)
+    rebuilt = {part: fmt.rebuild([result_of[id(p)] for p in fmt.pieces]) for part, fmt in formats}
+    body = rebuilt.get("body", request.body)
+    content_type = request.content_type
+    if isinstance(body, str):
+        body = body.encode("utf-8", errors="surrogateescape")
+        content_type = utf8_content_type(content_type, request.charset)
+    return RedactedRequest(
+        path=str(rebuilt["path"]),
+        query=str(rebuilt.get("query", request.query)),
+        headers=headers.items,
+        content_type=content_type,
+        body=bytes(body),
+        found=found,
+        scope=redaction.scope,
+    )
+
+
+def utf8_content_type(content_type: str, charset: str) -> str:
+    """``content_type`` relabelled as UTF-8 when it named another charset."""
+    if charset.lower().replace("_", "-") in ("utf-8", "utf8"):
+        return content_type
+    message = Message()
+    message["content-type"] = content_type
+    message.set_param("charset", "utf-8", requote=False)
+    return str(message["content-type"])
 
 
 def body_format(
@@ -157,21 +212,22 @@ def body_format(
         return Passthrough(body)
     raise InputError(
         "unsupported_media_type",
-        f"bodies of type '{media[:60] or 'unknown'}' cannot be read for personal data on this route",
+        "bodies of this content type cannot be read for personal data on this route",
     )
 
 
 def _decode(body: bytes, charset: str) -> str:
+    # Messages never quote the charset label: it is the caller's text.
     try:
         return body.decode(charset)
     except LookupError:
         raise InputError(
-            "unsupported_charset", f"charset '{charset[:30]}' is not supported"
+            "unsupported_charset", "the body's charset is not supported; send UTF-8"
         ) from None
     except UnicodeDecodeError as exc:
         raise InputError(
             "invalid_encoding",
-            f"the body is not valid {charset[:30]} (bad byte at offset {exc.start})",
+            f"the body is not valid in its charset (bad byte at offset {exc.start})",
         ) from None
 
 
@@ -199,11 +255,15 @@ class JsonFormat:
         self.pieces = []
         for item in self.document.strings:
             kind = classify(item.path, rules)
-            if kind == "passthrough" or (item.number and kind == "scan"):
+            if kind == "passthrough" or (kind == "scan" and item.number and not _long_number(item)):
                 continue
             self.strings.append(item)
             where = "body." + path_to_string(item.path)
             self.pieces.append(Piece(where, item.value, None if kind == "scan" else kind))
+        for item in self.document.keys:
+            if classify(item.path, rules) == "scan":
+                self.strings.append(item)
+                self.pieces.append(Piece(f"body.{path_to_string(item.path)}(key)", item.value))
 
     def rebuild(self, results: Sequence[Redacted]) -> str:
         splices: list[Splice] = []
@@ -219,6 +279,12 @@ class JsonFormat:
                     start, end = item.raw_span(r.start, r.end, self.document.text)
                     splices.append((start, end, jsontext.escape(r.text)))
         return self.document.replace(splices)
+
+
+def _long_number(item: jsontext.JsonString) -> bool:
+    # A card, phone or account number sent as a JSON number: scanned like
+    # text; found ones become strings ("4111111111111111" -> "**** 1111").
+    return item.value.lstrip("-").isdigit() and len(item.value.lstrip("-")) >= 7
 
 
 class HtmlFormat:
@@ -254,6 +320,9 @@ class _Pairs:
         for index, item in enumerate(self.items):
             name, sep, value = item.partition("=")
             if not sep:
+                if item:  # a bare "jane@example.com" is a name with no value: scanned
+                    self.indexes.append(index)
+                    self.pieces.append(Piece(f"{prefix}(name)", urllib.parse.unquote_plus(item)))
                 continue
             key = urllib.parse.unquote_plus(name)
             kind = wanted(key)
@@ -267,8 +336,9 @@ class _Pairs:
         items = list(self.items)
         for index, result in zip(self.indexes, results, strict=True):
             if result.replacements:
-                name = items[index].partition("=")[0]
-                items[index] = f"{name}={urllib.parse.quote_plus(result.text)}"
+                name, sep, _ = items[index].partition("=")
+                new = urllib.parse.quote_plus(result.text)
+                items[index] = f"{name}={new}" if sep else new
         return "&".join(items)
 
 
@@ -286,50 +356,91 @@ class QueryFormat(_Pairs):
         super().__init__(raw, "query", lambda key: "scan" if "*" in names or key in names else None)
 
 
-class HeaderFormat:
-    def __init__(self, headers: dict[str, str]) -> None:
-        self.names = list(headers)
-        self.values = dict(headers)
-        self.pieces = [Piece(f"header.{name.lower()}", headers[name]) for name in self.names]
+class PathFormat:
+    """The path parameters of the route (``/users/{user_id}.json``); the literal parts are the policy's."""
+
+    def __init__(self, path: str, spans: dict[str, tuple[int, int]]) -> None:
+        self.path = path
+        self.spans = [spans[name] for name in spans]
+        self.pieces = [Piece(f"path.{name}", path[a:b]) for name, (a, b) in spans.items()]
 
     def rebuild(self, results: Sequence[Redacted]) -> str:
-        for name, result in zip(self.names, results, strict=True):
-            self.values[name] = result.text
+        splices = [
+            (start, end, result.text)
+            for (start, end), result in zip(self.spans, results, strict=True)
+            if result.replacements
+        ]
+        return _splice(self.path, splices)
+
+
+class HeaderFormat:
+    """Every header, in order (a name may repeat); the scanned ones get their redacted values."""
+
+    def __init__(self, headers: list[tuple[str, str]], scans: Callable[[str], bool]) -> None:
+        self.items = list(headers)
+        self.indexes = [i for i, (name, _) in enumerate(self.items) if scans(name)]
+        self.pieces = [
+            Piece(f"header.{self.items[i][0].lower()}", self.items[i][1]) for i in self.indexes
+        ]
+
+    def rebuild(self, results: Sequence[Redacted]) -> str:
+        for index, result in zip(self.indexes, results, strict=True):
+            if result.replacements:
+                self.items[index] = (self.items[index][0], result.text)
         return ""
 
 
 class MultipartFormat:
+    """Text parts' bodies by the form rules, and every part's header block as text."""
+
     def __init__(
         self, body: bytes, content_type: str, rules: CompiledFieldRules, files: str
     ) -> None:
         self.body = body
-        self.parts = multipart.parse(body, content_type)
-        self.scanned: list[int] = []
+        self.multipart = multipart.parse(body, content_type)
+        self.spans: list[tuple[int, int]] = []
         self.pieces = []
-        for index, part in enumerate(self.parts):
+        for index, part in enumerate(self.multipart.parts):
+            headers = part.headers(body)
+            if not _plain_part_headers(headers):
+                self.spans.append((part.header_start, part.start - 4))
+                self.pieces.append(Piece(f"body.part{index + 1}(headers)", headers))
             if part.is_file:
                 if files != "passthrough":
                     raise InputError(
                         "attachment_refused",
-                        f"multipart field '{part.name[:40]}' is a file, which cannot be checked for "
+                        f"multipart part {index + 1} is a file, which cannot be checked for "
                         "personal data; this route refuses files",
                     )
                 continue
             kind = classify((part.name,), rules)
             if kind == "passthrough" or part.text is None:
                 continue
-            self.scanned.append(index)
+            self.spans.append((part.start, part.end))
             self.pieces.append(
                 Piece(f"body.{part.name}", part.text, None if kind == "scan" else kind)
             )
 
     def rebuild(self, results: Sequence[Redacted]) -> bytes:
         replacements = {
-            index: result.text.encode(self.parts[index].charset)
-            for index, result in zip(self.scanned, results, strict=True)
+            span: result.text.encode("utf-8", errors="surrogateescape")
+            for span, result in zip(self.spans, results, strict=True)
             if result.replacements
         }
-        return multipart.rebuild(self.body, replacements, self.parts)
+        return multipart.rebuild(self.body, self.multipart, replacements)
+
+
+_PLAIN_PART_HEADER = re.compile(
+    r'content-disposition:\s*form-data;\s*name="?[A-Za-z0-9_.\[\]-]{1,100}"?'
+    r"|content-type:\s*text/plain(;\s*charset=\"?utf-8\"?)?",
+    re.IGNORECASE,
+)
+
+
+def _plain_part_headers(headers: str) -> bool:
+    # The usual `form-data; name="comment"` says nothing about anyone; a file
+    # name, an unusual field name or any other header is scanned.
+    return all(_PLAIN_PART_HEADER.fullmatch(line.strip()) for line in headers.splitlines())
 
 
 class Passthrough:

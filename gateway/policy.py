@@ -243,8 +243,9 @@ class ScopeConfig(_Model):
 class RequestConfig(_Model):
     json_fields: FieldRules | None = Field(None, alias="json")
     form: FieldRules = FieldRules()
-    query: list[str] = []
-    headers: list[str] = []
+    # Scanned by default, every one: "*" (headers: all but protocol headers).
+    query: list[str] = ["*"]
+    headers: list[str] = ["*"]
     html_attributes: list[str] | None = None
     files: Literal["refuse", "passthrough"] = "refuse"
     other_media: Literal["refuse", "passthrough"] = "refuse"

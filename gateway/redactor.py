@@ -79,6 +79,15 @@ class Plan:
     detections: list[list[Detection]]
     texts: int  # how many of ``sources`` are free texts; the rest are entity fields
 
+    def holds(self, value: str) -> bool:
+        """Whether ``value`` is, or contains, something detected as personal data."""
+        value = value.strip()
+        return any(
+            self.sources[index][d.start : d.end] in value
+            for index, items in enumerate(self.detections)
+            for d in items
+        )
+
     def first_value(self, entity: str) -> str | None:
         """The first value of ``entity`` found, fields first (they are the surest)."""
         order = list(range(self.texts, len(self.sources))) + list(range(self.texts))

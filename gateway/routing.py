@@ -53,6 +53,9 @@ class Route:
 class Match:
     route: Route
     params: dict[str, str]
+    # Where each parameter is in the path: the parts of it the caller chose,
+    # scanned for personal data like any other input.
+    spans: dict[str, tuple[int, int]]
 
 
 class Router:
@@ -69,7 +72,9 @@ class Router:
             types = route.config.content_types
             if types and media_type is not None and media_type not in types:
                 continue
-            return Match(route, found.groupdict())
+            names = found.groupdict()
+            return Match(route, names, {name: found.span(name) for name in names})
         if self.default is not None:
-            return Match(self.default, {})
+            # No pattern to tell ids from literals: the whole path is the caller's.
+            return Match(self.default, {}, {"path": (0, len(path))})
         return None

@@ -48,5 +48,7 @@ class Gateway:
 
     def upstream_url(self, path: str, query: str) -> str:
         """The vendor URL for ``path``: always under the configured upstream, never elsewhere."""
-        quoted = urllib.parse.quote(path, safe="/:@!$&'()*+,;=-._~%")
+        # ``path`` is decoded and holds no "%" of its own (``proxy`` refuses
+        # encoded percent signs), so every "%" here is this encoding's.
+        quoted = urllib.parse.quote(path, safe="/:@!$&'()*+,;=-._~")
         return f"{self.upstream}{quoted}" + (f"?{query}" if query else "")

@@ -33,8 +33,12 @@ from gateway.redactor import Plan
 from gateway.selectors import Selector
 from gateway.vault.backend import Backend
 
-_UNSAFE = re.compile(r"[^A-Za-z0-9_.:@+-]")
-MAX_PLAIN = 128
+# What a scope may keep in clear: the numeric ids helpdesks assign, the same
+# with a short prefix ("cust-1234") and UUIDs. Anything else is hashed.
+_OPAQUE_ID = re.compile(
+    r"(?:[A-Za-z]{1,24}[-_]?)?[0-9]{1,12}"
+    r"|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,8 +70,13 @@ class Scopes:
             entity_type = self.policy.entity_types.get(entity) if entity else None
             normalize = entity_type.normalize if entity_type else _fold
             return f"{kind}:{self.hasher.scope_digest(kind, normalize(value))}"
-        clean = _UNSAFE.sub("_", value.strip())[:MAX_PLAIN]
-        return f"{kind}:{clean}"
+        value = value.strip()
+        if not _OPAQUE_ID.fullmatch(value):
+            # Told "an id", but shaped like something else (an email in a
+            # user path, a name): hashed all the same, so that it never
+            # reaches the vault's scope column or the audit log in clear.
+            return self.identify(kind, value, hashed=True)
+        return f"{kind}:{value}"
 
     def fallback(self) -> str:
         return f"request:{uuid.uuid4().hex}"
@@ -80,7 +89,12 @@ class Scopes:
         else:
             found = _value(config, view, plan)
             source = (
-                self.identify(config.kind, found[0], config.hashed, found[1])
+                self.identify(
+                    config.kind,
+                    found[0],
+                    config.hashed or plan.holds(found[0]),
+                    found[1],
+                )
                 if found
                 else self.fallback()
             )

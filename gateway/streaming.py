@@ -18,6 +18,7 @@ or into one extra event at the end of the stream.
 from __future__ import annotations
 
 import codecs
+import re
 from collections.abc import AsyncIterator, Collection, Sequence
 from dataclasses import dataclass, field
 
@@ -25,6 +26,10 @@ from gateway import jsontext
 from gateway.errors import InputError
 from gateway.restorer import Encoding, Outcome, Resolutions, Restorer, apply
 from gateway.selectors import PathPart, Selector
+
+# Server-sent events end lines with CRLF, CR or LF, and nothing else (not the
+# U+2028 or U+0085 that str.splitlines also splits on).
+_LINES = re.compile(r"\r\n|\r|\n")
 
 MAX_HOLD = 512
 
@@ -142,7 +147,7 @@ class SseStream:
             yield restored.encode("utf-8", errors="surrogateescape")
 
     async def _event(self, raw: str, separator: str) -> str:
-        lines = raw.splitlines()
+        lines = _LINES.split(raw)
         data = [line[5:].removeprefix(" ") for line in lines if line.startswith("data:")]
         payload = "\n".join(data)
         if not data or payload.strip() == "[DONE]":
@@ -153,7 +158,7 @@ class SseStream:
         if restored == payload:
             return raw + separator
         others = [line for line in lines if not line.startswith("data:")]
-        body = [*others, *(f"data: {line}" for line in restored.split("\n"))]
+        body = [*others, *(f"data: {line}" for line in _LINES.split(restored))]
         return "\n".join(body) + separator
 
     async def _payload(self, payload: str) -> str:

@@ -69,7 +69,9 @@ def verify(
     expected = expected_signature(config.scheme, secret, timestamp, body)
     if not hmac.compare_digest(expected.encode(), signature.strip().encode()):
         raise WebhookError("webhook_signature_invalid", "the delivery's signature does not match")
-    return hashlib.sha256(f"{config.scheme}:{timestamp}:{signature}".encode()).hexdigest()
+    # Keyed on what was signed, not on the header as sent: padding or
+    # re-spelling the header must not make a replayed delivery look new.
+    return hashlib.sha256(f"{config.scheme}:{timestamp}:{expected}".encode()).hexdigest()
 
 
 def forward_signature(secret: Secret, body: bytes, now: int) -> str:

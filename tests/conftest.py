@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from gateway.app import create_app
 from gateway.crypto import Key, Secret
 from gateway.detector import PresidioDetector
 from gateway.keyring import Keyring
@@ -16,8 +17,12 @@ from gateway.nlp import WindowedSpacyNlpEngine
 from gateway.policy import Policy, load_policy, parse_policy
 from gateway.redactor import Redactor
 from gateway.restorer import Restorer
+from gateway.settings import Settings
+from gateway.standin import create_standin
 from gateway.vault import Vault
 from gateway.vault.sqlite import SqliteBackend
+from tests.gateways import ENVIRON, GatewayFactory
+from tests.servers import Server, serving
 
 ROOT = Path(__file__).resolve().parent.parent
 PolicyFactory = Callable[..., Policy]
@@ -118,3 +123,55 @@ def env_keys() -> Iterator[dict[str, str]]:
 
 def policy_from_text(text: str, source: str = "inline.yaml") -> Policy:
     return parse_policy(text.encode(), source)
+
+
+# End-to-end gateways over loopback HTTP (one per test module).
+
+
+@pytest.fixture(scope="module")
+def standin() -> Iterator[Server]:
+    with serving(create_standin()) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def make_gateway(
+    tmp_path_factory: pytest.TempPathFactory, standin: Server
+) -> Iterator[GatewayFactory]:
+    started: list[Server] = []
+
+    def make(
+        policy: str = "zendesk.yaml",
+        upstream: str | None = None,
+        edit: Callable[[str], str] | None = None,
+        environ: dict[str, str] | None = None,
+    ) -> Server:
+        directory = tmp_path_factory.mktemp("gateway")
+        text = (ROOT / "policies" / policy).read_text()
+        text = text.replace(
+            "http://127.0.0.1:9000/zendesk-events", f"{standin.url}/internal/zendesk-events"
+        )
+        if edit is not None:
+            text = edit(text)
+        path = directory / policy
+        path.write_text(text)
+        settings = Settings(path, directory / "data", None, {**ENVIRON, **(environ or {})})
+        app = create_app(settings, load_policy(path), upstream=upstream or standin.url)
+        server = Server(app).start()
+        server.app = app  # type: ignore[attr-defined]
+        started.append(server)
+        return server
+
+    yield make
+    for server in started:
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def zendesk(make_gateway: GatewayFactory) -> Server:
+    return make_gateway()
+
+
+@pytest.fixture(scope="module")
+def generic(make_gateway: GatewayFactory) -> Server:
+    return make_gateway("generic-json.yaml")

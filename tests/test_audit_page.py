@@ -17,8 +17,8 @@ from gateway.app import create_app
 from gateway.policy import load_policy
 from gateway.settings import Settings
 from gateway.standin import create_standin
+from tests.gateways import ENVIRON, TICKET
 from tests.servers import Server, serving
-from tests.test_http import ENVIRON, TICKET
 
 ROOT = Path(__file__).resolve().parent.parent
 ADMIN = "admin-key-for-tests-0123456789"

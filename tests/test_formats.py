@@ -25,7 +25,13 @@ def test_html_segments_and_offsets() -> None:
     assert ("title", "Jane & co") in found
     assert ("href", "mailto:jane@example.com") in found
     assert ("text", "Jane") in found
-    assert not any("Bob" in v or "Eve" in v for _, v in found)
+    # Scripts and comments reach the vendor too, so they are scanned, raw.
+    assert ("raw", '<script>var x="Bob";</script>') in found
+    assert ("raw", "<!-- Eve -->") in found
+    assert not any(s.where == "class" for s in segments('<p class="Jane">x</p>'))
+    # A browser ends this comment at "<!-->"; the text after it is scanned either way.
+    trick = "<p>Hi</p><!-->Customer: Jane Doe, jane@example.com<!-- -->"
+    assert any("jane@example.com" in s.value for s in segments(trick))
     decoded, offsets = unescape("a&amp;b&#233;c")
     assert decoded == "a&béc"
     assert offsets is not None
@@ -64,18 +70,44 @@ def test_multipart_round_trip() -> None:
         b'--XyZ\r\nContent-Disposition: form-data; name="file"; filename="a.png"\r\nContent-Type: image/png\r\n\r\n\x89PNG\r\n'
         b"--XyZ--\r\n"
     )
-    parts = parse(body, "multipart/form-data; boundary=XyZ")
-    assert [(p.name, p.is_file, p.text) for p in parts] == [
+    parsed = parse(b"preamble\r\n" + body + b"epilogue", "multipart/form-data; boundary=XyZ")
+    assert [(p.name, p.is_file, p.text) for p in parsed.parts] == [
         ("comment", False, "Jane Doe here"),
         ("file", True, None),
     ]
-    assert rebuild(body, {0: b"PERSON-1 here"}, parts) == body.replace(
-        b"Jane Doe here", b"PERSON-1 here"
+    assert parsed.parts[0].headers(b"preamble\r\n" + body) == (
+        'Content-Disposition: form-data; name="comment"'
     )
+    comment = parsed.parts[0]
+    # Preamble and epilogue are dropped; the rest is kept byte for byte.
+    assert rebuild(
+        b"preamble\r\n" + body + b"epilogue",
+        parsed,
+        {(comment.start, comment.end): b"PERSON-1 here"},
+    ) == body.replace(b"Jane Doe here", b"PERSON-1 here")
     with pytest.raises(InputError):
         parse(b"--XyZ\r\nbroken", "multipart/form-data; boundary=XyZ")
     with pytest.raises(InputError):
         parse(body, "multipart/form-data")
+
+
+@pytest.mark.parametrize(
+    ("headers", "code"),
+    [
+        (b"Content-Type: text/plain; charset=utf-16-le", "unsupported_charset"),
+        (b"Content-Transfer-Encoding: base64", "unsupported_content_encoding"),
+    ],
+)
+def test_multipart_text_parts_must_be_plain_utf8(headers: bytes, code: str) -> None:
+    body = (
+        b'--XyZ\r\nContent-Disposition: form-data; name="jane@example.com"\r\n'
+        + headers
+        + b"\r\n\r\nSmFuZQ==\r\n--XyZ--\r\n"
+    )
+    with pytest.raises(InputError) as caught:
+        parse(body, "multipart/form-data; boundary=XyZ")
+    assert caught.value.code == code
+    assert "jane" not in caught.value.message
 
 
 def test_paths_and_routes() -> None:

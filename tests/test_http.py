@@ -13,117 +13,22 @@ import hmac
 import json
 import logging
 import os
-from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from gateway.app import create_app
-from gateway.policy import load_policy
-from gateway.settings import Settings
-from gateway.standin import create_standin
-from tests.servers import Server, serving
-
-ROOT = Path(__file__).resolve().parent.parent
-PLANTED = [
-    "Jane Doe",
-    "jane.doe@example.com",
-    "+1 (415) 555-0132",
-    "4111 1111 1111 1111",
-    "456-78-9012",
-    "Zebulon",
-]
-TICKET = {
-    "ticket": {
-        "subject": "Refund for Jane Doe",
-        "requester": {"name": "Jane Doe", "email": "jane.doe@example.com"},
-        "comment": {
-            "body": "Hi, I'm Jane Doe. Call me at +1 (415) 555-0132 about order ORD-48213. "
-            "My card 4111 1111 1111 1111 was charged twice. SSN 456-78-9012. Thanks, Zebulon"
-        },
-        "priority": "urgent",
-        "tags": ["refund"],
-    }
-}
-ENVIRON = {
-    "ZENDESK_AUTHORIZATION": "Basic YWdlbnRAYWNtZS5jb20vdG9rZW46c2VjcmV0",
-    "ZENDESK_WEBHOOK_SECRET": "whsec-zendesk-test-secret",
-    "GATEWAY_FORWARD_SECRET": "forward-test-secret-0123456789",
-    "AI_VENDOR_AUTHORIZATION": "Bearer sk-test",
-}
-
-
-@pytest.fixture(scope="module")
-def standin() -> Iterator[Server]:
-    with serving(create_standin()) as server:
-        yield server
-
-
-def received(standin: Server) -> list[dict[str, Any]]:
-    return httpx.get(f"{standin.url}/__standin/received").json()  # type: ignore[no-any-return]
-
-
-def forget(standin: Server) -> None:
-    httpx.delete(f"{standin.url}/__standin/received")
-
-
-def assert_nothing_planted_reached(standin: Server) -> None:
-    for request in received(standin):
-        seen = json.dumps(request)
-        for value in PLANTED:
-            assert value not in seen, f"{value!r} reached the vendor"
-            assert json.dumps(value)[1:-1] not in seen, (
-                f"{value!r} reached the vendor, JSON-escaped"
-            )
-
-
-GatewayFactory = Callable[..., Server]
-
-
-@pytest.fixture(scope="module")
-def make_gateway(
-    tmp_path_factory: pytest.TempPathFactory, standin: Server
-) -> Iterator[GatewayFactory]:
-    started: list[Server] = []
-
-    def make(
-        policy: str = "zendesk.yaml",
-        upstream: str | None = None,
-        edit: Callable[[str], str] | None = None,
-        environ: dict[str, str] | None = None,
-    ) -> Server:
-        directory = tmp_path_factory.mktemp("gateway")
-        text = (ROOT / "policies" / policy).read_text()
-        text = text.replace(
-            "http://127.0.0.1:9000/zendesk-events", f"{standin.url}/internal/zendesk-events"
-        )
-        if edit is not None:
-            text = edit(text)
-        path = directory / policy
-        path.write_text(text)
-        settings = Settings(path, directory / "data", None, {**ENVIRON, **(environ or {})})
-        app = create_app(settings, load_policy(path), upstream=upstream or standin.url)
-        server = Server(app).start()
-        server.app = app  # type: ignore[attr-defined]
-        started.append(server)
-        return server
-
-    yield make
-    for server in started:
-        server.stop()
-
-
-@pytest.fixture(scope="module")
-def zendesk(make_gateway: GatewayFactory) -> Server:
-    return make_gateway()
-
-
-@pytest.fixture(scope="module")
-def generic(make_gateway: GatewayFactory) -> Server:
-    return make_gateway("generic-json.yaml")
+from tests.gateways import (
+    ENVIRON,
+    PLANTED,
+    TICKET,
+    GatewayFactory,
+    assert_nothing_planted_reached,
+    forget,
+    received,
+)
+from tests.servers import Server
 
 
 def test_health(zendesk: Server) -> None:

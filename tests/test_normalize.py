@@ -19,7 +19,12 @@ from gateway.normalize import normalize
         ("\u096a\u0967\u096b", "415"),  # Devanagari digits
         ("jane\uff20example.com", "jane@example.com"),  # full-width at sign
         ("soft\u00adhyphen", "softhyphen"),
-        ("e\u0301clair", "\u00e9clair"),  # combining accent composed
+        ("e\u0301clair", "eclair"),  # marks on an ASCII letter dropped
+        ("\u00e9clair", "\u00e9clair"),  # a precomposed letter kept
+        ("jane.doe@example.com\u0301", "jane.doe@example.com"),  # a mark hiding an email
+        ("4\ufe0f111 1111", "4111 1111"),  # variation selector
+        ("4\U000e01ef111", "4111"),  # variation selector supplement
+        ("41\u20e311", "4111"),  # enclosing keycap
         ("\ufb01le", "file"),  # ligature
     ],
 )

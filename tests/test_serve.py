@@ -13,8 +13,8 @@ from pathlib import Path
 import httpx
 
 from gateway.standin import create_standin
+from tests.gateways import ENVIRON, TICKET
 from tests.servers import serving
-from tests.test_http import ENVIRON, TICKET
 
 ROOT = Path(__file__).resolve().parent.parent
 ADMIN_KEY = "admin-test-key-0123456789"

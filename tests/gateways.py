@@ -1,0 +1,61 @@
+"""What the end-to-end tests share: planted values, a Zendesk ticket, the stand-in's records."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from tests.servers import Server
+
+ROOT = Path(__file__).resolve().parent.parent
+PLANTED = [
+    "Jane Doe",
+    "jane.doe@example.com",
+    "+1 (415) 555-0132",
+    "4111 1111 1111 1111",
+    "456-78-9012",
+    "Zebulon",
+]
+TICKET = {
+    "ticket": {
+        "subject": "Refund for Jane Doe",
+        "requester": {"name": "Jane Doe", "email": "jane.doe@example.com"},
+        "comment": {
+            "body": "Hi, I'm Jane Doe. Call me at +1 (415) 555-0132 about order ORD-48213. "
+            "My card 4111 1111 1111 1111 was charged twice. SSN 456-78-9012. Thanks, Zebulon"
+        },
+        "priority": "urgent",
+        "tags": ["refund"],
+    }
+}
+ENVIRON = {
+    "ZENDESK_AUTHORIZATION": "Basic YWdlbnRAYWNtZS5jb20vdG9rZW46c2VjcmV0",
+    "ZENDESK_WEBHOOK_SECRET": "whsec-zendesk-test-secret",
+    "GATEWAY_FORWARD_SECRET": "forward-test-secret-0123456789",
+    "AI_VENDOR_AUTHORIZATION": "Bearer sk-test",
+}
+
+
+def received(standin: Server) -> list[dict[str, Any]]:
+    return httpx.get(f"{standin.url}/__standin/received").json()  # type: ignore[no-any-return]
+
+
+def forget(standin: Server) -> None:
+    httpx.delete(f"{standin.url}/__standin/received")
+
+
+def assert_nothing_planted_reached(standin: Server) -> None:
+    for request in received(standin):
+        seen = json.dumps(request)
+        for value in PLANTED:
+            assert value not in seen, f"{value!r} reached the vendor: {seen[:3000]}"
+            assert json.dumps(value)[1:-1] not in seen, (
+                f"{value!r} reached the vendor, JSON-escaped"
+            )
+
+
+GatewayFactory = Callable[..., Server]
