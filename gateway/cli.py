@@ -25,7 +25,6 @@ from collections.abc import Callable, Coroutine, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from gateway import documents
 from gateway.errors import ConfigError, GatewayError, InputError, PolicyError
 from gateway.settings import Settings
 
@@ -269,6 +268,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PEM",
         help="the gateway's public key (default: derived from the data directory's audit key)",
     )
+    verify.add_argument(
+        "--checkpoints",
+        metavar="FILE",
+        help="a copy of the checkpoint files kept off the gateway host: check the chains against it "
+        "(catches a chain rewritten and re-signed by someone holding the audit key)",
+    )
     verify.set_defaults(handler=_audit_verify)
     query = audit.add_parser("query", parents=[common], help="list audit events that match filters")
     _filter_options(query)
@@ -344,63 +349,67 @@ def _read_stdin(max_bytes: int) -> str:
             "body_too_large", f"the input is larger than {max_bytes} bytes (see --max-bytes)"
         )
     try:
-        return data.decode("utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise InputError(
             "invalid_encoding", f"the input is not valid UTF-8 (bad byte at offset {exc.start})"
         ) from None
+    if "\x00" in text:
+        # UTF-16 without a byte order mark decodes as "UTF-8" full of NULs, and
+        # no pattern would match inside it.
+        raise InputError(
+            "invalid_encoding", "the input holds NUL characters (UTF-16?); send UTF-8 text"
+        )
+    return text.removeprefix("\ufeff")
 
 
-def _as_json(text: str, fmt: str) -> documents.Json | None:
-    """The parsed document if the input is JSON (or must be), else ``None`` for text."""
-    if fmt == "text":
-        return None
-    stripped = text.lstrip("\ufeff \t\r\n")
-    if fmt == "auto" and not stripped.startswith(("{", "[")):
-        return None
-    try:
-        return documents.parse_json(text, max_depth=256)
-    except InputError:
-        if fmt == "json":
-            raise
-        return None
+def _is_json(text: str, fmt: str) -> bool:
+    if fmt != "auto":
+        return fmt == "json"
+    return text.lstrip(" \t\r\n").startswith(("{", "["))
 
 
-def _write_json(document: documents.Json, original: str) -> None:
-    indent = 2 if "\n" in original.strip() else None
-    sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=indent) + "\n")
+def _write(text: str) -> None:
+    # Lone surrogates (from a JSON "\ud800" escape) cannot be printed as
+    # UTF-8; they are written back as the bytes they came from.
+    sys.stdout.buffer.write(text.encode("utf-8", errors="surrogateescape"))
+    sys.stdout.flush()
 
 
 async def _redact(args: argparse.Namespace, settings: Settings) -> int:
-    from gateway import bodies
     from gateway.components import build_core
+    from gateway.outbound import RequestParts, RequestRules, redact_request
 
     text = _read_stdin(args.max_bytes)
-    document = _as_json(text, args.format)
+    media = "application/json" if _is_json(text, args.format) else "text/plain"
     core = build_core(settings)
     try:
-        if document is not None:
-            result = await bodies.redact_json(
-                document, core.redactor, args.scope, core.policy.json_rules
-            )
-            _write_json(result.body, text)
-        else:
-            result = await bodies.redact_text(text, core.redactor, args.scope)
-            sys.stdout.write(result.body)
+        # The same path as a request body through the gateway: JSON is edited
+        # in place, so its formatting, numbers and escapes stay as they were.
+        redacted = await redact_request(
+            core.redactor,
+            args.scope,
+            RequestRules.for_route(core.policy, None),
+            RequestParts(
+                "", {}, "", [], media, media, "utf-8", text.encode("utf-8", "surrogatepass")
+            ),
+        )
     finally:
         await core.close()
+    sys.stdout.buffer.write(redacted.body)
+    sys.stdout.flush()
     if args.report:
         report = {
             "scope": args.scope,
-            "entities": dict(Counter(f.replacement.entity for f in result.found)),
+            "entities": dict(Counter(f.replacement.entity for f in redacted.found)),
             "replacements": [
                 {
-                    "path": f.path,
+                    "path": f.where.removeprefix("body.") if f.where != "body" else "$",
                     "entity": f.replacement.entity,
                     "action": f.replacement.action,
                     "token": f.replacement.token,
                 }
-                for f in result.found
+                for f in redacted.found
             ],
         }
         _err(json.dumps(report))
@@ -408,27 +417,27 @@ async def _redact(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _restore(args: argparse.Namespace, settings: Settings) -> int:
-    from gateway import bodies
     from gateway.components import build_core
+    from gateway.documents import parse_json
 
     text = _read_stdin(args.max_bytes)
-    document = _as_json(text, args.format)
     scopes = None if args.any_scope else (args.scope or ["default"])
     core = build_core(settings)
     try:
-        if document is not None:
-            result = await bodies.restore_json(document, core.restorer, scopes)
-            _write_json(result.body, text)
-        else:
-            result = await bodies.restore_text(text, core.restorer, scopes)
-            sys.stdout.write(result.body)
+        if args.format == "json":  # asked for JSON: refuse anything else, as redact does
+            parse_json(text, core.policy.document.limits.max_json_depth)
+        # JSON: restored values are written JSON-escaped where they need it.
+        restored = await core.restorer.restore(
+            text, scopes, "json" if _is_json(text, args.format) else "plain"
+        )
     finally:
         await core.close()
-    statuses = Counter(o.status for o in result.outcomes)
+    _write(restored.text)
+    statuses = Counter(o.status for o in restored.outcomes)
     if args.report:
         _err(
             json.dumps(
-                {"outcomes": [{"token": o.token, "status": o.status} for o in result.outcomes]}
+                {"outcomes": [{"token": o.token, "status": o.status} for o in restored.outcomes]}
             )
         )
     elif set(statuses) - {"restored"}:
@@ -440,7 +449,8 @@ async def _restore(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _policy_check(args: argparse.Namespace, settings: Settings) -> int:
-    from gateway.policy import load_policy
+    from gateway.components import check_model
+    from gateway.policy import load_policy, secret_sources
 
     files = args.files or [str(settings.policy_path)]
     failed = 0
@@ -452,6 +462,22 @@ async def _policy_check(args: argparse.Namespace, settings: Settings) -> int:
             failed += 1
             continue
         document = policy.document
+        try:
+            check_model(policy)
+        except ConfigError as exc:
+            _err(f"gateway: error: {exc.message}")
+            failed += 1
+            continue
+        for where, source in secret_sources(document):
+            # Not an error: the machine that checks a policy often lacks the secrets.
+            if source.env is not None and not settings.environ.get(source.env):
+                _err(
+                    f"gateway: note: {path}: {where}: {source.env} is not set here; serve needs it"
+                )
+            elif source.file is not None and not os.path.exists(source.file):
+                _err(
+                    f"gateway: note: {path}: {where}: {source.file} does not exist here; serve needs it"
+                )
         _out(
             f"{path}: ok (tenant {document.tenant}, vendor {document.vendor}, "
             f"{len(policy.entity_types)} entities, {len(document.recognizers)} custom recognizers, "
@@ -528,10 +554,12 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
     from gateway.app import create_app, environ_for_workers
+    from gateway.components import check_model
     from gateway.credentials import ApiKeys
     from gateway.policy import load_policy
 
     policy = load_policy(settings.policy_path)
+    check_model(policy)
     try:
         loopback = ipaddress.ip_address(socket.gethostbyname(args.host)).is_loopback
     except (OSError, ValueError):
@@ -653,7 +681,9 @@ async def _audit_verify(args: argparse.Namespace, settings: Settings) -> int:
         raise ConfigError(f"no audit chains in {settings.data_dir / 'audit'}")
     failed = 0
     for path in paths:
-        verdict = verify_chain(path, public, keys)
+        verdict = verify_chain(
+            path, public, keys, Path(args.checkpoints) if args.checkpoints else None
+        )
         _out(verdict.summary())
         failed += not verdict.ok
     if keys is None:
@@ -702,7 +732,10 @@ async def _audit_export(args: argparse.Namespace, settings: Settings) -> int:
     from gateway.audit.export import render
     from gateway.audit.reader import read
 
-    handle = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout  # noqa: SIM115
+    try:
+        handle = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout  # noqa: SIM115
+    except OSError as exc:
+        raise ConfigError(f"cannot write {args.output} ({exc.strerror})") from None
     count = 0
     try:
         for record in read(_audit_dir(args, settings), _filters(args)):

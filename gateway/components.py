@@ -7,6 +7,7 @@ module never does any of it.
 
 from __future__ import annotations
 
+import importlib.util
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +21,15 @@ from gateway.settings import Settings
 from gateway.vault import Vault
 from gateway.vault.backend import Backend
 from gateway.vault.sqlite import SqliteBackend
+
+
+def check_model(policy: Policy) -> None:
+    """Fail fast, in one line, when the policy's spaCy pipeline is not installed."""
+    model = policy.document.detection.model
+    if importlib.util.find_spec(model) is None:
+        raise ConfigError(
+            f"{policy.source}: detection.model: the spaCy pipeline '{model}' is not installed"
+        )
 
 
 def open_backend(settings: Settings) -> Backend:

@@ -1,15 +1,14 @@
-"""JSON documents: which strings a policy scans, which are entities, and putting results back.
+"""JSON documents: strict, bounded parsing, and what a policy says of each field.
 
 Parsing is bounded: a body deeper than the policy's limit is refused with
-``json_too_deep`` before any walk, and walks are iterative, so no document can
-exhaust the stack.
+``json_too_deep`` before the parser recurses, and repeated keys are refused
+(``duplicate_json_key``). ``classify`` tells, for a field path, whether it is
+scanned, passed untouched or is a declared entity.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any, Literal
 
 from gateway.errors import InputError
@@ -18,14 +17,6 @@ from gateway.selectors import PathPart
 
 Json = Any
 Kind = Literal["scan", "passthrough"]
-
-
-@dataclass(frozen=True, slots=True)
-class Leaf:
-    """A string (or, for entity fields, a number) in a document, and what the policy says of it."""
-
-    path: tuple[PathPart, ...]
-    kind: str  # "scan", "passthrough" or an entity name
 
 
 def parse_json(data: bytes | str, max_depth: int) -> Json:
@@ -117,53 +108,3 @@ def _classify(path: tuple[PathPart, ...], rules: CompiledFieldRules) -> str:
     ):
         return "passthrough"
     return "scan"
-
-
-def leaves(document: Json, rules: CompiledFieldRules) -> Iterator[tuple[Leaf, str]]:
-    """Every string leaf (and every number in an entity field), depth first, with its kind."""
-    stack: list[tuple[tuple[PathPart, ...], Json]] = [((), document)]
-    while stack:
-        path, node = stack.pop()
-        if isinstance(node, dict):
-            stack.extend(((*path, key), value) for key, value in reversed(list(node.items())))
-        elif isinstance(node, list):
-            stack.extend(
-                ((*path, index), value) for index, value in reversed(list(enumerate(node)))
-            )
-        elif isinstance(node, str):
-            yield Leaf(path, classify(path, rules)), node
-        elif isinstance(node, int | float) and not isinstance(node, bool):
-            kind = classify(path, rules)
-            if kind not in ("scan", "passthrough"):
-                yield Leaf(path, kind), json.dumps(node)
-
-
-def replace(document: Json, path: tuple[PathPart, ...], value: str) -> Json:
-    """Set the leaf at ``path`` (in place, below the root); returns the document."""
-    if not path:
-        return value
-    node = document
-    for part in path[:-1]:
-        node = node[part]
-    node[path[-1]] = value
-    return document
-
-
-def strings(document: Json) -> list[tuple[tuple[PathPart, ...], str]]:
-    """Every string value of ``document`` with its path (object keys are not values)."""
-    found = []
-    stack: list[tuple[tuple[PathPart, ...], Json]] = [((), document)]
-    while stack:
-        path, node = stack.pop()
-        if isinstance(node, dict):
-            stack.extend(((*path, key), value) for key, value in node.items())
-        elif isinstance(node, list):
-            stack.extend(((*path, index), value) for index, value in enumerate(node))
-        elif isinstance(node, str):
-            found.append((path, node))
-    return found
-
-
-def dumps(document: Json) -> str:
-    """Serialise the way most APIs do: UTF-8, no ASCII escaping, compact separators."""
-    return json.dumps(document, ensure_ascii=False, separators=(",", ":"))

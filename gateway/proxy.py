@@ -31,9 +31,8 @@ from gateway.deliveries import handle_webhook
 from gateway.errors import AuditError, GatewayError, InputError
 from gateway.exchange import STATUS, Call, error_response, media_of, read_body
 from gateway.inbound import restore_response
-from gateway.markup import DEFAULT_ATTRIBUTES
 from gateway.outbound import RequestParts, RequestRules, redact_request
-from gateway.policy import CompiledFieldRules, RouteConfig
+from gateway.policy import RouteConfig
 from gateway.redactor import Plan
 from gateway.runtime import Gateway
 from gateway.scopes import RequestView
@@ -180,23 +179,11 @@ async def send(
 
 
 def request_rules(gateway: Gateway, route: RouteConfig) -> RequestRules:
-    config = route.request
-    document = gateway.policy.document
-    json_rules = (
-        CompiledFieldRules.from_config(config.json_fields)
-        if config.json_fields
-        else gateway.policy.json_rules
-    )
-    return RequestRules(
-        json=json_rules,
-        form=CompiledFieldRules.from_config(config.form),
-        query=tuple(config.query),
-        headers=tuple(h.lower() for h in config.headers),
-        html_attributes=tuple(config.html_attributes or DEFAULT_ATTRIBUTES),
-        files=config.files,
-        other_media=config.other_media,
-        max_json_depth=document.limits.max_json_depth,
-    )
+    """The route's rules, compiled once (their classification caches then last)."""
+    rules = gateway.rules.get(route.name)
+    if rules is None:
+        rules = gateway.rules[route.name] = RequestRules.for_route(gateway.policy, route)
+    return rules
 
 
 # Encoded forms that make one path mean two things: to the gateway's router

@@ -14,6 +14,7 @@ from gateway.components import Core
 from gateway.credentials import ApiKeys
 from gateway.crypto import Secret
 from gateway.metrics import Metrics
+from gateway.outbound import RequestRules
 from gateway.policy import Policy
 from gateway.routing import Router
 from gateway.scopes import Scopes
@@ -45,6 +46,7 @@ class Gateway:
     client: aiohttp.ClientSession = field(init=False)  # created in the event loop, at start-up
     scopes: Scopes = field(init=False)
     ready: bool = False
+    rules: dict[str, RequestRules] = field(default_factory=dict)  # per route, compiled once
 
     def upstream_url(self, path: str, query: str) -> str:
         """The vendor URL for ``path``: always under the configured upstream, never elsewhere."""

@@ -333,3 +333,50 @@ def test_cli_lookup_reads_the_value_from_stdin(tmp_path: Path) -> None:
     assert "sent to zendesk via create_ticket in scope customer:abc (request r1" in hit.stdout
     assert "1 time(s)" in hit.stdout
     assert "never sent" in lookup("john.roe@example.com").stdout
+
+
+def test_quiet_chains_are_signed_on_a_timer(tmp_path: Path) -> None:
+    async def go() -> None:
+        log = AuditLog(tmp_path, KEYS, "test", checkpoint_every=1000, checkpoint_interval=0.2)
+        await log.open()
+        for i in range(3):
+            await log.append({"type": "x", "n": i})
+        await asyncio.sleep(0.6)  # no write since: only the timer can sign them
+        checkpoints = (tmp_path / "test-1.checkpoints.jsonl").read_text().splitlines()
+        assert json.loads(checkpoints[-1])["seq"] == 4
+        verdict = verify_chain(log.path, KEYS.public_key)
+        assert verdict.ok
+        assert verdict.uncovered == 0
+        await log.close()
+
+    asyncio.run(go())
+
+
+def test_an_emptied_chain_is_caught(tmp_path: Path) -> None:
+    path = write_chain(tmp_path)
+    path.write_bytes(b"")
+    (tmp_path / "test-1.checkpoints.jsonl").write_bytes(b"")
+    verdict = verify_chain(path, KEYS.public_key, KEYS)
+    assert (
+        verdict.summary()
+        == "test-1.log.jsonl: TAMPERED: the chain is empty: its records were deleted"
+    )
+    missing = verify_chain(tmp_path / "nope.log.jsonl", KEYS.public_key)
+    assert missing.summary().startswith("nope.log.jsonl: UNREADABLE: cannot be read")
+
+
+def test_a_chain_rewritten_with_the_key_is_caught_by_an_offsite_copy(tmp_path: Path) -> None:
+    # Someone holding the audit key rewrites history and signs it anew; only a
+    # copy of the checkpoints kept elsewhere can tell.
+    path = write_chain(tmp_path / "a", events=30, checkpoint_every=10)
+    offsite = tmp_path / "offsite.checkpoints.jsonl"
+    offsite.write_bytes((tmp_path / "a" / "test-1.checkpoints.jsonl").read_bytes())
+    forged = write_chain(tmp_path / "b", events=29, checkpoint_every=10)  # one event fewer
+    path.write_bytes(forged.read_bytes())
+    (tmp_path / "a" / "test-1.checkpoints.jsonl").write_bytes(
+        (tmp_path / "b" / "test-1.checkpoints.jsonl").read_bytes()
+    )
+    assert verify_chain(path, KEYS.public_key, KEYS).ok  # the local files agree with each other
+    verdict = verify_chain(path, KEYS.public_key, KEYS, anchors=offsite)
+    assert not verdict.ok
+    assert "does not match checkpoint" in verdict.problems[0] or "truncated" in verdict.problems[0]

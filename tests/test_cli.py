@@ -126,6 +126,8 @@ def test_purge_and_rotate(tmp_path: Path) -> None:
         (["redact", "--policy", "nope.yaml"], b"hi", "nope.yaml: cannot read"),
         (["policy", "check", "tests/data/broken-policy.yaml"], b"", "entities.CREDIT_CARD.action"),
         (["restore", "--format", "json"], b"[" * 100000, "nested deeper"),
+        (["redact"], "Hi Jane Doe, jane.doe@example.com".encode("utf-16-le"), "NUL characters"),
+        (["redact"], b'{"a": 1, "a": "jane.doe@example.com"}', "repeated key"),
     ],
 )
 def test_bad_input_gets_one_line_and_a_nonzero_exit(
@@ -170,3 +172,47 @@ def test_console_script_is_installed() -> None:
     )
     assert process.returncode == 0
     assert "redact" in process.stdout
+
+
+def test_json_is_redacted_in_place(tmp_path: Path) -> None:
+    # Numbers, spacing, escapes and lone surrogates are the caller's: kept.
+    body = '{"email": "jane.doe@example.com", "x": "\\ud800",\n  "n": 1e999999, "k": 1.50}'
+    process = gateway("redact", stdin=body, data_dir=tmp_path)
+    out, err = text(process)
+    assert process.returncode == 0, err
+    assert out.startswith('{"email": "EMAIL-')
+    assert out.endswith('", "x": "\\ud800",\n  "n": 1e999999, "k": 1.50}')
+    back = gateway("restore", stdin=out, data_dir=tmp_path)
+    assert text(back)[0] == body
+
+
+@pytest.mark.parametrize(
+    ("policy", "message"),
+    [
+        (
+            "detection: {model: no_such_model}\n",
+            "detection.model: the spaCy pipeline 'no_such_model' is not installed",
+        ),
+        (
+            "routes:\n  - {name: a, path: /a}\n  - {name: a, path: /b}\n",
+            "routes[1].name: 'a' is already the name of a route",
+        ),
+        ("default_route: b\n", "default_route: 'b' is not the name of a route"),
+        ("a: " + "[" * 100000 + "\n", "the YAML is nested too deeply"),
+    ],
+)
+def test_policy_check_names_the_field(tmp_path: Path, policy: str, message: str) -> None:
+    path = tmp_path / "p.yaml"
+    path.write_text("version: 1\ntenant: t\nvendor: v\n" + policy)
+    process = gateway("policy", "check", str(path))
+    _, err = text(process)
+    assert process.returncode == 2
+    assert f"{path}: {message}" in err
+    assert "Traceback" not in err
+
+
+def test_policy_check_notes_missing_secrets() -> None:
+    process = gateway("policy", "check", "policies/zendesk.yaml", env={"ZENDESK_AUTHORIZATION": ""})
+    _, err = text(process)
+    assert process.returncode == 0
+    assert "upstream_auth.value: ZENDESK_AUTHORIZATION is not set here; serve needs it" in err

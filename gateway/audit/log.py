@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import fcntl
 import hashlib
 import json
@@ -94,6 +95,7 @@ class AuditLog:
         self._checkpoints: TextIO | None = None
         self._lockfile: int | None = None
         self._state = _State(0, GENESIS, 0, 0.0)
+        self._ticker: asyncio.Task[None] | None = None
         self.broken: str | None = None  # why the log can no longer be written
 
     def __repr__(self) -> str:
@@ -108,6 +110,18 @@ class AuditLog:
         self._lock = asyncio.Lock()
         await loop.run_in_executor(self._executor, self._open)
         await self.append({"type": "chain_opened", "public_key_id": self.keys.key_id})
+        self._ticker = asyncio.create_task(self._tick(), name=f"audit-checkpoints-{self.instance}")
+
+    async def _tick(self) -> None:
+        # Without this, records written just before a quiet spell would wait
+        # for the next write to be signed: deleting them would go unnoticed.
+        while True:
+            await asyncio.sleep(self.checkpoint_interval)
+            if self._state.since_checkpoint and self.broken is None:
+                try:
+                    await self.checkpoint()
+                except OSError as exc:
+                    self.broken = exc.strerror or type(exc).__name__
 
     def _open(self) -> None:
         try:
@@ -259,6 +273,11 @@ class AuditLog:
     async def close(self) -> None:
         if self._lock is None:
             return
+        if self._ticker is not None:
+            self._ticker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._ticker
+            self._ticker = None
         try:
             if self.broken is None and self._state.since_checkpoint:
                 await self.checkpoint()

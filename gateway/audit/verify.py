@@ -38,6 +38,7 @@ class Verdict:
     checkpoints: int = 0
     covered_to: int = 0  # the last sequence number a valid checkpoint covers
     problems: list[str] = field(default_factory=list)
+    unreadable: bool = False
 
     @property
     def ok(self) -> bool:
@@ -49,7 +50,8 @@ class Verdict:
 
     def summary(self) -> str:
         if not self.ok:
-            return f"{self.path.name}: TAMPERED: {self.problems[0]}"
+            verdict = "UNREADABLE" if self.unreadable else "TAMPERED"
+            return f"{self.path.name}: {verdict}: {self.problems[0]}"
         tail = (
             f"; {self.uncovered} newest record(s) not yet under a checkpoint"
             if self.uncovered
@@ -59,13 +61,32 @@ class Verdict:
 
 
 def verify_chain(
-    path: Path, public_key: Ed25519PublicKey, keys: AuditKeys | None = None
+    path: Path,
+    public_key: Ed25519PublicKey,
+    keys: AuditKeys | None = None,
+    anchors: Path | None = None,
 ) -> Verdict:
-    """Verify the chain in ``path`` and its checkpoint file; stop at the first problem."""
+    """Verify the chain in ``path`` and its checkpoint file; stop at the first problem.
+
+    ``anchors`` is a copy of checkpoints kept away from the gateway host (any
+    number of chains' checkpoint files, concatenated): the chain is checked
+    against those instead of its local file. Whoever holds the audit key on
+    the host can rewrite a chain and sign it anew; they cannot change a copy
+    they cannot reach.
+    """
     verdict = Verdict(path)
-    lines = path.read_bytes().split(b"\n")
+    try:
+        lines = path.read_bytes().split(b"\n")
+    except OSError as exc:
+        verdict.problems.append(f"cannot be read ({exc.strerror})")
+        verdict.unreadable = True
+        return verdict
     if lines and lines[-1] == b"":
         lines.pop()
+    if not lines:
+        # Every chain begins with a chain_opened record the moment it is created.
+        verdict.problems.append("the chain is empty: its records were deleted")
+        return verdict
     hashes: dict[int, str] = {}
     expected_seq: int | None = None
     previous_hash = GENESIS
@@ -81,7 +102,7 @@ def verify_chain(
         expected_seq = seq + 1
         verdict.records += 1
     last_seq = expected_seq - 1 if expected_seq is not None else 0
-    _check_checkpoints(path, public_key, hashes, last_seq, verdict)
+    _check_checkpoints(path, public_key, hashes, last_seq, verdict, anchors)
     return verdict
 
 
@@ -121,14 +142,22 @@ def _check_checkpoints(
     hashes: dict[int, str],
     last_seq: int,
     verdict: Verdict,
+    anchors: Path | None,
 ) -> None:
-    checkpoints = path.with_name(path.name.replace(".log.jsonl", CHECKPOINT_SUFFIX))
+    instance = path.name.removesuffix(".log.jsonl")
+    checkpoints = anchors or path.with_name(f"{instance}{CHECKPOINT_SUFFIX}")
     if not checkpoints.exists():
         if last_seq:
             verdict.problems.append(f"the checkpoint file {checkpoints.name} is missing")
         return
+    lines = checkpoints.read_bytes().splitlines()
+    if anchors is not None:
+        lines = [line for line in lines if _instance_of(line) == instance]
+        if not lines:
+            verdict.problems.append(f"{anchors.name} holds no checkpoint of this chain")
+            return
     previous = 0
-    for number, line in enumerate(checkpoints.read_bytes().splitlines(), start=1):
+    for number, line in enumerate(lines, start=1):
         where = f"checkpoint {number} ({checkpoints.name})"
         try:
             checkpoint = json.loads(line)
@@ -161,3 +190,10 @@ def _check_checkpoints(
         previous = seq
         verdict.checkpoints += 1
         verdict.covered_to = seq
+
+
+def _instance_of(line: bytes) -> str | None:
+    try:
+        return str(json.loads(line)["instance"])
+    except (ValueError, KeyError, TypeError):
+        return None
