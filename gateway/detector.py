@@ -31,6 +31,7 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 from spacy.tokens import Doc
 
 from gateway.errors import DetectionError
+from gateway.intervals import Spans
 from gateway.nlp import WindowedSpacyNlpEngine
 from gateway.normalize import NormalizedText, normalize
 from gateway.policy import Policy
@@ -41,6 +42,7 @@ from gateway.recognizers import (
     GatewayPhoneRecognizer,
     RegexRecognizer,
     TermsRecognizer,
+    budget,
     load_builtins,
 )
 from gateway.validators import ROLE_MAILBOXES, person_name
@@ -251,15 +253,12 @@ class PresidioDetector:
         Cloud Pro" tagged as a person loses "Acme Cloud Pro"); what is left must
         still look like its entity.
         """
-        allowed = list(self._allowed_spans(text))
+        allowed = Spans(self._allowed_spans(text))
         kept = []
         for result in results:
             if result.score < self.thresholds[result.entity_type]:
                 continue
-            pieces = [(result.start, result.end)]
-            for span in allowed:
-                pieces = [p for piece in pieces for p in _subtract(piece, span)]
-            for start, end in pieces:
+            for start, end in allowed.uncovered(result.start, result.end):
                 piece = _result(result, start, end)
                 if piece.entity_type == "PERSON" and not _tidy_person(text, piece):
                     continue
@@ -273,12 +272,12 @@ class PresidioDetector:
     def _allowed_spans(self, text: str) -> Iterable[tuple[int, int]]:
         yield from self.allow.spans(text)
         for pattern in self.allow_patterns:
-            for match in pattern.finditer(text, timeout=self.timeout):
+            for match in pattern.finditer(text, timeout=budget(self.timeout, text)):
                 yield match.span()
 
     def _finish(self, norm: NormalizedText, results: list[RecognizerResult]) -> list[Detection]:
         detections = []
-        for result in _join_names(norm.text, resolve_overlaps(results)):
+        for result in _join_names(norm.text, resolve_overlaps(_drop_parts(results))):
             start, end = norm.to_original(result.start, result.end)
             if end > start:
                 recognizer = (result.recognition_metadata or {}).get(
@@ -336,6 +335,28 @@ def _name_word(text: str, start: int, end: int) -> bool:
     return person_name(word) is not None or word.lower() in _PARTICLES
 
 
+# An entity that is part of another: inside it, it is not a value of its own.
+_PART_OF = {"UK_POSTCODE": "STREET_ADDRESS"}
+
+
+def _drop_parts(results: list[RecognizerResult]) -> list[RecognizerResult]:
+    """Drop postcodes inside a full address: one address, one token.
+
+    Scores alone would keep the postcode and cut the address around it, and
+    the agent would see two tokens run together.
+    """
+    wholes = {
+        whole: Spans((r.start, r.end) for r in results if r.entity_type == whole)
+        for whole in set(_PART_OF.values())
+    }
+    return [
+        r
+        for r in results
+        if r.entity_type not in _PART_OF
+        or wholes[_PART_OF[r.entity_type]].uncovered(r.start, r.end)
+    ]
+
+
 def resolve_overlaps(results: Sequence[RecognizerResult]) -> list[RecognizerResult]:
     """Keep the strongest result where results overlap; trim the weaker to what is left.
 
@@ -344,14 +365,13 @@ def resolve_overlaps(results: Sequence[RecognizerResult]) -> list[RecognizerResu
     runs into an email keeps the name), so overlap never lets text through.
     """
     accepted: list[RecognizerResult] = []
+    taken = Spans()
     order = sorted(results, key=lambda r: (-r.score, -(r.end - r.start), r.start))
     for result in order:
-        pieces = [(result.start, result.end)]
-        for other in accepted:
-            pieces = [p for piece in pieces for p in _subtract(piece, (other.start, other.end))]
-        for start, end in pieces:
+        for start, end in taken.uncovered(result.start, result.end):
             if end - start >= 2 or (start, end) == (result.start, result.end):
                 accepted.append(_result(result, start, end))
+                taken.add(start, end)
     return sorted(accepted, key=lambda r: r.start)
 
 
@@ -381,18 +401,6 @@ def _result(like: RecognizerResult, start: int, end: int) -> RecognizerResult:
         score=like.score,
         recognition_metadata=like.recognition_metadata,
     )
-
-
-def _subtract(piece: tuple[int, int], other: tuple[int, int]) -> list[tuple[int, int]]:
-    start, end = piece
-    if other[1] <= start or end <= other[0]:
-        return [piece]
-    out = []
-    if start < other[0]:
-        out.append((start, other[0]))
-    if other[1] < end:
-        out.append((other[1], end))
-    return out
 
 
 def _known_value_recognizers(known: Sequence[KnownValue], timeout: float) -> list[EntityRecognizer]:

@@ -41,6 +41,7 @@ from spacy.lookups import Lookups
 from spacy.tokens import Doc
 
 from gateway.errors import ConfigError
+from gateway.intervals import Spans
 
 WINDOW = 5
 NER_LABELS = {"PERSON": "PERSON"}
@@ -191,8 +192,9 @@ class WindowedSpacyNlpEngine(SpacyNlpEngine):
         Words are whitespace-separated here (cheaper than tokenizing the whole
         text); punctuation stuck to a word only makes a window a little wider.
         """
+        covered = Spans(explained)
         candidates = [
-            m.start() for m in _CAPITALISED.finditer(text) if self._is_candidate(text, m, explained)
+            m.start() for m in _CAPITALISED.finditer(text) if self._is_candidate(text, m, covered)
         ]
         if not candidates:
             return []
@@ -209,7 +211,7 @@ class WindowedSpacyNlpEngine(SpacyNlpEngine):
                 spans.append((start, end))
         return spans
 
-    def _is_candidate(self, text: str, match: re.Match[str], explained: Sequence[Char]) -> bool:
+    def _is_candidate(self, text: str, match: re.Match[str], explained: Spans) -> bool:
         """Could this word be part of a name nobody has found yet?"""
         word = match.group()
         if (
@@ -223,7 +225,7 @@ class WindowedSpacyNlpEngine(SpacyNlpEngine):
         if lower in _NOT_CANDIDATES:
             return False
         position = match.start()
-        if any(a <= position < b for a, b in explained):
+        if explained.covers(position):
             return False
         return not (lower in self.lexicon and _sentence_initial(text, position))
 

@@ -29,6 +29,7 @@ from presidio_analyzer import LocalRecognizer, RecognizerResult
 from tldextract import TLDExtract
 
 from gateway import validators
+from gateway.intervals import Spans
 from gateway.policy import RecognizerConfig
 
 CONTEXT_BEFORE = 48
@@ -114,6 +115,16 @@ class Context:
         return bool(self.pattern.search(before) or self.pattern.search(after))
 
 
+def budget(timeout: float, text: str) -> float:
+    """A regex's time limit on ``text``: ``regex_timeout_ms`` per 100,000 characters.
+
+    A flat limit would refuse a long but honest body (a 1 MB text takes about
+    a second per pattern here); runaway backtracking outgrows any linear
+    allowance long before it ends.
+    """
+    return timeout * max(1.0, len(text) / 100_000)
+
+
 def candidates(
     pattern: regex.Pattern[str],
     text: str,
@@ -127,6 +138,7 @@ def candidates(
     which is not an email, and the address itself would never be seen.
     """
     position = 0
+    timeout = budget(timeout, text)
     while position <= len(text):
         match = pattern.search(text, position, timeout=timeout)
         if match is None:
@@ -246,7 +258,7 @@ class TermsRecognizer(GatewayRecognizer):
         haystack = text if self.case_sensitive else text.lower()
         if len(haystack) != len(text):  # a rare letter whose lower case is longer (İ)
             haystack = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
-        taken: list[tuple[int, int]] = []
+        taken = Spans()
         for term in self.terms:
             position = haystack.find(term)
             while position >= 0:
@@ -254,10 +266,10 @@ class TermsRecognizer(GatewayRecognizer):
                 bounded = (position == 0 or not _is_word(haystack[position - 1])) and (
                     end == len(haystack) or not _is_word(haystack[end])
                 )
-                if bounded and not any(a < end and position < b for a, b in taken):
-                    taken.append((position, end))
+                if bounded and not taken.overlaps(position, end):
+                    taken.add(position, end)
                 position = haystack.find(term, position + 1)
-        return sorted(taken)
+        return list(taken)
 
     def analyze(
         self, text: str, entities: Sequence[str], nlp_artifacts: Any = None
@@ -301,7 +313,7 @@ class GatewayCardRecognizer(GatewayRecognizer):
         self, text: str, entities: Sequence[str], nlp_artifacts: Any = None
     ) -> list[RecognizerResult]:
         results = []
-        for run in _DIGIT_RUN.finditer(text, timeout=self.timeout):
+        for run in _DIGIT_RUN.finditer(text, timeout=budget(self.timeout, text)):
             groups = [m.span() for m in _DIGITS.finditer(run.group())]
             offset = run.start()
             i = 0
@@ -376,7 +388,7 @@ class GatewayPhoneRecognizer(GatewayRecognizer):
         self, text: str, entities: Sequence[str], nlp_artifacts: Any = None
     ) -> list[RecognizerResult]:
         results: list[RecognizerResult] = []
-        for match in _PHONE.finditer(text, timeout=self.timeout):
+        for match in _PHONE.finditer(text, timeout=budget(self.timeout, text)):
             self._numbers_in(text, match.start(), match.end(), results)
         return results
 
@@ -512,7 +524,7 @@ class GatewayIbanRecognizer(GatewayRecognizer):
         self, text: str, entities: Sequence[str], nlp_artifacts: Any = None
     ) -> list[RecognizerResult]:
         results = []
-        for match in _IBAN_CANDIDATE.finditer(text, timeout=self.timeout):
+        for match in _IBAN_CANDIDATE.finditer(text, timeout=budget(self.timeout, text)):
             length = validators.IBAN_LENGTHS.get(match.group()[:2].upper())
             if length is None:
                 continue

@@ -82,6 +82,12 @@ def found(
             "STREET_ADDRESS",
             "1234 Elm Street, Springfield, IL 62704",
         ),
+        (
+            "Send it to 500 Oak Avenue\nAustin, TX 78701 by Friday",
+            "STREET_ADDRESS",
+            "500 Oak Avenue\nAustin, TX 78701",
+        ),
+        ("it ships from Portland, OR 97201.", "STREET_ADDRESS", "Portland, OR 97201"),
         ("my postcode is SW1A 1AA", "UK_POSTCODE", "SW1A 1AA"),
         ("send it to P.O. Box 4412", "STREET_ADDRESS", "P.O. Box 4412"),
         # Dates of birth only with a birth context.
@@ -116,10 +122,16 @@ def test_finds(detector: PresidioDetector, text: str, entity: str, value: str) -
         "Please escalate ERR_CONN_RESET to support@acme.com, thanks.",
         "The RR147621994GB parcel is 12 GB.",
         "Version 1.2.3.4 of the firmware.",
+        "Plan: Business, CA 2024 edition; Build 12345, IN 50000 units.",
     ],
 )
 def test_leaves_what_agents_need(detector: PresidioDetector, text: str) -> None:
     assert found(detector, text) == set()
+
+
+def test_an_address_with_its_postcode_is_one_value(detector: PresidioDetector) -> None:
+    text = "Flat 2, 10 Baker Street\nLondon NW1 6XE"  # no context word to help the address
+    assert found(detector, text) == {("STREET_ADDRESS", text)}
 
 
 def test_birth_context_is_required(detector: PresidioDetector) -> None:
