@@ -200,6 +200,7 @@ def main() -> None:
         results: dict[str, tuple[float, float, float, int]] = {}
         stock = 0.0
         for round_number in range(args.rounds):
+            rates = {}
             for name, port in paths.items():
                 _, latencies, _ = asyncio.run(load(port, bodies[: args.latency_samples], 1))
                 seconds, _, errors = asyncio.run(load(port, bodies, args.concurrency))
@@ -209,11 +210,13 @@ def main() -> None:
                     percentile(latencies, 0.99),
                     errors,
                 )
+                rates[name] = current[0]
                 if name not in results or current[0] > results[name][0]:
                     results[name] = current
-            stock = max(stock, stock_rate(texts))
-            print(f"round {round_number + 1}: gateway {results['through the gateway'][0]:.1f} tickets/s, "
-                  f"stock Presidio {stock:.1f}", file=sys.stderr)  # fmt: skip
+            stock_now = stock_rate(texts)
+            stock = max(stock, stock_now)
+            print(f"round {round_number + 1}: gateway {rates['through the gateway']:.1f} tickets/s, "
+                  f"stock Presidio {stock_now:.1f}", file=sys.stderr)  # fmt: skip
     finally:
         for process in processes:
             process.send_signal(signal.SIGINT)
