@@ -5,7 +5,8 @@
 #     -e GATEWAY_API_KEYS=change-me -e ZENDESK_AUTHORIZATION='Basic ...' \
 #     redaction-gateway --policy /app/policies/zendesk.yaml --host 0.0.0.0
 #
-# With no arguments it serves the default policy on all interfaces, which
+# With no arguments it serves generic-json.yaml (every JSON string scanned) on
+# all interfaces, which
 # needs GATEWAY_API_KEYS and GATEWAY_UPSTREAM.
 FROM python:3.11-slim
 
@@ -29,4 +30,4 @@ EXPOSE 8080
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s \
     CMD python -c "import urllib.request,sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:8080/healthz').status != 200)"
 ENTRYPOINT ["gateway", "serve"]
-CMD ["--policy", "/app/policies/default.yaml", "--host", "0.0.0.0"]
+CMD ["--policy", "/app/policies/generic-json.yaml", "--host", "0.0.0.0"]
