@@ -2,12 +2,11 @@
 #
 #   docker build -t redaction-gateway .
 #   docker run -p 8080:8080 -v gateway-data:/data \
-#     -e GATEWAY_API_KEYS=change-me -e ZENDESK_AUTHORIZATION='Basic ...' \
+#     -e GATEWAY_API_KEYS="$(openssl rand -hex 24)" -e ZENDESK_AUTHORIZATION='Basic ...' \
 #     redaction-gateway --policy /app/policies/zendesk.yaml --host 0.0.0.0
 #
 # With no arguments it serves generic-json.yaml (every JSON string scanned) on
-# all interfaces, which
-# needs GATEWAY_API_KEYS and GATEWAY_UPSTREAM.
+# all interfaces, which needs GATEWAY_API_KEYS and GATEWAY_UPSTREAM.
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
