@@ -3,6 +3,7 @@
 #   docker build -t redaction-gateway .
 #   docker run -p 8080:8080 -v gateway-data:/data \
 #     -e GATEWAY_API_KEYS="$(openssl rand -hex 24)" -e ZENDESK_AUTHORIZATION='Basic ...' \
+#     -e ZENDESK_WEBHOOK_SECRET=... -e GATEWAY_FORWARD_SECRET=... \
 #     redaction-gateway --policy /app/policies/zendesk.yaml --host 0.0.0.0
 #
 # With no arguments it serves generic-json.yaml (every JSON string scanned) on
