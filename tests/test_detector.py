@@ -101,6 +101,12 @@ def found(
         ("Hi, my name is Jane Doe and my order is late.", "PERSON", "Jane Doe"),
         ("Thanks,\nMarta Kowalczyk", "PERSON", "Marta Kowalczyk"),
         ("Dear Mr. Okonkwo,", "PERSON", "Okonkwo"),
+        ("Thanks for the help\n\u2014 Sam", "PERSON", "Sam"),
+        (
+            "Will check.\n-- Priya Raghunathan\n\nOn Monday, Acme wrote:\n> hi",
+            "PERSON",
+            "Priya Raghunathan",
+        ),
         ("From: Ana Fogaça <ana@example.org>", "PERSON", "Ana Fogaça"),
         ("my name is jan lundström and i need help", "PERSON", "jan lundström"),
         ("Customer Sven van Limburg called about it", "PERSON", "Sven van Limburg"),
@@ -122,6 +128,7 @@ def test_finds(detector: PresidioDetector, text: str, entity: str, value: str) -
         "Please escalate ERR_CONN_RESET to support@acme.com, thanks.",
         "The RR147621994GB parcel is 12 GB.",
         "Version 1.2.3.4 of the firmware.",
+        "Steps so far:\n- Reset\n- Refund",
         "Plan: Business, CA 2024 edition; Build 12345, IN 50000 units.",
     ],
 )
