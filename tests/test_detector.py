@@ -102,6 +102,11 @@ def found(
         ("Thanks,\nMarta Kowalczyk", "PERSON", "Marta Kowalczyk"),
         ("Dear Mr. Okonkwo,", "PERSON", "Okonkwo"),
         ("Thanks for the help\n\u2014 Sam", "PERSON", "Sam"),
+        # Quoted names: the small model misses most of them with the quotes on.
+        ('The customer "Jane Doe" called.', "PERSON", "Jane Doe"),
+        ('She said "Jane Doe" called.', "PERSON", "Jane Doe"),
+        ("Ticket from 'Jane Doe'.", "PERSON", "Jane Doe"),
+        ("\u201cJane Doe\u201d called us.", "PERSON", "Jane Doe"),
         (
             "Will check.\n-- Priya Raghunathan\n\nOn Monday, Acme wrote:\n> hi",
             "PERSON",
