@@ -65,10 +65,19 @@ def create_app(
     base = (
         upstream or settings.environ.get(ENV_UPSTREAM) or policy.document.upstream or ""
     ).rstrip("/")
-    if not base.startswith(("http://", "https://")):
+    if not base:
         raise ConfigError(
             f"{policy.source}: no upstream: set 'upstream' in the policy or pass --upstream URL"
         )
+    if not base.startswith(("http://", "https://")):
+        where = (
+            "--upstream"
+            if upstream
+            else ENV_UPSTREAM
+            if settings.environ.get(ENV_UPSTREAM)
+            else f"{policy.source}: upstream"
+        )
+        raise ConfigError(f"{where}: the vendor URL must start with http:// or https://")
     environ = settings.environ
     auth = policy.document.upstream_auth
     upstream_auth = (

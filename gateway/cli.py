@@ -569,6 +569,7 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
             f"refusing to listen on {args.host} without API keys: set GATEWAY_API_KEYS "
             "(comma-separated, 16+ characters each) or listen on 127.0.0.1"
         )
+    _check_port_free(args.host, args.port)
     options: dict[str, Any] = {
         "host": args.host,
         "port": args.port,
@@ -588,6 +589,7 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
 
         os.environ.update(environ_for_workers(settings, args.upstream))
         create_app(settings, policy, upstream=args.upstream)  # fail here, not in every worker
+        _announce(args, policy.source)
         config = uvicorn.Config(
             "gateway.app:app_from_environ", factory=True, workers=args.workers, **options
         )
@@ -597,8 +599,36 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
             os.environ[ENV_MULTIPROCESS_DIR] = metrics_dir
             Workers(config, args.host, args.port, metrics_dir).run()
     else:
-        uvicorn.run(create_app(settings, policy, upstream=args.upstream), **options)
+        app = create_app(settings, policy, upstream=args.upstream)
+        _announce(args, policy.source)
+        uvicorn.run(app, **options)
     return EXIT_OK
+
+
+def _check_port_free(host: str, port: int) -> None:
+    """Fail with a one-line error, not uvicorn's log line and exit 3, on a taken port."""
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except OSError:
+        raise ConfigError(f"--host: cannot resolve {host}") from None
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            raise ConfigError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+
+
+def _announce(args: argparse.Namespace, policy_source: str) -> None:
+    # One line even without -v: a silent terminal looks like a hang.
+    workers = f", {args.workers} workers" if args.workers > 1 else ""
+    _err(
+        f"gateway: serving {policy_source} on http://{args.host}:{args.port}{workers}; "
+        "GET /healthz answers 200 once it is ready"
+    )
 
 
 def run_standin(port: int, verbose: bool) -> int:
@@ -606,6 +636,10 @@ def run_standin(port: int, verbose: bool) -> int:
 
     from gateway.standin import create_standin
 
+    _check_port_free("127.0.0.1", port)
+    _err(
+        f"gateway: stand-in vendor on http://127.0.0.1:{port}; what it received: /__standin/received"
+    )
     uvicorn.run(
         create_standin(), host="127.0.0.1", port=port, log_level="info" if verbose else "warning"
     )

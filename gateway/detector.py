@@ -162,6 +162,14 @@ class PresidioDetector:
         for entity in enabled:
             threshold = policy.rule(entity).threshold
             self.thresholds[entity] = settings.score_threshold if threshold is None else threshold
+        # Entities whose replacement shows nothing of the value: a part of
+        # one (a postcode in an address) needs no replacement of its own.
+        self.hides = frozenset(
+            e
+            for e in enabled
+            if policy.rule(e).action in ("token", "drop")
+            or (policy.rule(e).action == "mask" and policy.rule(e).keep_last == 0)
+        )
         self.allow_terms = {a.casefold() for a in settings.allow}
         self.allow = TermsRecognizer("allow", "ALLOW", settings.allow, 1.0, self.timeout)
         self.allow_patterns = [regex.compile(p) for p in settings.allow_patterns]
@@ -262,8 +270,11 @@ class PresidioDetector:
                 piece = _result(result, start, end)
                 if piece.entity_type == "PERSON" and not _tidy_person(text, piece):
                     continue
-                if (start, end) != (result.start, result.end) and piece.entity_type != "PERSON":
-                    continue  # a partly allow-listed number or address is not one
+                whole = (start, end) == (result.start, result.end)
+                if not whole and piece.entity_type not in _PIECEWISE:
+                    continue  # a partly allow-listed number is not one
+                if not whole and not _strip_piece(text, piece):
+                    continue
                 if text[piece.start : piece.end].casefold() in self.allow_terms:
                     continue
                 kept.append(piece)
@@ -277,7 +288,8 @@ class PresidioDetector:
 
     def _finish(self, norm: NormalizedText, results: list[RecognizerResult]) -> list[Detection]:
         detections = []
-        for result in _join_names(norm.text, resolve_overlaps(_drop_parts(results))):
+        kept = _drop_parts(results, self.hides)
+        for result in _join_names(norm.text, resolve_overlaps(kept)):
             start, end = norm.to_original(result.start, result.end)
             if end > start:
                 recognizer = (result.recognition_metadata or {}).get(
@@ -328,6 +340,17 @@ def _tidy_person(text: str, result: RecognizerResult) -> bool:
     return person_name(value) is not None
 
 
+def _strip_piece(text: str, piece: RecognizerResult) -> bool:
+    """Trim what an allow-listed word left at a piece's edges; False if nothing is left."""
+    start, end = piece.start, piece.end
+    while start < end and text[start] in _TRIM:
+        start += 1
+    while end > start and text[end - 1] in _TRIM:
+        end -= 1
+    piece.start, piece.end = start, end
+    return end - start >= 2
+
+
 def _name_word(text: str, start: int, end: int) -> bool:
     word = text[start:end].strip(_TRIM)
     if not word or any(c.isdigit() for c in word) or word.lower().rstrip(".") in _HONORIFICS:
@@ -335,23 +358,40 @@ def _name_word(text: str, start: int, end: int) -> bool:
     return person_name(word) is not None or word.lower() in _PARTICLES
 
 
+# Entities made of words: an allow-listed word inside one ("Acme" in a name,
+# "London" in an address) is cut out and the rest is still the entity.
+# Numbers are different: a card number overlapping an allowed order number
+# was the order number.
+_PIECEWISE = frozenset({"PERSON", "STREET_ADDRESS"})
+
 # An entity that is part of another: inside it, it is not a value of its own.
 _PART_OF = {"UK_POSTCODE": "STREET_ADDRESS"}
 
 
-def _drop_parts(results: list[RecognizerResult]) -> list[RecognizerResult]:
-    """Drop postcodes inside a full address: one address, one token.
+def _drop_parts(results: list[RecognizerResult], hides: frozenset[str]) -> list[RecognizerResult]:
+    """Drop results inside a bigger one: one address, one token.
 
-    Scores alone would keep the postcode and cut the address around it, and
-    the agent would see two tokens run together.
+    A result inside another of its entity ("Austin, TX 78701" inside the
+    address that ends with it) adds nothing. A postcode inside an address goes
+    too, where the address's replacement hides all of it (a mask that keeps
+    its last characters would show the postcode's). Scores alone would keep
+    the inner result and cut the outer around it: two tokens run together.
     """
+    kept = []
+    wider: dict[str, int] = {}  # entity -> furthest end of a result starting earlier
+    # Outer results first, the stronger of two equal ones first.
+    for result in sorted(results, key=lambda r: (r.start, -r.end, -r.score)):
+        if wider.get(result.entity_type, -1) >= result.end:
+            continue
+        wider[result.entity_type] = result.end
+        kept.append(result)
     wholes = {
-        whole: Spans((r.start, r.end) for r in results if r.entity_type == whole)
+        whole: Spans((r.start, r.end) for r in kept if r.entity_type == whole and whole in hides)
         for whole in set(_PART_OF.values())
     }
     return [
         r
-        for r in results
+        for r in kept
         if r.entity_type not in _PART_OF
         or wholes[_PART_OF[r.entity_type]].uncovered(r.start, r.end)
     ]

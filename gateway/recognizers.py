@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import importlib.resources
 import re
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -138,9 +139,14 @@ def candidates(
     which is not an email, and the address itself would never be seen.
     """
     position = 0
-    timeout = budget(timeout, text)
+    # One budget for the whole scan: a fresh one per search would let a text
+    # that places a real match after each slow stretch run without end.
+    deadline = time.monotonic() + budget(timeout, text)
     while position <= len(text):
-        match = pattern.search(text, position, timeout=timeout)
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError("regex budget spent")
+        match = pattern.search(text, position, timeout=remaining)
         if match is None:
             return
         position = max(match.end(), match.start() + 1) if accept(match) else match.start() + 1

@@ -87,7 +87,7 @@ def found(
             "STREET_ADDRESS",
             "500 Oak Avenue\nAustin, TX 78701",
         ),
-        ("it ships from Portland, OR 97201.", "STREET_ADDRESS", "Portland, OR 97201"),
+        ("please ship to Portland, OR 97201.", "STREET_ADDRESS", "Portland, OR 97201"),
         ("my postcode is SW1A 1AA", "UK_POSTCODE", "SW1A 1AA"),
         ("send it to P.O. Box 4412", "STREET_ADDRESS", "P.O. Box 4412"),
         # Dates of birth only with a birth context.
@@ -135,6 +135,8 @@ def test_finds(detector: PresidioDetector, text: str, entity: str, value: str) -
         "Version 1.2.3.4 of the firmware.",
         "Steps so far:\n- Reset\n- Refund",
         "Plan: Business, CA 2024 edition; Build 12345, IN 50000 units.",
+        "Result: Timeout, OK 20000 ms. Plan: Enterprise, PA 12000 seats.",
+        "I tried:\n- Chrome\n- Firefox",
     ],
 )
 def test_leaves_what_agents_need(detector: PresidioDetector, text: str) -> None:
@@ -170,6 +172,44 @@ def test_allow_list_and_deny_list(
     ))  # fmt: skip
     text = "Grace Hopper from helpdesk@acme.com asked about Project Bluebird."
     assert found(detector, text) == {("PERSON", "Project Bluebird")}
+
+
+def test_an_allow_listed_city_leaves_the_street_masked(
+    make_policy: PolicyFactory, make_detector: Callable[[Policy], PresidioDetector]
+) -> None:
+    detector = make_detector(make_policy(
+        "version: 1\ntenant: acme\nvendor: t\ndetection:\n  allow: [London, Austin]\n"
+    ))  # fmt: skip
+    values = {v for _, v in found(detector, "Send it to Flat 2, 10 Oak Road\nLondon NW1 6XE")}
+    assert values == {"Flat 2, 10 Oak Road", "NW1 6XE"}
+    assert ("STREET_ADDRESS", "500 Oak Avenue") in found(
+        detector, "Ship to 500 Oak Avenue\nAustin, TX 78701"
+    )
+
+
+def test_a_postcode_keeps_its_token_when_the_address_mask_shows_characters(
+    make_policy: PolicyFactory, make_detector: Callable[[Policy], PresidioDetector]
+) -> None:
+    detector = make_detector(make_policy(
+        "version: 1\ntenant: acme\nvendor: t\nentities:\n  STREET_ADDRESS: {action: mask, keep_last: 4}\n"
+    ))  # fmt: skip
+    entities = {e for e, _ in found(detector, "Post it to 10 Oak Road, London NW1 6XE thanks")}
+    assert "UK_POSTCODE" in entities  # not left to the address mask's last four
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "A." * 10_000 + ", Z",  # a city-shaped run with no end
+        ("A." * 2_500 + ", Z\nship to Austin, TX 78701\n") * 10,  # real matches between
+        "Thanks\n-- Sam" + " " * 30_000 + "x",  # a signature, then whitespace
+        "- " + "A-" * 40_000,
+    ],
+)
+def test_pathological_text_is_scanned_not_timed_out(detector: PresidioDetector, text: str) -> None:
+    # Each took the 1 s regex limit (or would have taken minutes) before the
+    # patterns were anchored; now a fraction of it.
+    detector.detect([text])
 
 
 def test_thresholds_and_keep(

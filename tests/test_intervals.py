@@ -1,10 +1,14 @@
 from __future__ import annotations
 
+import time
+
 import pytest
+import regex
 from hypothesis import given
 from hypothesis import strategies as st
 
 from gateway.intervals import Spans
+from gateway.recognizers import candidates
 
 spans = st.lists(
     st.tuples(st.integers(0, 60), st.integers(0, 20)).map(lambda p: (p[0], p[0] + p[1])),
@@ -50,3 +54,18 @@ def test_add_keeps_order_and_refuses_overlap() -> None:
         held.add(11, 13)
     with pytest.raises(ValueError, match="overlaps"):
         held.add(5, 5)
+
+
+def test_a_scan_has_one_budget_for_all_its_searches() -> None:
+    # Each search is cheap, but a scan that rejects match after match must
+    # still stop when the whole budget is spent, not per search.
+    seen: list[int] = []
+
+    def reject(match: regex.Match[str]) -> bool:
+        seen.append(match.start())
+        time.sleep(0.01)
+        return False
+
+    with pytest.raises(TimeoutError, match="budget"):
+        candidates(regex.compile("a"), "a" * 1000, 0.05, reject)
+    assert 0 < len(seen) < 1000

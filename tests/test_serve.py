@@ -87,3 +87,34 @@ def test_a_policy_without_upstream_is_refused(tmp_path: Path) -> None:
     )  # fmt: skip
     assert process.returncode == 2
     assert "no upstream" in process.stderr
+
+
+def test_an_upstream_without_scheme_names_the_option(tmp_path: Path) -> None:
+    process = subprocess.run(
+        [sys.executable, "-m", "gateway", "serve", "--policy", "policies/zendesk.yaml", "--upstream", "localhost:9999",
+         "--data-dir", str(tmp_path)],
+        cwd=ROOT, env={**os.environ, **ENVIRON}, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert process.returncode == 2
+    assert process.stderr.strip().splitlines() == [
+        "gateway: error: --upstream: the vendor URL must start with http:// or https://"
+    ]
+
+
+def test_a_taken_port_is_a_one_line_error(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        for command in (
+            ["serve", "--policy", "policies/generic-json.yaml", "--data-dir", str(tmp_path)],
+            ["standin"],
+        ):
+            process = subprocess.run(
+                [sys.executable, "-m", "gateway", *command, "--port", str(port)],
+                cwd=ROOT, capture_output=True, text=True, timeout=60, check=False,
+            )  # fmt: skip
+            assert process.returncode == 2
+            assert process.stderr.strip().splitlines() == [
+                f"gateway: error: cannot listen on 127.0.0.1:{port}: Address already in use"
+            ]
