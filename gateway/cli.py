@@ -50,7 +50,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_standin(args.port, args.verbose)
         return asyncio.run(handler(args, settings))
     except GatewayError as exc:
-        _err(f"gateway: error: {exc.message}")
+        # The request-body wording of the shared parsers reads oddly for stdin.
+        message = exc.message.replace("the JSON body", "the JSON input").replace(
+            "the body", "the input"
+        )
+        _err(f"gateway: error: {message}")
         usage = isinstance(exc, InputError | PolicyError) or exc.code in _USAGE_ERRORS
         return EXIT_USAGE if usage else EXIT_FAILED
     except KeyboardInterrupt:
@@ -270,9 +274,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     verify.add_argument(
         "--checkpoints",
-        metavar="FILE",
-        help="a copy of the checkpoint files kept off the gateway host: check the chains against it "
-        "(catches a chain rewritten and re-signed by someone holding the audit key)",
+        metavar="PATH",
+        action="append",
+        default=[],
+        help="copies of the checkpoint files kept off the gateway host, a file or a directory "
+        "of *.checkpoints.jsonl (repeatable): each chain is checked against its own; catches a "
+        "chain rewritten and re-signed by someone holding the audit key",
     )
     verify.set_defaults(handler=_audit_verify)
     query = audit.add_parser("query", parents=[common], help="list audit events that match filters")
@@ -364,9 +371,20 @@ def _read_stdin(max_bytes: int) -> str:
 
 
 def _is_json(text: str, fmt: str) -> bool:
+    """``auto``: JSON if it parses as a JSON object or array; "[Jane Doe] called" is text."""
     if fmt != "auto":
+        if fmt == "json" and not text.strip():
+            raise InputError(
+                "invalid_json", "the input is empty; --format json needs a JSON document"
+            )
         return fmt == "json"
-    return text.lstrip(" \t\r\n").startswith(("{", "["))
+    if not text.lstrip(" \t\r\n").startswith(("{", "[")):
+        return False
+    try:
+        json.loads(text)
+    except (ValueError, RecursionError):
+        return False  # scanned as text: everything in it is still looked at
+    return True
 
 
 def _write(text: str) -> None:
@@ -674,7 +692,31 @@ def _filter_options(parser: argparse.ArgumentParser) -> None:
 def _audit_dir(args: argparse.Namespace, settings: Settings) -> Any:
     from pathlib import Path
 
-    return Path(args.audit_dir) if getattr(args, "audit_dir", None) else settings.data_dir / "audit"
+    from gateway.audit.reader import chains
+
+    directory = (
+        Path(args.audit_dir) if getattr(args, "audit_dir", None) else settings.data_dir / "audit"
+    )
+    if not chains(directory):
+        raise ConfigError(f"no audit chains in {directory}")
+    return directory
+
+
+class _Unreadable:
+    """Counts the lines a reading command had to skip, and says so at the end."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def __call__(self) -> None:
+        self.count += 1
+
+    def report(self) -> None:
+        if self.count:
+            _err(
+                f"gateway: {self.count} unreadable line(s) skipped; "
+                "'gateway audit verify' says what happened to them"
+            )
 
 
 def _filters(args: argparse.Namespace) -> Any:
@@ -708,17 +750,18 @@ async def _audit_verify(args: argparse.Namespace, settings: Settings) -> int:
         except (OSError, ValueError):
             raise ConfigError(f"cannot read a public key from {args.public_key}") from None
     else:
-        keys = load_audit_keys(settings.data_dir, settings.environ)
+        keys = load_audit_keys(settings.data_dir, settings.environ, create=False)
         public = keys.public_key
     paths = [Path(p) for p in args.chains] or chains(settings.data_dir / "audit")
     if not paths:
         raise ConfigError(f"no audit chains in {settings.data_dir / 'audit'}")
+    anchors = _checkpoint_copies(args.checkpoints)
     failed = 0
     for path in paths:
-        verdict = verify_chain(
-            path, public, keys, Path(args.checkpoints) if args.checkpoints else None
-        )
+        verdict = verify_chain(path, public, keys, anchors)
         _out(verdict.summary())
+        for note in verdict.notes:
+            _err(f"gateway: {path.name}: {note}")
         failed += not verdict.ok
     if keys is None:
         _err(
@@ -727,13 +770,34 @@ async def _audit_verify(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_FAILED if failed else EXIT_OK
 
 
+def _checkpoint_copies(given: list[str]) -> list[Any]:
+    from pathlib import Path
+
+    from gateway.audit.log import CHECKPOINT_SUFFIX
+
+    files = []
+    for name in given:
+        path = Path(name)
+        if path.is_dir():
+            found = sorted(path.glob(f"*{CHECKPOINT_SUFFIX}"))
+            if not found:
+                raise ConfigError(f"--checkpoints: no *{CHECKPOINT_SUFFIX} files in {path}")
+            files += found
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise ConfigError(f"--checkpoints: {path} does not exist")
+    return files
+
+
 async def _audit_query(args: argparse.Namespace, settings: Settings) -> int:
     from gateway.audit.reader import read
 
+    directory, filters, unreadable = _audit_dir(args, settings), _filters(args), _Unreadable()
     shown = 0
     if args.format == "table":
         _out(f"{'time (UTC)':<27} {'type':<18} {'route':<16} {'scope':<34} {'outcome':<10} detail")
-    for record in read(_audit_dir(args, settings), _filters(args)):
+    for record in read(directory, filters, unreadable):
         if args.format == "jsonl":
             _out(json.dumps(record, ensure_ascii=False))
         else:
@@ -743,6 +807,7 @@ async def _audit_query(args: argparse.Namespace, settings: Settings) -> int:
             break
     if args.format == "table":
         _err(f"{shown} event(s)")
+    unreadable.report()
     return EXIT_OK
 
 
@@ -766,13 +831,14 @@ async def _audit_export(args: argparse.Namespace, settings: Settings) -> int:
     from gateway.audit.export import render
     from gateway.audit.reader import read
 
+    directory, filters, unreadable = _audit_dir(args, settings), _filters(args), _Unreadable()
     try:
         handle = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout  # noqa: SIM115
     except OSError as exc:
         raise ConfigError(f"cannot write {args.output} ({exc.strerror})") from None
     count = 0
     try:
-        for record in read(_audit_dir(args, settings), _filters(args)):
+        for record in read(directory, filters, unreadable):
             handle.write(render(record, args.format) + "\n")
             count += 1
             if count % 1000 == 0:
@@ -781,6 +847,7 @@ async def _audit_export(args: argparse.Namespace, settings: Settings) -> int:
         if args.output:
             handle.close()
     _err(f"\rexported {count} event(s) as {args.format}")
+    unreadable.report()
     return EXIT_OK
 
 
@@ -788,14 +855,14 @@ async def _audit_lookup(args: argparse.Namespace, settings: Settings) -> int:
     from gateway.audit.keys import load_audit_keys
     from gateway.audit.reader import Filters, read, value_filters
 
-    keys = load_audit_keys(settings.data_dir, settings.environ)
+    keys = load_audit_keys(settings.data_dir, settings.environ, create=False)
     value = sys.stdin.readline().rstrip("\r\n") if args.value == "-" else args.value
     if not value:
         raise InputError("invalid_value", "--value is empty")
     wanted = value_filters(keys, value, [args.entity] if args.entity else None)
-    found = 0
+    found, unreadable = 0, _Unreadable()
     for record in read(
-        _audit_dir(args, settings), Filters(values=wanted, types=("request_redacted",))
+        _audit_dir(args, settings), Filters(values=wanted, types=("request_redacted",)), unreadable
     ):
         event = record["event"]
         found += 1
@@ -806,13 +873,14 @@ async def _audit_lookup(args: argparse.Namespace, settings: Settings) -> int:
     _out(
         f"{found} time(s)" if found else "never sent to a vendor (as far as this audit trail goes)"
     )
+    unreadable.report()
     return EXIT_OK
 
 
 async def _audit_public_key(args: argparse.Namespace, settings: Settings) -> int:
     from gateway.audit.keys import load_audit_keys
 
-    keys = load_audit_keys(settings.data_dir, settings.environ)
+    keys = load_audit_keys(settings.data_dir, settings.environ, create=False)
     _out(keys.public_key_pem().rstrip())
     _err(
         f"gateway: key id {keys.key_id}; give auditors this key to run 'gateway audit verify --public-key FILE'"

@@ -268,8 +268,10 @@ class PresidioDetector:
                 continue
             for start, end in allowed.uncovered(result.start, result.end):
                 piece = _result(result, start, end)
-                if piece.entity_type == "PERSON" and not _tidy_person(text, piece):
-                    continue
+                if piece.entity_type == "PERSON":
+                    if not _tidy_person(text, piece):
+                        continue
+                    _extend_name(text, piece, allowed)
                 whole = (start, end) == (result.start, result.end)
                 if not whole and piece.entity_type not in _PIECEWISE:
                     continue  # a partly allow-listed number is not one
@@ -338,6 +340,23 @@ def _tidy_person(text: str, result: RecognizerResult) -> bool:
         return False
     result.start, result.end = start, end
     return person_name(value) is not None
+
+
+# A capitalised word right after a name: "Doe" when the NER took only "Jane"
+# (it does in "[Jane Doe] called").
+_NEXT_NAME_WORD = re.compile(r"[ \t]([A-Z][a-z]+(?:[-'’][A-Z]?[a-z]+)?)(?![\w@.'’-]*\w)")
+
+
+def _extend_name(text: str, result: RecognizerResult, allowed: Spans) -> None:
+    """Take up to two following surname-like words into a name: a first name
+    alone still leaves the person identifiable."""
+    for _ in range(2):
+        match = _NEXT_NAME_WORD.match(text, result.end)
+        if match is None or allowed.overlaps(*match.span(1)):
+            return
+        if not _name_word(text, *match.span(1)) or match.group(1).lower() in _PARTICLES:
+            return
+        result.end = match.end(1)
 
 
 def _strip_piece(text: str, piece: RecognizerResult) -> bool:

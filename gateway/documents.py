@@ -38,7 +38,9 @@ def parse_json(data: bytes | str, max_depth: int) -> Json:
     except json.JSONDecodeError as exc:
         raise InputError(
             "invalid_json",
-            f"the body is not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})",
+            # Some of json's messages end in " at" already ("Invalid control character at").
+            f"the body is not valid JSON ({exc.msg.removesuffix(' at')} at line {exc.lineno}, "
+            f"column {exc.colno})",
         ) from None
     except RecursionError:
         raise InputError(

@@ -377,6 +377,46 @@ def test_a_chain_rewritten_with_the_key_is_caught_by_an_offsite_copy(tmp_path: P
         (tmp_path / "b" / "test-1.checkpoints.jsonl").read_bytes()
     )
     assert verify_chain(path, KEYS.public_key, KEYS).ok  # the local files agree with each other
-    verdict = verify_chain(path, KEYS.public_key, KEYS, anchors=offsite)
+    verdict = verify_chain(path, KEYS.public_key, KEYS, anchors=[offsite])
     assert not verdict.ok
     assert "does not match checkpoint" in verdict.problems[0] or "truncated" in verdict.problems[0]
+
+
+def test_cli_verify_against_offhost_copies_of_several_chains(tmp_path: Path) -> None:
+    async def go() -> None:
+        logs = [AuditLog(tmp_path / "audit", KEYS, "vm") for _ in range(2)]  # two workers
+        for log in logs:
+            await log.open()
+            await log.append({"type": "request_redacted", "route": "r"})
+        for log in logs:
+            await log.close()
+
+    asyncio.run(go())
+    (tmp_path / "audit-keys.json").write_text(json.dumps(
+        {"format": "redaction-gateway-audit-keys/1", "secret": "YWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWE="}
+    ))  # fmt: skip
+    os.chmod(tmp_path / "audit-keys.json", 0o600)
+    offhost = tmp_path / "offhost"
+    offhost.mkdir()
+    for copy in (tmp_path / "audit").glob("*.checkpoints.jsonl"):
+        (offhost / copy.name).write_bytes(copy.read_bytes())
+
+    def verify(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "gateway", "audit", "verify", *args, "--data-dir", str(tmp_path)],
+                              capture_output=True, text=True, cwd=ROOT, timeout=120, check=False)  # fmt: skip
+
+    whole = verify("--checkpoints", str(offhost))
+    assert whole.returncode == 0, whole.stdout + whole.stderr
+    assert whole.stdout.count(": ok, 2 records, 2 signed checkpoints\n") == 2
+    one = verify("--checkpoints", str(offhost / "vm-1.checkpoints.jsonl"))
+    assert one.returncode == 0, one.stdout
+    assert "vm-2.log.jsonl: the off-host copy holds no checkpoint of this chain" in one.stderr
+    both = verify(*(f"--checkpoints={p}" for p in sorted(offhost.iterdir())))
+    assert both.returncode == 0
+    assert both.stderr == ""
+    missing = verify("--checkpoints", str(tmp_path / "nowhere"))
+    assert missing.returncode == 2
+    assert (
+        missing.stderr.strip()
+        == f"gateway: error: --checkpoints: {tmp_path / 'nowhere'} does not exist"
+    )

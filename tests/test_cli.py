@@ -216,3 +216,42 @@ def test_policy_check_notes_missing_secrets() -> None:
     _, err = text(process)
     assert process.returncode == 0
     assert "upstream_auth.value: ZENDESK_AUTHORIZATION is not set here; serve needs it" in err
+
+
+def test_text_that_only_starts_like_json_is_redacted_as_text(tmp_path: Path) -> None:
+    for line in ("[Jane Doe] called about ORD-48213\n", "{urgent} Jane Doe called\n"):
+        process = gateway("redact", stdin=line, data_dir=tmp_path)
+        out, err = text(process)
+        assert process.returncode == 0, err
+        assert "Jane" not in out
+        assert "Doe" not in out
+
+
+def test_bad_json_input_is_one_clear_line(tmp_path: Path) -> None:
+    bad = gateway("redact", "--format", "json", stdin='{"a": "x\ty"}', data_dir=tmp_path)
+    assert bad.returncode == 2
+    assert text(bad)[1] == (
+        "gateway: error: the input is not valid JSON "
+        "(Invalid control character at line 1, column 9)\n"
+    )
+    empty = gateway("redact", "--format", "json", stdin="", data_dir=tmp_path)
+    assert empty.returncode == 2
+    assert "the input is empty" in text(empty)[1]
+
+
+def test_reading_commands_never_make_an_audit_key(tmp_path: Path) -> None:
+    for command in (
+        ("audit", "public-key"),
+        ("audit", "verify"),
+        ("audit", "lookup", "--value", "x"),
+    ):
+        process = gateway(*command, data_dir=tmp_path / "wrong")
+        assert process.returncode == 2
+        assert "no audit key in" in text(process)[1]
+    assert not (tmp_path / "wrong").exists()
+    query = gateway("audit", "query", data_dir=tmp_path / "wrong")
+    assert query.returncode == 2
+    assert text(query) == (
+        "",
+        f"gateway: error: no audit chains in {tmp_path / 'wrong' / 'audit'}\n",
+    )

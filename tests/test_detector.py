@@ -106,6 +106,7 @@ def found(
         ('The customer "Jane Doe" called.', "PERSON", "Jane Doe"),
         ('She said "Jane Doe" called.', "PERSON", "Jane Doe"),
         ("Ticket from 'Jane Doe'.", "PERSON", "Jane Doe"),
+        ("[Jane Doe] called about ORD-48213", "PERSON", "Jane Doe"),  # the NER takes "Jane"
         ("\u201cJane Doe\u201d called us.", "PERSON", "Jane Doe"),
         (
             "Will check.\n-- Priya Raghunathan\n\nOn Monday, Acme wrote:\n> hi",

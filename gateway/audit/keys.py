@@ -67,7 +67,14 @@ class AuditKeys:
         return hashlib.sha256(raw).hexdigest()[:16]
 
 
-def load_audit_keys(data_dir: Path, environ: Mapping[str, str]) -> AuditKeys:
+def load_audit_keys(
+    data_dir: Path, environ: Mapping[str, str], *, create: bool = True
+) -> AuditKeys:
+    """The audit key from the environment or the data directory; a new one on first run.
+
+    Commands that only read the trail pass ``create=False``: a key made up in
+    the wrong directory would verify nothing and sign a key no chain matches.
+    """
     encoded = environ.get(ENV_AUDIT_KEY)
     if encoded:
         try:
@@ -78,6 +85,11 @@ def load_audit_keys(data_dir: Path, environ: Mapping[str, str]) -> AuditKeys:
             raise ConfigError(f"{ENV_AUDIT_KEY}: the key must be {KEY_BYTES} bytes")
         return AuditKeys(Secret(raw))
     path = data_dir / KEY_FILE
+    if not path.exists() and not create:
+        raise ConfigError(
+            f"no audit key in {data_dir} ({KEY_FILE}): is --data-dir the gateway's data "
+            f"directory? (or set {ENV_AUDIT_KEY})"
+        )
     if not path.exists():
         ensure_data_dir(data_dir)
         document = {"format": FORMAT, "secret": base64.b64encode(os.urandom(KEY_BYTES)).decode()}

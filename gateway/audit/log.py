@@ -146,6 +146,7 @@ class AuditLog:
                 self.directory / f"{self.instance}{CHECKPOINT_SUFFIX}", "a", encoding="utf-8"
             )
             os.chmod(self.path, 0o600)
+            os.chmod(self._checkpoints.name, 0o600)
         except OSError as exc:
             raise AuditError(f"the audit log cannot be opened ({exc.strerror})") from None
 

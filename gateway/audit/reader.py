@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import heapq
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -96,17 +96,24 @@ def chains(directory: Path) -> list[Path]:
     return sorted(directory.glob(f"*{LOG_SUFFIX}"))
 
 
-def records(path: Path) -> Iterator[Record]:
-    with path.open(encoding="utf-8") as handle:
+def records(path: Path, unreadable: Callable[[], None] | None = None) -> Iterator[Record]:
+    """The records of one chain; a line that does not parse is skipped and reported
+    to ``unreadable`` (`audit verify` says what happened to it)."""
+    with path.open(encoding="utf-8", errors="replace") as handle:
         for line in handle:
             if line.strip():
                 try:
                     yield json.loads(line)
                 except json.JSONDecodeError:
-                    continue  # `audit verify` reports it; reading carries on
+                    if unreadable is not None:
+                        unreadable()
 
 
-def read(directory: Path, filters: Filters = Filters()) -> Iterator[Record]:
+def read(
+    directory: Path,
+    filters: Filters = Filters(),
+    unreadable: Callable[[], None] | None = None,
+) -> Iterator[Record]:
     """Records of every chain in ``directory`` that pass ``filters``, oldest first.
 
     A ticket's id is only known once the vendor answers the request that
@@ -123,7 +130,7 @@ def read(directory: Path, filters: Filters = Filters()) -> Iterator[Record]:
             if alias in r.get("event", {}).get("aliases", [])
         )
         filters = replace(filters, requests=creators)
-    streams = [(r for r in records(p) if filters.matches(r)) for p in chains(directory)]
+    streams = [(r for r in records(p, unreadable) if filters.matches(r)) for p in chains(directory)]
     return heapq.merge(*streams, key=lambda r: str(r.get("time", "")))
 
 

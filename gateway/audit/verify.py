@@ -21,6 +21,7 @@ import base64
 import binascii
 import hmac
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,6 +39,7 @@ class Verdict:
     checkpoints: int = 0
     covered_to: int = 0  # the last sequence number a valid checkpoint covers
     problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # worth knowing, not tampering
     unreadable: bool = False
 
     @property
@@ -57,20 +59,24 @@ class Verdict:
             if self.uncovered
             else ""
         )
-        return f"{self.path.name}: ok, {self.records} records, {self.checkpoints} signed checkpoints{tail}"
+        plural = "" if self.checkpoints == 1 else "s"
+        return (
+            f"{self.path.name}: ok, {self.records} records, "
+            f"{self.checkpoints} signed checkpoint{plural}{tail}"
+        )
 
 
 def verify_chain(
     path: Path,
     public_key: Ed25519PublicKey,
     keys: AuditKeys | None = None,
-    anchors: Path | None = None,
+    anchors: Sequence[Path] = (),
 ) -> Verdict:
     """Verify the chain in ``path`` and its checkpoint file; stop at the first problem.
 
-    ``anchors`` is a copy of checkpoints kept away from the gateway host (any
-    number of chains' checkpoint files, concatenated): the chain is checked
-    against those instead of its local file. Whoever holds the audit key on
+    ``anchors`` are copies of checkpoint files kept away from the gateway host
+    (any chains', in any number of files): the chain is checked against the
+    ones of its instance instead of its local file. Whoever holds the audit key on
     the host can rewrite a chain and sign it anew; they cannot change a copy
     they cannot reach.
     """
@@ -142,23 +148,31 @@ def _check_checkpoints(
     hashes: dict[int, str],
     last_seq: int,
     verdict: Verdict,
-    anchors: Path | None,
+    anchors: Sequence[Path],
 ) -> None:
     instance = path.name.removesuffix(".log.jsonl")
-    checkpoints = anchors or path.with_name(f"{instance}{CHECKPOINT_SUFFIX}")
-    if not checkpoints.exists():
-        if last_seq:
-            verdict.problems.append(f"the checkpoint file {checkpoints.name} is missing")
-        return
-    lines = checkpoints.read_bytes().splitlines()
-    if anchors is not None:
-        lines = [line for line in lines if _instance_of(line) == instance]
-        if not lines:
-            verdict.problems.append(f"{anchors.name} holds no checkpoint of this chain")
+    lines = [
+        line
+        for anchor in anchors
+        for line in anchor.read_bytes().splitlines()
+        if _instance_of(line) == instance
+    ]
+    source = "the off-host copy"
+    if not lines:
+        if anchors:
+            verdict.notes.append(
+                "the off-host copy holds no checkpoint of this chain; checked against the local file"
+            )
+        checkpoints = path.with_name(f"{instance}{CHECKPOINT_SUFFIX}")
+        source = checkpoints.name
+        if not checkpoints.exists():
+            if last_seq:
+                verdict.problems.append(f"the checkpoint file {checkpoints.name} is missing")
             return
+        lines = checkpoints.read_bytes().splitlines()
     previous = 0
     for number, line in enumerate(lines, start=1):
-        where = f"checkpoint {number} ({checkpoints.name})"
+        where = f"checkpoint {number} ({source})"
         try:
             checkpoint = json.loads(line)
             seq, head = int(checkpoint["seq"]), str(checkpoint["head"])
