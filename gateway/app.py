@@ -33,7 +33,7 @@ from gateway.audit import AuditLog, load_audit_keys
 from gateway.audit.page import AuditPage
 from gateway.batching import DetectionBatcher
 from gateway.components import build_core
-from gateway.credentials import ENV_ADMIN_KEYS, ApiKeys, read_secret
+from gateway.credentials import ENV_ADMIN_KEYS, ApiKeys, presented_key, read_secret
 from gateway.errors import ConfigError, GatewayError
 from gateway.exchange import error_response
 from gateway.inbound import QuietAborts
@@ -146,7 +146,9 @@ def create_app(
 
     @app.get("/metrics", include_in_schema=False)
     async def metrics(request: Request) -> Response:
-        if gateway.admin_keys.configured and not gateway.admin_keys.accepts(_bearer(request)):
+        if gateway.admin_keys.configured and not gateway.admin_keys.accepts(
+            presented_key(request.headers)
+        ):
             return error_response("unauthorized", "metrics need an admin key", "-", 401)
         return Response(gateway.metrics.render(), media_type="text/plain; version=0.0.4")
 
@@ -186,13 +188,6 @@ class GatewayApp:
             await self.proxy(scope, receive, send)
         else:
             await self.api(scope, receive, send)
-
-
-def _bearer(request: Request) -> str | None:
-    header = request.headers.get("authorization", "")
-    if header.lower().startswith("bearer "):
-        return header[7:].strip()
-    return request.headers.get("x-gateway-key")
 
 
 async def _start(gateway: Gateway) -> None:

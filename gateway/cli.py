@@ -468,7 +468,8 @@ async def _restore(args: argparse.Namespace, settings: Settings) -> int:
 
 async def _policy_check(args: argparse.Namespace, settings: Settings) -> int:
     from gateway.components import check_model
-    from gateway.policy import load_policy, secret_sources
+    from gateway.credentials import missing_secrets
+    from gateway.policy import load_policy
 
     files = args.files or [str(settings.policy_path)]
     failed = 0
@@ -486,16 +487,9 @@ async def _policy_check(args: argparse.Namespace, settings: Settings) -> int:
             _err(f"gateway: error: {exc.message}")
             failed += 1
             continue
-        for where, source in secret_sources(document):
-            # Not an error: the machine that checks a policy often lacks the secrets.
-            if source.env is not None and not settings.environ.get(source.env):
-                _err(
-                    f"gateway: note: {path}: {where}: {source.env} is not set here; serve needs it"
-                )
-            elif source.file is not None and not os.path.exists(source.file):
-                _err(
-                    f"gateway: note: {path}: {where}: {source.file} does not exist here; serve needs it"
-                )
+        # Not an error: the machine that checks a policy often lacks the secrets.
+        for missing in missing_secrets(document, settings.environ):
+            _err(f"gateway: note: {path}: {missing} here; serve needs it")
         _out(
             f"{path}: ok (tenant {document.tenant}, vendor {document.vendor}, "
             f"{len(policy.entity_types)} entities, {len(document.recognizers)} custom recognizers, "
@@ -573,11 +567,14 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
 
     from gateway.app import create_app, environ_for_workers
     from gateway.components import check_model
-    from gateway.credentials import ApiKeys
+    from gateway.credentials import ApiKeys, missing_secrets
     from gateway.policy import load_policy
 
     policy = load_policy(settings.policy_path)
     check_model(policy)
+    missing = missing_secrets(policy.document, settings.environ)
+    if missing:
+        raise ConfigError(f"{policy.source}: " + "; ".join(missing))
     try:
         loopback = ipaddress.ip_address(socket.gethostbyname(args.host)).is_loopback
     except (OSError, ValueError):

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from gateway.crypto import Secret
 from gateway.errors import ConfigError
-from gateway.policy import SecretSource
+from gateway.policy import PolicyDocument, SecretSource, secret_sources
 
 ENV_API_KEYS = "GATEWAY_API_KEYS"
 ENV_API_KEYS_FILE = "GATEWAY_API_KEYS_FILE"
@@ -74,3 +74,27 @@ class ApiKeys:
 
     def __repr__(self) -> str:
         return f"ApiKeys({len(self._digests)} keys)"
+
+
+def presented_key(headers: Mapping[str, str]) -> str | None:
+    """The admin key a caller presents: ``Authorization: Bearer <key>`` or ``X-Gateway-Key``.
+
+    The same two ways on every admin path (/metrics, the audit page's data).
+    Proxied requests take ``X-Gateway-Key`` only: their ``Authorization`` is
+    the vendor's business.
+    """
+    header = headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        return header[7:].strip()
+    return headers.get("x-gateway-key")
+
+
+def missing_secrets(document: PolicyDocument, environ: Mapping[str, str]) -> list[str]:
+    """What ``serve`` would lack, all of it at once: "field: VAR is not set"."""
+    missing = []
+    for where, source in secret_sources(document):
+        if source.env is not None and not environ.get(source.env):
+            missing.append(f"{where}: {source.env} is not set")
+        elif source.file is not None and not Path(source.file).exists():
+            missing.append(f"{where}: {source.file} does not exist")
+    return missing

@@ -443,11 +443,18 @@ def _check_routes(document: PolicyDocument, source: str) -> None:
         )
 
 
+# pydantic's wording, in a policy author's words.
+_MESSAGES = {"extra_forbidden": "unknown key (a typo?)", "missing": "required"}
+
+
 def _policy_error(source: str, exc: ValidationError) -> PolicyError:
     problems = []
     for error in exc.errors(include_url=False, include_input=False):
-        field = ".".join(str(p) for p in error["loc"])
-        problems.append((field, error["msg"]))
+        field = ""
+        for part in error["loc"]:
+            field += f"[{part}]" if isinstance(part, int) else f".{part}" if field else str(part)
+        message = _MESSAGES.get(error["type"], error["msg"]).removeprefix("Value error, ")
+        problems.append((field, message))
     field, message = problems[0]
     if len(problems) > 1:
         rest = "; ".join(f"{f}: {m}" for f, m in problems[1:4])
@@ -458,7 +465,7 @@ def _policy_error(source: str, exc: ValidationError) -> PolicyError:
 def _entity_types(document: PolicyDocument, source: str) -> dict[str, EntityType]:
     types = dict(BUILTIN)
     for position, recognizer in enumerate(document.recognizers):
-        field = f"recognizers.{position}"
+        field = f"recognizers[{position}]"
         existing = types.get(recognizer.entity)
         if existing is None:
             label = recognizer.label or re.sub(r"[^A-Z]", "", recognizer.entity)[:12]

@@ -117,6 +117,11 @@ def test_the_api_needs_the_admin_key(gateway: Server) -> None:
     ok = httpx.get(f"{gateway.url}/audit/api/verify", headers={"authorization": f"Bearer {ADMIN}"})
     assert ok.json()["ok"] is True
     assert json.dumps(ok.json()).count("Jane") == 0
+    # The same header as /metrics takes, for an operator's curl.
+    assert (
+        httpx.get(f"{gateway.url}/audit/api/summary", headers={"x-gateway-key": ADMIN}).status_code
+        == 200
+    )
 
 
 def test_a_tampered_chain_shows_red(gateway: Server, tmp_path: Path) -> None:

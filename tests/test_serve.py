@@ -118,3 +118,15 @@ def test_a_taken_port_is_a_one_line_error(tmp_path: Path) -> None:
             assert process.stderr.strip().splitlines() == [
                 f"gateway: error: cannot listen on 127.0.0.1:{port}: Address already in use"
             ]
+
+
+def test_every_missing_secret_is_named_at_once(tmp_path: Path) -> None:
+    environ = {k: v for k, v in os.environ.items() if k not in ENVIRON}
+    process = subprocess.run(
+        [sys.executable, "-m", "gateway", "serve", "--policy", "policies/zendesk.yaml", "--data-dir", str(tmp_path)],
+        cwd=ROOT, env=environ, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert process.returncode == 2
+    [line] = process.stderr.strip().splitlines()
+    for variable in ("ZENDESK_AUTHORIZATION", "ZENDESK_WEBHOOK_SECRET", "GATEWAY_FORWARD_SECRET"):
+        assert f"{variable} is not set" in line

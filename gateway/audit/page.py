@@ -24,7 +24,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from gateway.audit.keys import AuditKeys
 from gateway.audit.reader import Filters, chains, parse_time, read
 from gateway.audit.verify import verify_chain
-from gateway.credentials import ApiKeys
+from gateway.credentials import ApiKeys, presented_key
 
 MAX_EVENTS = 500
 
@@ -51,9 +51,7 @@ class AuditPage:
                 },
                 status_code=403,
             )
-        header = request.headers.get("authorization", "")
-        presented = header[7:].strip() if header.lower().startswith("bearer ") else None
-        if not self.admin_keys.accepts(presented):
+        if not self.admin_keys.accepts(presented_key(request.headers)):
             return JSONResponse(
                 {"error": {"code": "unauthorized", "message": "a valid admin key is needed"}},
                 status_code=401,
