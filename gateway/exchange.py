@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from dataclasses import dataclass
+from collections.abc import Collection
+from dataclasses import dataclass, field
 from email.message import Message
 from typing import Any
 
@@ -22,6 +23,8 @@ from gateway.policy import RouteConfig
 from gateway.restorer import Encoding
 from gateway.routing import Match
 from gateway.runtime import Gateway
+from gateway.tokens import Token
+from gateway.vault import Resolution
 
 # Stable error codes and their HTTP status.
 STATUS = {
@@ -75,6 +78,11 @@ class Call:
     scope: str | None = None
     scope_source: str | None = None
     sent: bool = False  # the request went to the vendor: failures are now on the way back
+    minted: dict[Token, Resolution] = field(default_factory=dict, repr=False)
+
+    def known_tokens(self, scopes: Collection[str]) -> dict[Token, Resolution]:
+        """The request's own tokens that ``scopes`` allow: a fresh restore cache."""
+        return {t: r for t, r in self.minted.items() if r.scope in scopes}
 
     @property
     def route(self) -> RouteConfig | None:

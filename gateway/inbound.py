@@ -69,7 +69,11 @@ async def restore_response(call: Call, response: aiohttp.ClientResponse) -> Resp
         )
     if media == "text/event-stream":
         sse = SseStream(
-            gateway.core.restorer, scopes, route.response.stream_fields, limits.max_event_bytes
+            gateway.core.restorer,
+            scopes,
+            route.response.stream_fields,
+            limits.max_event_bytes,
+            call.known_tokens(scopes),
         )
         body = sse.restore(decoded_stream(response, limits.max_response_bytes))
         return _stream(
@@ -80,7 +84,9 @@ async def restore_response(call: Call, response: aiohttp.ClientResponse) -> Resp
     length = response.headers.get("content-length")
     if length is not None and length.isdigit() and int(length) <= limits.max_response_bytes:
         return await _buffered(call, response, media, charset, scopes)
-    stream = TextStream(gateway.core.restorer, scopes, encoding_for(media))
+    stream = TextStream(
+        gateway.core.restorer, scopes, encoding_for(media), call.known_tokens(scopes)
+    )
     body = restore_chunks(decoded_stream(response, limits.max_response_bytes), stream, charset)
     return _stream(
         response,
@@ -110,7 +116,11 @@ async def _buffered(
     aliases: list[str] = []
     if media == "application/json" or media.endswith("+json"):
         aliases = await _bind_aliases(call, text)
-    restored = await gateway.core.restorer.restore(text, scopes, encoding_for(media))
+    restored = (
+        await gateway.core.restorer.restore_many(
+            [text], scopes, encoding_for(media), call.known_tokens(scopes)
+        )
+    )[0]
     await gateway.audit.append(
         events.restored(
             gateway.policy,

@@ -37,6 +37,8 @@ from gateway.errors import InputError
 from gateway.policy import CompiledFieldRules, Policy, RequestConfig, RouteConfig
 from gateway.redactor import EntityField, Redacted, Redactor, Replacement, ScopeChooser
 from gateway.selectors import path_to_string
+from gateway.tokens import Token
+from gateway.vault import Resolution
 
 Splice = tuple[int, int, str]
 
@@ -138,6 +140,7 @@ class RedactedRequest:
     body: bytes = field(repr=False)
     found: list[Located]
     scope: str
+    minted: dict[Token, Resolution] = field(default_factory=dict, repr=False)
 
 
 async def redact_request(
@@ -195,6 +198,7 @@ async def redact_request(
         body=bytes(body),
         found=found,
         scope=redaction.scope,
+        minted=redaction.minted,
     )
 
 

@@ -149,6 +149,7 @@ async def _handle(call: Call) -> Response:
         redacted.body if body else None,
     )
     call.sent = True
+    call.minted = redacted.minted
     return await restore_response(call, response)
 
 

@@ -38,7 +38,8 @@ from presidio_anonymizer.operators import Operator, OperatorType
 
 from gateway.detector import Detection, Detector, KnownValue
 from gateway.policy import Action, Policy
-from gateway.vault import TokenRequest, Vault
+from gateway.tokens import Token
+from gateway.vault import Resolution, TokenRequest, Vault
 
 T = TypeVar("T")
 CpuRunner = Callable[..., Awaitable[Any]]
@@ -106,6 +107,10 @@ class Redaction:
     texts: list[Redacted]
     fields: list[Redacted]
     scope: str = ""
+    # What this redaction's own tokens restore to. The answer to the same
+    # exchange (same scope) needs no vault lookup for them: a create-ticket
+    # answer echoes every token the request carried.
+    minted: dict[Token, Resolution] = field(default_factory=dict, repr=False)
 
     @property
     def replacements(self) -> list[Replacement]:
@@ -199,6 +204,7 @@ class Redactor:
             if self.policy.rule(d.entity).action == "token"
         }
         tokens: dict[tuple[str, str], str] = {}
+        restorable: dict[Token, Resolution] = {}
         if requests:
             types = self.policy.entity_types
             ordered = [
@@ -209,11 +215,14 @@ class Redactor:
                 self.policy.tenant, scope, ordered, self.policy.document.tokens.ttl
             )
             tokens = {(r.entity, r.surface): str(t) for r, t in minted.items()}
+            restorable = {
+                t: Resolution("restored", r.entity, scope, r.surface) for r, t in minted.items()
+            }
         redacted = [
             self._apply(source, found, tokens)
             for source, found in zip(plan.sources, plan.detections, strict=True)
         ]
-        return Redaction(redacted[: plan.texts], redacted[plan.texts :], scope)
+        return Redaction(redacted[: plan.texts], redacted[plan.texts :], scope, restorable)
 
     def _apply(
         self, text: str, found: Sequence[Detection], tokens: dict[tuple[str, str], str]

@@ -108,12 +108,13 @@ class SseStream:
         scopes: Collection[str] | None,
         joined_fields: Sequence[str],
         max_event_bytes: int,
+        cache: Resolutions | None = None,
     ) -> None:
         self.restorer = restorer
         self.scopes = scopes
         self.joined = [Selector.parse(f) for f in joined_fields]
         self.max_event_bytes = max_event_bytes
-        self.cache: Resolutions = {}
+        self.cache: Resolutions = cache if cache is not None else {}
         self.outcomes: list[Outcome] = []
         self.channels: dict[tuple[PathPart, ...], _Channel] = {}
         self._pending = ""

@@ -19,7 +19,7 @@ import hashlib
 import hmac
 from datetime import datetime
 
-from gateway.crypto import Secret
+from gateway.crypto import Secret, hmac_sha256
 from gateway.errors import GatewayError
 from gateway.policy import WebhookSignature
 
@@ -34,7 +34,7 @@ class WebhookError(GatewayError):
 
 
 def expected_signature(scheme: str, secret: Secret, timestamp: str, body: bytes) -> str:
-    digest = hmac.digest(secret.reveal(), timestamp.encode() + body, "sha256")
+    digest = hmac_sha256(secret.reveal(), timestamp.encode() + body)
     return base64.b64encode(digest).decode() if scheme == "zendesk" else digest.hex()
 
 
@@ -75,5 +75,5 @@ def verify(
 
 
 def forward_signature(secret: Secret, body: bytes, now: int) -> str:
-    digest = hmac.digest(secret.reveal(), f"{now}.".encode() + body, "sha256").hex()
+    digest = hmac_sha256(secret.reveal(), f"{now}.".encode() + body).hex()
     return f"t={now},v1={digest}"

@@ -91,3 +91,18 @@ async def test_detector_failure_returns_nothing(policy: Policy, vault: Vault) ->
 
     with pytest.raises(DetectionError):
         await Redactor(policy, Broken(), vault).redact("T-1", [TICKET])  # type: ignore[arg-type]
+
+
+async def test_minted_tokens_restore_like_the_vault_does(
+    redactor: Redactor, restorer: Restorer
+) -> None:
+    """The exchange's own answer restores from ``minted``: exactly what the vault would give."""
+    redaction = await redactor.redact("T-1", [TICKET])
+    assert {str(t) for t in redaction.minted} == {
+        r.token for r in redaction.replacements if r.action == "token"
+    }
+    from_vault = await restorer.resolve(list(redaction.minted), {"T-1"})
+    assert from_vault == redaction.minted
+    echoed = redaction.texts[0].text
+    with_cache = await restorer.restore_many([echoed], {"T-1"}, cache=dict(redaction.minted))
+    assert with_cache[0] == (await restorer.restore(echoed, {"T-1"}))

@@ -8,6 +8,7 @@ import os
 import stat
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ import pytest
 from gateway.errors import VaultError
 from gateway.keyring import load_keyring
 from gateway.vault import Vault
+from gateway.vault.backend import Row
 from gateway.vault.sqlite import SqliteBackend
 from tests.conftest import make_keyring
 from tests.vault_contract import ENTITIES, BackendFactory, VaultContract, email
@@ -134,3 +136,82 @@ asyncio.run(main())
         return value
 
     assert asyncio.run(check()) == "killed@example.com"
+
+
+class _CountingBackend(SqliteBackend):
+    """Counts the minting transactions (group commits)."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path)
+        self.commits: list[int] = []
+
+    async def _insert(self, rows: Sequence[Row]) -> dict[str, Row]:
+        self.commits.append(len(rows))
+        return await super()._insert(rows)
+
+
+@pytest.mark.anyio
+async def test_concurrent_mints_share_commits_and_each_gets_its_own_tokens(
+    tmp_path: Path,
+) -> None:
+    keyring = make_keyring()
+    backend = _CountingBackend(tmp_path / "vault.sqlite3")
+    vault = Vault(backend, keyring)
+    values = [[f"user{n}-{i}@example.com" for i in range(3)] for n in range(20)]
+    minted = await asyncio.gather(
+        *(
+            vault.tokenize("acme", f"T-{n}", [email(v) for v in vs], None)
+            for n, vs in enumerate(values)
+        )
+    )
+    await vault.close()
+    assert len(backend.commits) < 20  # grouped: requests that arrived together share one
+    assert sum(backend.commits) == 60
+    # The same tokens as one request at a time, and all of them durable.
+    alone = Vault(SqliteBackend(tmp_path / "other.sqlite3"), keyring)
+    reopened = Vault(SqliteBackend(tmp_path / "vault.sqlite3"), keyring)
+    for n, (vs, tokens) in enumerate(zip(values, minted, strict=True)):
+        expected = await alone.tokenize("acme", f"T-{n}", [email(v) for v in vs], None)
+        assert {r.surface: str(t) for r, t in tokens.items()} == {
+            r.surface: str(t) for r, t in expected.items()
+        }
+        found = await reopened.resolve("acme", list(tokens.values()), ENTITIES, None)
+        assert sorted(r.value or "" for r in found.values()) == sorted(vs)
+    await alone.close()
+    await reopened.close()
+
+
+@pytest.mark.anyio
+async def test_a_failed_group_commit_fails_every_caller_in_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    backend = SqliteBackend(tmp_path / "vault.sqlite3")
+    vault = Vault(backend, make_keyring())
+    await vault.check_writable()
+
+    async def broken(rows: Sequence[Row]) -> dict[str, Row]:
+        raise RuntimeError("secret.canary@example.com")  # a bug, quoting a value
+
+    monkeypatch.setattr(backend, "_insert", broken)
+    outcomes = await asyncio.gather(
+        *(vault.tokenize("acme", "T-1", [email(f"c{n}@example.com")], None) for n in range(5)),
+        return_exceptions=True,
+    )
+    assert all(isinstance(o, VaultError) for o in outcomes)
+    assert all("canary" not in str(o) for o in outcomes)
+    await vault.close()
+
+
+@pytest.mark.anyio
+async def test_a_cancelled_caller_does_not_strand_the_others(tmp_path: Path) -> None:
+    vault = Vault(SqliteBackend(tmp_path / "vault.sqlite3"), make_keyring())
+    await vault.check_writable()
+    tasks = [
+        asyncio.create_task(vault.tokenize("acme", "T-1", [email(f"u{n}@example.com")], None))
+        for n in range(6)
+    ]
+    await asyncio.sleep(0)  # every task has queued its rows; the first started the commit
+    tasks[0].cancel()
+    done = await asyncio.wait_for(asyncio.gather(*tasks[1:]), timeout=30)
+    assert [len(d) for d in done] == [1] * 5
+    await vault.close()

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import hmac
 import json
 import os
 from collections.abc import Mapping
@@ -20,7 +19,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from gateway.crypto import KEY_BYTES, Secret, derive, encode_parts
+from gateway.crypto import KEY_BYTES, Secret, derive, encode_parts, hmac_sha256
 from gateway.errors import ConfigError
 from gateway.keyring import ensure_data_dir
 
@@ -44,11 +43,11 @@ class AuditKeys:
         return f"AuditKeys(key_id={self.key_id!r})"
 
     def mac(self, data: bytes) -> str:
-        return hmac.digest(self._mac_key, data, "sha256").hex()
+        return hmac_sha256(self._mac_key, data).hex()
 
     def value_digest(self, entity: str, normalized: str) -> str:
         """A keyed digest of a value: matchable by whoever holds the key, never reversible."""
-        return hmac.digest(self._value_key, encode_parts((entity, normalized)), "sha256").hex()[:32]
+        return hmac_sha256(self._value_key, encode_parts((entity, normalized))).hex()[:32]
 
     @property
     def public_key(self) -> Ed25519PublicKey:
