@@ -13,7 +13,13 @@ def stock_engines() -> tuple[Any, Any]:
     one would be downloaded. Presidio's email recognizer is told to use
     tldextract's bundled suffix list, for the same reason.
     """
+    # tldextract builds its default extractor at import (the gateway's own
+    # modules may have imported it already), so the environment variable alone
+    # comes too late: replace the extractor Presidio's recognizer calls.
     os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
+    import tldextract.tldextract
+
+    tldextract.tldextract.TLD_EXTRACTOR = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
     from presidio_analyzer import AnalyzerEngine
     from presidio_analyzer.nlp_engine import NlpEngineProvider
     from presidio_anonymizer import AnonymizerEngine
