@@ -26,6 +26,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from gateway.errors import ConfigError, GatewayError, InputError, PolicyError
+from gateway.outcomes import DECISIONS, OUTCOMES, STATUSES
 from gateway.settings import Settings
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 70
@@ -505,6 +506,15 @@ async def _vault_purge(args: argparse.Namespace, settings: Settings) -> int:
     policy = load_policy(settings.policy_path)
     vault = open_vault(settings)
     try:
+        owner = args.scope and await vault.backend.lookup_alias(policy.tenant, args.scope)
+        if owner:
+            # Erasing the scope an alias points at erases more than that one
+            # ticket (all of a customer's), so the operator must say so.
+            raise InputError(
+                "scope_is_alias",
+                f"{args.scope} is an id the vendor assigned; its values are stored in scope {owner}: "
+                f"'gateway vault purge --scope {owner}' erases that whole scope",
+            )
         if args.expired:
             count = await vault.purge_expired()
             _out(f"erased the values of {count} expired token(s)")
@@ -515,7 +525,21 @@ async def _vault_purge(args: argparse.Namespace, settings: Settings) -> int:
             )
     finally:
         await vault.close()
+    # An erasure is an answer to a data subject's request: the trail proves it happened.
+    await _admin_event(
+        settings,
+        {"type": "values_purged", "tenant": policy.tenant, "scope": _recordable(args.scope),
+         "expired": bool(args.expired), "count": count, "outcome": "erased"},
+    )  # fmt: skip
     return EXIT_OK
+
+
+def _recordable(scope: str | None) -> str | None:
+    # An operator may type a raw value (an email) where a scope id belongs:
+    # the audit trail must not keep it.
+    from gateway.scopes import is_scope_id
+
+    return scope if scope is None or is_scope_id(scope) else "(withheld: not a scope id)"
 
 
 async def _vault_stats(args: argparse.Namespace, settings: Settings) -> int:
@@ -676,7 +700,9 @@ def _filter_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--entity", help="entity type, e.g. EMAIL_ADDRESS")
     parser.add_argument(
         "--outcome",
-        help="forwarded, released, refused, or a returned token's: restored, unknown, invalid, out_of_scope, purged, expired",
+        choices=OUTCOMES,
+        metavar="OUTCOME",
+        help=f"a decision ({', '.join(DECISIONS)}) or a returned token's status ({', '.join(STATUSES)})",
     )
     parser.add_argument(
         "--type", action="append", default=[], help="event type (repeatable), e.g. request_refused"

@@ -29,8 +29,9 @@ from typing import Literal
 
 import regex
 
+from gateway.outcomes import Status
 from gateway.tokens import BODY_CHARS, Token, canonical_body, has_valid_check
-from gateway.vault import Resolution, Status, Vault
+from gateway.vault import Resolution, Vault
 
 Encoding = Literal["plain", "html", "url", "json", "form"]
 # A soft line break inside a token: CRLF or LF, an email QP "=" before it, and

@@ -40,6 +40,15 @@ _OPAQUE_ID = re.compile(
     r"|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 )
 
+_SCOPE_ID = re.compile(
+    rf"(?:[a-z_]{{1,24}}:)?(?:{_OPAQUE_ID.pattern}|[0-9a-f]{{24}}|[0-9a-f]{{32}})"
+)
+
+
+def is_scope_id(text: str) -> bool:
+    """Whether ``text`` is shaped like a scope id the gateway makes, so it may be written down."""
+    return _SCOPE_ID.fullmatch(text) is not None
+
 
 @dataclass(frozen=True, slots=True)
 class RequestView:

@@ -243,6 +243,8 @@ def test_reader_filters_and_lookup(tmp_path: Path) -> None:
         "response_restored"
     ]
     assert list(read(tmp_path, Filters(outcome="out_of_scope"))) == []
+    with pytest.raises(ValueError, match="unknown outcome"):
+        Filters(outcome="restord")  # would otherwise read as "no such events"
     wanted = value_filters(KEYS, "Jane.Doe@Example.com")  # normalised like the gateway does
     assert len(list(read(tmp_path, Filters(values=wanted)))) == 1
     assert list(read(tmp_path, Filters(values=value_filters(KEYS, "someone@else.org")))) == []

@@ -106,6 +106,16 @@ def test_filters_narrow_the_page(gateway: Server) -> None:
     assert "request_redacted" not in events  # only refusals are listed
 
 
+def test_a_misspelt_filter_is_a_clear_400(gateway: Server) -> None:
+    answer = httpx.get(
+        f"{gateway.url}/audit/api/events",
+        params={"outcome": "restord"},
+        headers={"authorization": f"Bearer {ADMIN}"},
+    )
+    assert answer.status_code == 400
+    assert answer.json()["error"]["code"] == "invalid_filter"
+
+
 def test_without_the_key_the_page_asks_for_it(gateway: Server) -> None:
     dom = browse(f"{gateway.url}/audit#key=wrong-key-0123456789")
     assert "a valid admin key is needed" in dom

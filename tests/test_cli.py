@@ -115,6 +115,55 @@ def test_purge_and_rotate(tmp_path: Path) -> None:
     after = gateway("restore", "--scope", "customer-9", stdin=out, data_dir=tmp_path)
     assert text(after)[0] == out
     assert "1 purged" in text(after)[1]
+    # The erasure is on the record, as a security team answering a data
+    # subject's request needs it: which scope, how many values, when.
+    trail = text(gateway("audit", "query", "--outcome", "erased", data_dir=tmp_path))[0]
+    assert "values_purged" in trail
+    assert "customer-9" in trail
+
+
+def test_a_raw_value_typed_as_a_purge_scope_stays_out_of_the_trail(tmp_path: Path) -> None:
+    gateway("redact", stdin="mail jane.doe@example.com", data_dir=tmp_path)
+    purged = gateway("vault", "purge", "--scope", "jane.doe@example.com", data_dir=tmp_path)
+    assert "erased the values of 0 token(s)" in text(purged)[0]
+    chains = list((tmp_path / "audit").glob("*.log.jsonl"))
+    assert chains
+    assert all("jane.doe" not in chain.read_text() for chain in chains)
+    trail = text(gateway("audit", "query", "--outcome", "erased", data_dir=tmp_path))[0]
+    assert "withheld" in trail
+
+
+def test_purging_a_vendor_assigned_id_names_the_scope_it_belongs_to(tmp_path: Path) -> None:
+    import asyncio
+
+    from gateway.vault.sqlite import SqliteBackend
+
+    gateway("redact", "--scope", "customer:0123456789abcdef01234567", stdin="mail jane.doe@example.com",
+            data_dir=tmp_path)  # fmt: skip
+
+    async def bind() -> None:
+        backend = SqliteBackend(tmp_path / "vault.sqlite3")
+        try:
+            await backend.bind_alias(
+                "example", "ticket:1001", "customer:0123456789abcdef01234567", now=0
+            )
+        finally:
+            await backend.close()
+
+    asyncio.run(bind())
+    refused = gateway("vault", "purge", "--scope", "ticket:1001", data_dir=tmp_path)
+    assert refused.returncode != 0
+    assert "customer:0123456789abcdef01234567" in text(refused)[1]
+    assert "1 live" in text(gateway("vault", "stats", data_dir=tmp_path))[0]
+
+
+@pytest.mark.parametrize("command", ["query", "export"])
+def test_a_misspelt_outcome_is_refused_not_silently_empty(tmp_path: Path, command: str) -> None:
+    extra = ["--format", "jsonl"] if command == "export" else []
+    gateway("redact", stdin="mail jane.doe@example.com", data_dir=tmp_path)
+    refused = gateway("audit", command, *extra, "--outcome", "restord", data_dir=tmp_path)
+    assert refused.returncode == 2
+    assert "invalid choice: 'restord'" in text(refused)[1]
 
 
 @pytest.mark.parametrize(

@@ -18,6 +18,7 @@ from typing import Any
 from gateway.audit.keys import AuditKeys
 from gateway.audit.log import LOG_SUFFIX
 from gateway.entities import BUILTIN
+from gateway.outcomes import OUTCOMES
 
 Record = dict[str, Any]
 
@@ -36,6 +37,11 @@ class Filters:
     outcome: str | None = None
     types: tuple[str, ...] = ()
     values: tuple[str, ...] = field(default=(), repr=False)  # "ENTITY:digest" strings
+
+    def __post_init__(self) -> None:
+        # A misspelt outcome would match nothing and read as "no such events".
+        if self.outcome is not None and self.outcome not in OUTCOMES:
+            raise ValueError(f"unknown outcome {self.outcome!r}")
 
     def matches(self, record: Record) -> bool:
         event = record.get("event", {})

@@ -15,18 +15,13 @@ import hmac
 import time
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
 
 from gateway.crypto import Cipher, CryptoError, Sealed, TokenHasher, encode_parts
 from gateway.errors import VaultError
 from gateway.keyring import Keyring
+from gateway.outcomes import Status
 from gateway.tokens import MAX_COLLISION_RETRIES, Token, candidate_tokens
 from gateway.vault.backend import Backend, Row
-
-Status = Literal[
-    "restored", "unknown", "invalid", "foreign_tenant", "out_of_scope", "purged", "expired",
-    "undecryptable",
-]  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
