@@ -82,6 +82,7 @@ BUILTIN: dict[str, EntityType] = {
         EntityType("DATE_OF_BIRTH", "DOB"),
         EntityType("PASSPORT", "PASSPORT", _alnum),
         EntityType("DRIVER_LICENSE", "LICENSE", _alnum),
+        EntityType("BANK_ACCOUNT", "BANK", _alnum),
     )
 }
 

@@ -334,6 +334,12 @@ def has_digit(text: str) -> bool | None:
     return True if any(c.isdigit() for c in text) else None
 
 
+def bank_account(text: str) -> bool | None:
+    # "Account number 4111111111111111" is a card: leave it to the card
+    # recognizer, whose action (mask, keep the last four) is the card's.
+    return None if card(text) is not None else True
+
+
 VALIDATORS: dict[str, Validator] = {
     "card": card,
     "iban": iban,
@@ -342,6 +348,7 @@ VALIDATORS: dict[str, Validator] = {
     "ip_address": ip_address,
     "birth_date": birth_date,
     "has_digit": has_digit,
+    "bank_account": bank_account,
     "person_name": person_name,
     "luhn": lambda text: 1.0 if luhn_ok(digits_of(text)) and digits_of(text) else None,
 }

@@ -116,6 +116,17 @@ def found(
         ("From: Ana Fogaça <ana@example.org>", "PERSON", "Ana Fogaça"),
         ("my name is jan lundström and i need help", "PERSON", "jan lundström"),
         ("Customer Sven van Limburg called about it", "PERSON", "Sven van Limburg"),
+        # Bank details, only after bank words.
+        ("Sort code 20-45-77, account number 41104392.", "BANK_ACCOUNT", "20-45-77"),
+        ("Sort code 20-45-77, account number 41104392.", "BANK_ACCOUNT", "41104392"),
+        ("Account number: 4110 4392, sort code 204577", "BANK_ACCOUNT", "4110 4392"),
+        ("please pay it into a/c no 41104392", "BANK_ACCOUNT", "41104392"),
+        ("routing number 021000021, acct # 000123456789", "BANK_ACCOUNT", "000123456789"),
+        ("Bank details: 20-45-77 41104392", "BANK_ACCOUNT", "41104392"),
+        # A card after bank words is still a card (masked as one), not pieces of accounts.
+        ("account number 4111 1111 1111 1111", "CREDIT_CARD", "4111 1111 1111 1111"),
+        ("account number 4111111111111111", "CREDIT_CARD", "4111111111111111"),
+        ("account number: 3782 822463 10005", "CREDIT_CARD", "3782 822463 10005"),
     ],
 )
 def test_finds(detector: PresidioDetector, text: str, entity: str, value: str) -> None:
@@ -138,10 +149,18 @@ def test_finds(detector: PresidioDetector, text: str, entity: str, value: str) -
         "Plan: Business, CA 2024 edition; Build 12345, IN 50000 units.",
         "Result: Timeout, OK 20000 ms. Plan: Enterprise, PA 12000 seats.",
         "I tried:\n- Chrome\n- Firefox",
+        "Order 12345678 was refunded to my account on 12-05-24.",
     ],
 )
 def test_leaves_what_agents_need(detector: PresidioDetector, text: str) -> None:
     assert found(detector, text) == set()
+
+
+def test_bank_context_reaches_the_account_not_the_order_after_it(
+    detector: PresidioDetector,
+) -> None:
+    text = "A/C 41104392, order 55512345, case 20457712."  # all within the context window
+    assert found(detector, text) == {("BANK_ACCOUNT", "41104392")}
 
 
 def test_an_address_with_its_postcode_is_one_value(detector: PresidioDetector) -> None:
