@@ -10,7 +10,7 @@ with exact labels:
 
 Values come from Faker in several locales (names from twelve of them), phone
 numbers in US, UK and international formats, valid card, IBAN, SSN and NINO
-specimens, and about one value in six is obfuscated the way customers and
+specimens, UK sort codes and account numbers, and about one value in six is obfuscated the way customers and
 copy-paste do it: ``[at]``/``dot`` emails, zero-width characters, full-width
 digits, non-breaking spaces and Unicode dashes.
 
@@ -307,6 +307,15 @@ class Values:
              _ascii(self.us.last_name()).upper()[:5].ljust(5, "9") + f"{self.rng.randint(100000, 999999)}" + "".join(self.rng.choice(string.ascii_uppercase) for _ in range(2)) + "9IJ"]
         )  # fmt: skip
 
+    def sort_code(self) -> str:
+        separator = self.rng.choice(["-", "-", " ", ""])
+        return separator.join(f"{self.rng.randint(0, 99):02d}" for _ in range(3))
+
+    def account(self) -> str:
+        # UK accounts have 8 digits; a few are written in two groups of four.
+        number = f"{self.rng.randint(10_000_000, 99_999_999)}"
+        return number if self.rng.random() < 0.8 else f"{number[:4]} {number[4:]}"
+
     # --- controls ----------------------------------------------------------
     def control(self, kind: str) -> str:
         rng = self.rng
@@ -433,7 +442,7 @@ def _insert_invisible(value: str, rng: random.Random) -> str:
 
 # --- templates ---------------------------------------------------------------
 # {full} {first} {last} {email} {phone} {card} {iban} {ssn} {nino} {ip} {address}
-# {postcode} {dob} {passport} {license}: personal data
+# {postcode} {dob} {passport} {license} {sort_code} {account}: personal data
 # {order} {amount} {product} {plan} {error} {version} {date} {tracking} {sku}
 # {invoice} {ticket} {time} {company} {support_email}: controls
 OPENERS = [
@@ -486,6 +495,10 @@ BODIES = [
     "Payment of {amount} failed with {error}; the IBAN I used was {iban}.",
     "I logged in from {ip} and got locked out with {error}.",
     "Customer {full} called about ticket {ticket} regarding {product}.",
+    "Please refund {amount} by bank transfer: sort code {sort_code}, account number {account}.",
+    "My bank details are a/c no. {account}, sort code {sort_code}, in my own name.",
+    "I paid {amount} from my account {account}, sort code {sort_code}, for invoice {invoice}.",
+    "The refund of {amount} reached my account on {date}, thanks.",
 ]  # fmt: skip
 CLOSINGS = [
     "\n\nThanks,\n{first}", "\n\nBest regards,\n{full}", "\n\nCheers,\n{first}", "\n\nKind regards,\n{full}",
@@ -515,6 +528,7 @@ PII_SLOTS = {
     "email": "EMAIL_ADDRESS", "phone": "PHONE_NUMBER", "card": "CREDIT_CARD", "iban": "IBAN_CODE",
     "ssn": "US_SSN", "nino": "UK_NINO", "ip": "IP_ADDRESS", "address": "STREET_ADDRESS",
     "postcode": "UK_POSTCODE", "dob": "DATE_OF_BIRTH", "passport": "PASSPORT", "license": "DRIVER_LICENSE",
+    "sort_code": "BANK_ACCOUNT", "account": "BANK_ACCOUNT",
 }  # fmt: skip
 OBFUSCATION_RATE = 0.16
 
