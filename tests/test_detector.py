@@ -123,6 +123,9 @@ def found(
         ("please pay it into a/c no 41104392", "BANK_ACCOUNT", "41104392"),
         ("routing number 021000021, acct # 000123456789", "BANK_ACCOUNT", "000123456789"),
         ("Bank details: 20-45-77 41104392", "BANK_ACCOUNT", "41104392"),
+        # "account" alone is not enough, but the number right before a sort code is the account.
+        ("I paid from my account 87038027, sort code 85-92-83.", "BANK_ACCOUNT", "87038027"),
+        ("from account 8703 8027 (sort code 859283)", "BANK_ACCOUNT", "8703 8027"),
         # A card after bank words is still a card (masked as one), not pieces of accounts.
         ("account number 4111 1111 1111 1111", "CREDIT_CARD", "4111 1111 1111 1111"),
         ("account number 4111111111111111", "CREDIT_CARD", "4111111111111111"),
@@ -150,6 +153,7 @@ def test_finds(detector: PresidioDetector, text: str, entity: str, value: str) -
         "Result: Timeout, OK 20000 ms. Plan: Enterprise, PA 12000 seats.",
         "I tried:\n- Chrome\n- Firefox",
         "Order 12345678 was refunded to my account on 12-05-24.",
+        "Order 12345678, sort code pending.",
     ],
 )
 def test_leaves_what_agents_need(detector: PresidioDetector, text: str) -> None:
@@ -170,6 +174,13 @@ def test_an_address_with_its_postcode_is_one_value(detector: PresidioDetector) -
 
 def test_birth_context_is_required(detector: PresidioDetector) -> None:
     assert found(detector, "The delivery date is 12/04/2025.") == set()
+
+
+def test_birth_context_does_not_reach_a_version_after_the_date(
+    detector: PresidioDetector,
+) -> None:
+    text = "My date of birth is 1947-07-01. Firmware 4.5.14 on my hub."  # within 32 characters
+    assert found(detector, text) == {("DATE_OF_BIRTH", "1947-07-01")}
 
 
 def test_known_values_are_found_in_free_text(detector: PresidioDetector) -> None:
