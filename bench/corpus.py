@@ -10,9 +10,10 @@ with exact labels:
 
 Values come from Faker in several locales (names from twelve of them), phone
 numbers in US, UK and international formats, valid card, IBAN, SSN and NINO
-specimens, UK sort codes and account numbers, and about one value in six is obfuscated the way customers and
-copy-paste do it: ``[at]``/``dot`` emails, zero-width characters, full-width
-digits, non-breaking spaces and Unicode dashes.
+specimens, UK sort codes and account numbers, and about one value in six is
+obfuscated the way customers and copy-paste do it: ``[at]``/``dot`` emails,
+zero-width characters, full-width digits, non-breaking spaces and Unicode
+dashes.
 
     python -m bench.corpus --count 3 --seed 7     # print three tickets with labels
 """
