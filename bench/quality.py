@@ -77,7 +77,7 @@ def ours(policy_path: Path) -> tuple[Callable[[str], Spans], Callable[[str], str
     from presidio_anonymizer import AnonymizerEngine
     from presidio_anonymizer.entities import OperatorConfig, RecognizerResult
 
-    from gateway.detector import PresidioDetector
+    from gateway.detect.detector import PresidioDetector
     from gateway.policy import load_policy
 
     detector = PresidioDetector(load_policy(policy_path))

@@ -9,16 +9,16 @@ from pathlib import Path
 
 import pytest
 
-from gateway.app import create_app
-from gateway.crypto import Key, Secret
-from gateway.detector import PresidioDetector
-from gateway.keyring import Keyring
-from gateway.nlp import WindowedSpacyNlpEngine
+from gateway.config import Settings
+from gateway.detect.detector import PresidioDetector
+from gateway.detect.nlp import WindowedSpacyNlpEngine
+from gateway.keys.crypto import Key, Secret
+from gateway.keys.keyring import Keyring
 from gateway.policy import Policy, load_policy, parse_policy
-from gateway.redactor import Redactor
-from gateway.restorer import Restorer
-from gateway.settings import Settings
-from gateway.standin import create_standin
+from gateway.redact.redactor import Redactor
+from gateway.restore.restorer import Restorer
+from gateway.server.app import create_app
+from gateway.testing.standin import create_standin
 from gateway.vault import Vault
 from gateway.vault.sqlite import SqliteBackend
 from tests.gateways import ENVIRON, GatewayFactory

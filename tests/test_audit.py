@@ -17,8 +17,8 @@ from gateway.audit.export import cef, ocsf, render
 from gateway.audit.log import line_hash
 from gateway.audit.reader import Filters, read, value_filters
 from gateway.audit.verify import verify_chain
-from gateway.crypto import Secret
 from gateway.errors import AuditError
+from gateway.keys.crypto import Secret
 
 KEYS = AuditKeys(Secret(b"a" * 32))
 ROOT = Path(__file__).resolve().parent.parent

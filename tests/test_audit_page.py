@@ -13,10 +13,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from gateway.app import create_app
+from gateway.config import Settings
 from gateway.policy import load_policy
-from gateway.settings import Settings
-from gateway.standin import create_standin
+from gateway.server.app import create_app
+from gateway.testing.standin import create_standin
 from tests.gateways import ENVIRON, TICKET
 from tests.servers import Server, serving
 

@@ -6,8 +6,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from gateway.batching import DetectionBatcher
-from gateway.detector import Detection, Group, PresidioDetector
+from gateway.detect.batching import DetectionBatcher
+from gateway.detect.detector import Detection, Group, PresidioDetector
 from gateway.errors import DetectionError
 
 pytestmark = pytest.mark.anyio

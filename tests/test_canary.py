@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from gateway.detector import KnownValue, PresidioDetector
+from gateway.detect.detector import KnownValue, PresidioDetector
 from gateway.errors import DetectionError, GatewayError, VaultError
-from gateway.redactor import EntityField, Redactor
-from gateway.restorer import Restorer
+from gateway.redact.redactor import EntityField, Redactor
+from gateway.restore.restorer import Restorer
 from gateway.vault import TokenRequest, Vault
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -169,7 +169,7 @@ def test_a_misspelt_outcome_is_refused_not_silently_empty(tmp_path: Path, comman
 @pytest.mark.parametrize(
     ("args", "stdin", "message"),
     [
-        (["redact", "--format", "json"], b'{"a": [1,', "not valid JSON"),
+        (["redact", "--format", "json"], b'{"a": [1,', "the JSON is not valid"),
         (["redact"], b"\xff\xfe caf\xe9", "not valid UTF-8"),
         (["redact", "--max-bytes", "10"], b"x" * 100, "larger than 10 bytes"),
         (["redact", "--policy", "nope.yaml"], b"hi", "nope.yaml: cannot read"),
@@ -280,7 +280,7 @@ def test_bad_json_input_is_one_clear_line(tmp_path: Path) -> None:
     bad = gateway("redact", "--format", "json", stdin='{"a": "x\ty"}', data_dir=tmp_path)
     assert bad.returncode == 2
     assert text(bad)[1] == (
-        "gateway: error: the input is not valid JSON "
+        "gateway: error: the JSON is not valid "
         "(Invalid control character at line 1, column 9)\n"
     )
     empty = gateway("redact", "--format", "json", stdin="", data_dir=tmp_path)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from gateway.crypto import Cipher, CryptoError, Key, Sealed, Secret, TokenHasher, encode_parts
+from gateway.keys.crypto import Cipher, CryptoError, Key, Sealed, Secret, TokenHasher, encode_parts
 
 
 def test_secret_never_shows() -> None:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import pytest
 
-from gateway.detector import KnownValue, PresidioDetector
+from gateway.detect.detector import KnownValue, PresidioDetector
 from gateway.errors import DetectionError
 from gateway.policy import Policy
 from tests.conftest import PolicyFactory

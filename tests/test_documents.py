@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from gateway import documents
 from gateway.errors import InputError
+from gateway.formats import documents
 from gateway.policy import CompiledFieldRules, FieldRules
 
 RULES = CompiledFieldRules.from_config(

@@ -9,14 +9,14 @@ import zlib
 
 import pytest
 
-from gateway.compression import decompress
-from gateway.crypto import Key, Secret, TokenHasher
 from gateway.errors import InputError
-from gateway.markup import segments, unescape
-from gateway.multipart import parse, rebuild
+from gateway.formats.compression import decompress
+from gateway.formats.markup import segments, unescape
+from gateway.formats.multipart import parse, rebuild
+from gateway.keys.crypto import Key, Secret, TokenHasher
 from gateway.policy import WebhookSignature, parse_policy
-from gateway.routing import Router, compile_path
-from gateway.webhooks import WebhookError, expected_signature, forward_signature, verify
+from gateway.server.routing import Router, compile_path
+from gateway.server.webhooks import WebhookError, expected_signature, forward_signature, verify
 
 
 def test_html_segments_and_offsets() -> None:

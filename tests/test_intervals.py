@@ -7,8 +7,8 @@ import regex
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gateway.intervals import Spans
-from gateway.recognizers import candidates
+from gateway.detect.intervals import Spans
+from gateway.detect.recognizers import candidates
 
 spans = st.lists(
     st.tuples(st.integers(0, 60), st.integers(0, 20)).map(lambda p: (p[0], p[0] + p[1])),

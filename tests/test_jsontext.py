@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from gateway.errors import InputError
-from gateway.jsontext import JsonText, escape
+from gateway.formats.jsontext import JsonText, escape
 
 
 @given(st.text(), st.booleans(), st.data())

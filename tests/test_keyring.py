@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from gateway.errors import ConfigError
-from gateway.keyring import KEY_FILE, load_keyring, rotate_vault_key
+from gateway.keys.keyring import KEY_FILE, load_keyring, rotate_vault_key
 
 NOW = datetime(2026, 11, 23, tzinfo=UTC)
 

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gateway.normalize import normalize
+from gateway.detect.normalize import normalize
 
 
 @pytest.mark.parametrize(

@@ -4,11 +4,11 @@ from collections.abc import Callable
 
 import pytest
 
-from gateway.detector import PresidioDetector
+from gateway.detect.detector import PresidioDetector
 from gateway.errors import DetectionError, VaultError
 from gateway.policy import Policy
-from gateway.redactor import EntityField, Redactor, mask
-from gateway.restorer import Restorer
+from gateway.redact.redactor import EntityField, Redactor, mask
+from gateway.restore.restorer import Restorer
 from gateway.vault import Vault
 from tests.conftest import PolicyFactory
 

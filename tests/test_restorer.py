@@ -9,8 +9,8 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from gateway.redactor import EntityField, Redactor
-from gateway.restorer import Restorer, TokenFinder, encode_as
+from gateway.redact.redactor import EntityField, Redactor
+from gateway.restore.restorer import Restorer, TokenFinder, encode_as
 from gateway.vault import Vault
 
 pytestmark = pytest.mark.anyio
@@ -65,7 +65,7 @@ async def test_what_is_left_alone_and_reported(
     label, body = mine.split("-")
     broken = f"{label}-{body[:-1]}{'A' if body[-1] != 'A' else 'B'}"  # wrong check character
     unknown_body = "0000000"
-    from gateway.tokens import check_char
+    from gateway.vault.tokens import check_char
 
     unknown = f"PERSON-{unknown_body}{check_char(unknown_body)}"
     text = f"{mine} {theirs} {purged} {broken} {unknown} ORD-12345678"

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from gateway.selectors import Selector, path_to_string
+from gateway.policy.selectors import Selector, path_to_string
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 
-from gateway.standin import create_standin
+from gateway.testing.standin import create_standin
 from tests.gateways import ENVIRON, TICKET
 from tests.servers import serving
 

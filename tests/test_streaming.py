@@ -10,9 +10,9 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from gateway.redactor import EntityField, Redactor
-from gateway.restorer import Restorer
-from gateway.streaming import MAX_HOLD, SseStream, TextStream, restore_chunks
+from gateway.redact.redactor import EntityField, Redactor
+from gateway.restore.restorer import Restorer
+from gateway.restore.streaming import MAX_HOLD, SseStream, TextStream, restore_chunks
 
 pytestmark = pytest.mark.anyio
 SETTINGS = settings(

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gateway.crypto import Key, Secret, TokenHasher
-from gateway.tokens import (
+from gateway.keys.crypto import Key, Secret, TokenHasher
+from gateway.vault.tokens import (
     ALPHABET,
     BODY_CHARS,
     Token,

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from gateway import validators
+from gateway.detect import validators
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from gateway.errors import VaultError
-from gateway.keyring import load_keyring
+from gateway.keys.keyring import load_keyring
 from gateway.vault import Vault
 from gateway.vault.backend import Row
 from gateway.vault.sqlite import SqliteBackend
@@ -110,7 +110,7 @@ def test_committed_mapping_survives_a_killed_process(tmp_path: Path) -> None:
     script = f"""
 import asyncio, os, sys
 from pathlib import Path
-from gateway.keyring import load_keyring
+from gateway.keys.keyring import load_keyring
 from gateway.vault import Vault, TokenRequest
 from gateway.vault.sqlite import SqliteBackend
 async def main():
@@ -127,7 +127,7 @@ asyncio.run(main())
     label, body = out.stdout.strip().split("-")
 
     async def check() -> str | None:
-        from gateway.tokens import Token
+        from gateway.vault.tokens import Token
 
         vault = Vault(SqliteBackend(tmp_path / "vault.sqlite3"), load_keyring(tmp_path, {}))
         token = Token(label, body)

@@ -12,11 +12,11 @@ from collections.abc import Callable
 
 import pytest
 
-from gateway.crypto import Key
-from gateway.keyring import Keyring
-from gateway.tokens import Token, candidate_tokens, has_valid_check
+from gateway.keys.crypto import Key
+from gateway.keys.keyring import Keyring
 from gateway.vault import TokenRequest, Vault
 from gateway.vault.backend import Backend, Row
+from gateway.vault.tokens import Token, candidate_tokens, has_valid_check
 from tests.conftest import make_keyring
 
 ENTITIES = {"EMAIL": "EMAIL_ADDRESS", "PERSON": "PERSON", "PHONE": "PHONE_NUMBER"}

@@ -1,31 +1,66 @@
-"""The events the gateway records, built from what it decided; never from values.
+"""Every event the gateway records, as a typed record built from decisions, never from values.
 
-Every event carries ``type``, ``request_id``, ``tenant``, ``vendor``,
-``route``, ``direction``, ``scope``, ``outcome`` and ``latency_ms`` where they
-apply, plus the policy digest and detector version. Redactions list entity
-counts, the token ids minted, the field paths they were found in and, for
-``gateway audit lookup``, a keyed digest of each value: the log can answer
-"was this email ever sent to a vendor" without containing the email.
+==================  ===========================================================
+``chain_opened``    a process opened its chain (with the checkpoint key's id)
+``policy_loaded``   a gateway started on a policy (file name and SHA-256)
+``request_redacted``  what left: entity counts, tokens minted, field paths, and a
+                    keyed digest of each value (``audit lookup`` finds a value
+                    without the log holding it)
+``response_restored``, ``stream_restored``, ``webhook_restored``
+                    what came back: each token's status, the ids the vendor
+                    assigned (aliases)
+``request_refused`` what was refused, with its error code and status
+``values_purged``   an erasure (scope and count)
+``keys_rotated``    a new vault key
+==================  ===========================================================
+
+Exchange events also carry ``request_id``, ``tenant``, ``vendor``, ``route``,
+``method``, the route's path *pattern* (a concrete path may hold ids),
+``direction``, ``scope`` (and the ``scope_source`` it was reached through),
+the policy's digest and the detector's version. Each event has one
+*decision* as its ``outcome`` (:data:`DECISIONS`); a returned token has a
+*status* (:data:`gateway.vault.Status`), and an answer's event counts its
+tokens by status, so a status is something to filter on too.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Literal, Protocol, get_args
 
 from gateway import __version__
 from gateway.audit.keys import AuditKeys
 from gateway.policy import Policy
-from gateway.restorer import Outcome
+from gateway.vault import Status
 
 DETECTOR_VERSION = f"gateway-{__version__}"
+
+Decision = Literal["forwarded", "released", "refused", "cut_off", "rotated", "erased"]
+DECISIONS: tuple[str, ...] = get_args(Decision)
+STATUSES: tuple[str, ...] = get_args(Status)
+OUTCOMES = DECISIONS + STATUSES
+
+
+class Event(Protocol):
+    """An auditable event: it knows its record, which holds no values."""
+
+    def record(self) -> dict[str, Any]: ...
+
+
+class TokenSeen(Protocol):
+    """A token that came back, and what became of it (``restore.Outcome`` is one)."""
+
+    @property
+    def token(self) -> str: ...
+    @property
+    def status(self) -> str: ...
 
 
 @dataclass(frozen=True, slots=True)
 class Exchange:
-    """Who and what an event is about."""
+    """Who and what an exchange event is about."""
 
     request_id: str
     route: str | None
@@ -35,7 +70,26 @@ class Exchange:
     scope_source: str | None = None
 
 
-def base(policy: Policy, exchange: Exchange, kind: str, direction: str) -> dict[str, Any]:
+@dataclass(frozen=True, slots=True)
+class Found:
+    """One replaced value, described without the value."""
+
+    where: str
+    entity: str
+    action: str
+    token: str | None
+    digest: str  # keyed: see value_digest
+
+
+def value_digest(keys: AuditKeys, policy: Policy, entity: str, value: str) -> str:
+    entity_type = policy.entity_types.get(entity)
+    normalized = entity_type.normalize(value) if entity_type else value
+    return keys.value_digest(entity, normalized)
+
+
+def _exchange_fields(
+    kind: str, direction: str, policy: Policy, exchange: Exchange
+) -> dict[str, Any]:
     return {
         "type": kind,
         "direction": direction,
@@ -53,70 +107,148 @@ def base(policy: Policy, exchange: Exchange, kind: str, direction: str) -> dict[
 
 
 @dataclass(frozen=True, slots=True)
-class Found:
-    """One replaced value, described without the value."""
+class ChainOpened:
+    kind: ClassVar[str] = "chain_opened"
+    public_key_id: str
 
-    where: str
-    entity: str
-    action: str
-    token: str | None
-    digest: str
+    def record(self) -> dict[str, Any]:
+        return {"type": self.kind, "public_key_id": self.public_key_id}
 
 
-def redacted(
-    policy: Policy,
-    exchange: Exchange,
-    found: Sequence[Found],
-    latency_ms: float,
-    outcome: str = "forwarded",
-) -> dict[str, Any]:
-    event = base(policy, exchange, "request_redacted", "outbound")
-    event.update(
-        outcome=outcome,
-        latency_ms=round(latency_ms, 2),
-        entities=dict(Counter(f.entity for f in found)),
-        actions=dict(Counter(f.action for f in found)),
-        tokens=sorted({f.token for f in found if f.token}),
-        fields=sorted({f.where for f in found}),
-        values=sorted({f"{f.entity}:{f.digest}" for f in found}),
-    )
-    return event
+@dataclass(frozen=True, slots=True)
+class PolicyLoaded:
+    kind: ClassVar[str] = "policy_loaded"
+    tenant: str
+    vendor: str
+    policy: str
+    policy_sha256: str
+    upstream: str
+    routes: tuple[str, ...]
+
+    def record(self) -> dict[str, Any]:
+        return {
+            "type": self.kind,
+            "tenant": self.tenant,
+            "vendor": self.vendor,
+            "policy": self.policy,
+            "policy_sha256": self.policy_sha256,
+            "upstream": self.upstream,
+            "routes": list(self.routes),
+        }
 
 
-def restored(
-    policy: Policy,
-    exchange: Exchange,
-    outcomes: Iterable[Outcome],
-    latency_ms: float,
-    kind: str = "response_restored",
-    status: int | None = None,
-    aliases: Sequence[str] = (),
-) -> dict[str, Any]:
-    items = list(outcomes)
-    event = base(policy, exchange, kind, "inbound")
-    event.update(
-        aliases=list(aliases),
-        outcome="released",
-        latency_ms=round(latency_ms, 2),
-        upstream_status=status,
-        tokens={
-            status_name: sorted({o.token for o in items if o.status == status_name})
-            for status_name in sorted({o.status for o in items})
-        },
-        counts=dict(Counter(o.status for o in items)),
-    )
-    return event
+@dataclass(frozen=True, slots=True)
+class RequestRedacted:
+    kind: ClassVar[str] = "request_redacted"
+    policy: Policy = field(repr=False)
+    exchange: Exchange
+    found: Sequence[Found]
+    latency_ms: float
+    outcome: Decision = "forwarded"
+
+    def record(self) -> dict[str, Any]:
+        event = _exchange_fields(self.kind, "outbound", self.policy, self.exchange)
+        found = self.found
+        event.update(
+            outcome=self.outcome,
+            latency_ms=round(self.latency_ms, 2),
+            entities=dict(Counter(f.entity for f in found)),
+            actions=dict(Counter(f.action for f in found)),
+            tokens=sorted({f.token for f in found if f.token}),
+            fields=sorted({f.where for f in found}),
+            values=sorted({f"{f.entity}:{f.digest}" for f in found}),
+        )
+        return event
 
 
-def refused(
-    policy: Policy, exchange: Exchange, code: str, status: int, direction: str, latency_ms: float
-) -> dict[str, Any]:
-    event = base(policy, exchange, "request_refused", direction)
-    event.update(outcome="refused", reason=code, status=status, latency_ms=round(latency_ms, 2))
-    return event
+RestoreKind = Literal["response_restored", "stream_restored", "webhook_restored"]
 
 
-def value_digest(keys: AuditKeys, policy: Policy, entity: str, value: str) -> str:
-    entity_type = policy.entity_types.get(entity)
-    normalized = entity_type.normalize(value) if entity_type else value
-    return keys.value_digest(entity, normalized)
+@dataclass(frozen=True, slots=True)
+class Restored:
+    """An answer, stream or webhook delivery restored and released (or cut off)."""
+
+    kind: RestoreKind
+    policy: Policy = field(repr=False)
+    exchange: Exchange
+    outcomes: Sequence[TokenSeen]
+    latency_ms: float
+    status: int | None = None  # the vendor's HTTP status
+    aliases: Sequence[str] = ()
+    outcome: Decision = "released"
+    reason: str | None = None  # why a stream was cut off: an error code
+
+    def record(self) -> dict[str, Any]:
+        items: Iterable[TokenSeen] = self.outcomes
+        event = _exchange_fields(self.kind, "inbound", self.policy, self.exchange)
+        event.update(
+            aliases=list(self.aliases),
+            outcome=self.outcome,
+            latency_ms=round(self.latency_ms, 2),
+            upstream_status=self.status,
+            tokens={
+                status: sorted({o.token for o in items if o.status == status})
+                for status in sorted({o.status for o in items})
+            },
+            counts=dict(Counter(o.status for o in items)),
+        )
+        if self.reason is not None:
+            event["reason"] = self.reason
+        return event
+
+
+@dataclass(frozen=True, slots=True)
+class RequestRefused:
+    kind: ClassVar[str] = "request_refused"
+    policy: Policy = field(repr=False)
+    exchange: Exchange
+    code: str
+    status: int
+    direction: Literal["outbound", "inbound"]
+    latency_ms: float
+
+    def record(self) -> dict[str, Any]:
+        event = _exchange_fields(self.kind, self.direction, self.policy, self.exchange)
+        event.update(
+            outcome="refused",
+            reason=self.code,
+            status=self.status,
+            latency_ms=round(self.latency_ms, 2),
+        )
+        return event
+
+
+@dataclass(frozen=True, slots=True)
+class ValuesPurged:
+    """An erasure: a data subject's request answered (the trail proves it happened)."""
+
+    kind: ClassVar[str] = "values_purged"
+    tenant: str
+    scope: str | None  # None for --expired; withheld when not shaped like a scope id
+    expired: bool
+    count: int
+
+    def record(self) -> dict[str, Any]:
+        return {
+            "type": self.kind,
+            "tenant": self.tenant,
+            "scope": self.scope,
+            "expired": self.expired,
+            "count": self.count,
+            "outcome": "erased",
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class KeysRotated:
+    kind: ClassVar[str] = "keys_rotated"
+    key_id: str
+    rewrapped: bool
+
+    def record(self) -> dict[str, Any]:
+        return {
+            "type": self.kind,
+            "key_id": self.key_id,
+            "rewrapped": self.rewrapped,
+            "outcome": "rotated",
+        }

@@ -13,18 +13,18 @@ import base64
 import hashlib
 import json
 import os
-from collections.abc import Mapping
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from gateway.crypto import KEY_BYTES, Secret, derive, encode_parts, hmac_sha256
+from gateway.config import AUDIT_KEY
 from gateway.errors import ConfigError
-from gateway.keyring import ensure_data_dir
+from gateway.keys.crypto import KEY_BYTES, Secret, derive, encode_parts, hmac_sha256
+from gateway.keys.keyring import ensure_data_dir
 
 KEY_FILE = "audit-keys.json"
-ENV_AUDIT_KEY = "GATEWAY_AUDIT_KEY"
+ENV_AUDIT_KEY = AUDIT_KEY.name
 FORMAT = "redaction-gateway-audit-keys/1"
 
 
@@ -67,14 +67,14 @@ class AuditKeys:
 
 
 def load_audit_keys(
-    data_dir: Path, environ: Mapping[str, str], *, create: bool = True
+    data_dir: Path, encoded: str | None = None, *, create: bool = True
 ) -> AuditKeys:
     """The audit key from the environment or the data directory; a new one on first run.
 
     Commands that only read the trail pass ``create=False``: a key made up in
     the wrong directory would verify nothing and sign a key no chain matches.
+    ``encoded`` is ``GATEWAY_AUDIT_KEY``, when set.
     """
-    encoded = environ.get(ENV_AUDIT_KEY)
     if encoded:
         try:
             raw = base64.b64decode(encoded, validate=True)

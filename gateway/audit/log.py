@@ -39,6 +39,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
+from gateway.audit.events import ChainOpened, Event
 from gateway.audit.keys import AuditKeys
 from gateway.errors import AuditError
 
@@ -90,7 +91,7 @@ class AuditLog:
         self.instance = ""
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="audit")
         self._lock: asyncio.Lock | None = None
-        self._pending: list[tuple[dict[str, Any], asyncio.Future[int]]] = []
+        self._pending: list[tuple[Event, asyncio.Future[int]]] = []
         self._log: TextIO | None = None
         self._checkpoints: TextIO | None = None
         self._lockfile: int | None = None
@@ -109,7 +110,7 @@ class AuditLog:
         loop = asyncio.get_running_loop()
         self._lock = asyncio.Lock()
         await loop.run_in_executor(self._executor, self._open)
-        await self.append({"type": "chain_opened", "public_key_id": self.keys.key_id})
+        await self.append(ChainOpened(self.keys.key_id))
         self._ticker = asyncio.create_task(self._tick(), name=f"audit-checkpoints-{self.instance}")
 
     async def _tick(self) -> None:
@@ -169,7 +170,7 @@ class AuditLog:
             last = json.loads(lines[-1])
             self._state = _State(int(last["seq"]), line_hash(lines[-1]), 0, self.clock())
 
-    async def append(self, event: dict[str, Any]) -> int:
+    async def append(self, event: Event) -> int:
         """Write ``event`` durably; return its sequence number. Raises :class:`AuditError`."""
         if self._lock is None:
             raise AuditError("the audit log is not open")
@@ -183,11 +184,11 @@ class AuditLog:
                 await self._write(batch)
         return await future
 
-    async def _write(self, batch: list[tuple[dict[str, Any], asyncio.Future[int]]]) -> None:
+    async def _write(self, batch: list[tuple[Event, asyncio.Future[int]]]) -> None:
         loop = asyncio.get_running_loop()
         try:
             sequences = await loop.run_in_executor(
-                self._executor, self._write_batch, [e for e, _ in batch]
+                self._executor, self._write_batch, [e.record() for e, _ in batch]
             )
         except (OSError, ValueError) as exc:
             self.broken = getattr(exc, "strerror", None) or type(exc).__name__

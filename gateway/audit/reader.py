@@ -15,10 +15,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from gateway.audit.events import OUTCOMES
 from gateway.audit.keys import AuditKeys
 from gateway.audit.log import LOG_SUFFIX
-from gateway.entities import BUILTIN
-from gateway.outcomes import OUTCOMES
+from gateway.policy.entities import BUILTIN
 
 Record = dict[str, Any]
 

@@ -15,13 +15,19 @@ import hmac
 import time
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Literal
 
-from gateway.crypto import Cipher, CryptoError, Sealed, TokenHasher, encode_parts
-from gateway.errors import VaultError
-from gateway.keyring import Keyring
-from gateway.outcomes import Status
-from gateway.tokens import MAX_COLLISION_RETRIES, Token, candidate_tokens
+from gateway.errors import CryptoError, VaultError
+from gateway.keys.crypto import Cipher, Sealed, TokenHasher, encode_parts
+from gateway.keys.keyring import Keyring
 from gateway.vault.backend import Backend, Row
+from gateway.vault.tokens import MAX_COLLISION_RETRIES, Token, candidate_tokens
+
+# What became of a token on its way back (restore reports one per token seen).
+Status = Literal[
+    "restored", "unknown", "invalid", "foreign_tenant", "out_of_scope", "purged", "expired",
+    "undecryptable",
+]  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)

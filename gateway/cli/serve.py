@@ -1,0 +1,144 @@
+"""``gateway serve`` (the HTTP gateway) and ``gateway standin`` (a stand-in vendor to try it on)."""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import os
+import socket
+import tempfile
+from typing import Any
+
+import uvicorn
+
+from gateway.cli.common import EXIT_OK, Commands, err
+from gateway.config import API_KEYS, METRICS_DIR, Settings
+from gateway.errors import ConfigError
+from gateway.keys.credentials import ApiKeys, missing_secrets
+from gateway.policy import check_model, load_policy
+from gateway.server.app import create_app
+from gateway.server.workers import Workers
+from gateway.testing.standin import create_standin
+
+
+def register(commands: Commands, common: argparse.ArgumentParser) -> None:
+    serve = commands.add_parser(
+        "serve",
+        parents=[common],
+        help="run the HTTP gateway",
+        description="Proxy the policy's routes to the vendor: redact what goes out, restore "
+        "what comes back.",
+    )
+    serve.add_argument(
+        "--upstream", metavar="URL", help="vendor base URL (default: the policy's upstream)"
+    )
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)"
+    )
+    serve.add_argument("--port", type=int, default=8080, help="port to listen on (default: 8080)")
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="worker processes (default: 1; use the number of cores)",
+    )
+    serve.set_defaults(handler=run_serve)
+
+
+def register_standin(commands: Commands, common: argparse.ArgumentParser) -> None:
+    standin = commands.add_parser(
+        "standin",
+        parents=[common],
+        help="run a stand-in vendor on loopback (for trying the gateway)",
+        description="Serve a small fake Zendesk/OpenAI-style vendor on 127.0.0.1 that records "
+        "what it receives.",
+    )
+    standin.add_argument("--port", type=int, default=9999, help="port (default: 9999)")
+    standin.set_defaults(handler=run_standin)
+
+
+def run_serve(args: argparse.Namespace, settings: Settings) -> int:
+    """Run the HTTP gateway (uvicorn runs its own event loop)."""
+    policy = load_policy(settings.policy_path)
+    check_model(policy)
+    missing = missing_secrets(policy.document, settings.environ)
+    if missing:
+        raise ConfigError(f"{policy.source}: " + "; ".join(missing))
+    try:
+        loopback = ipaddress.ip_address(socket.gethostbyname(args.host)).is_loopback
+    except (OSError, ValueError):
+        loopback = False
+    keys = ApiKeys.parse(settings.api_keys, settings.api_keys_file, API_KEYS.name)
+    if not loopback and not keys.configured:
+        raise ConfigError(
+            f"refusing to listen on {args.host} without API keys: set {API_KEYS.name} "
+            "(comma-separated, 16+ characters each) or listen on 127.0.0.1"
+        )
+    check_port_free(args.host, args.port)
+    options: dict[str, Any] = {
+        "host": args.host,
+        "port": args.port,
+        "log_level": "info" if args.verbose else "warning",
+        # Access logs print full paths, and query strings can hold personal data.
+        "access_log": False,
+        "server_header": False,
+        "proxy_headers": False,
+        "timeout_keep_alive": 30,
+        "timeout_graceful_shutdown": 20,
+    }
+    if args.workers > 1:
+        os.environ.update(settings.for_workers())
+        create_app(settings, policy)  # fail here, not in every worker
+        _announce(args, policy.source)
+        config = uvicorn.Config(
+            "gateway.server.app:app_from_environ", factory=True, workers=args.workers, **options
+        )
+        # Set only now, so that this supervisor's own check above keeps plain
+        # in-memory metrics; the workers it spawns write to the shared files.
+        with tempfile.TemporaryDirectory(prefix="gateway-metrics-") as metrics_dir:
+            os.environ[METRICS_DIR.name] = metrics_dir
+            Workers(config, args.host, args.port, metrics_dir).run()
+    else:
+        app = create_app(settings, policy)
+        _announce(args, policy.source)
+        uvicorn.run(app, **options)
+    return EXIT_OK
+
+
+def check_port_free(host: str, port: int) -> None:
+    """Fail with a one-line error, not uvicorn's log line and exit 3, on a taken port."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except OSError:
+        raise ConfigError(f"--host: cannot resolve {host}") from None
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            raise ConfigError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+
+
+def _announce(args: argparse.Namespace, policy_source: str) -> None:
+    # One line even without -v: a silent terminal looks like a hang.
+    workers = f", {args.workers} workers" if args.workers > 1 else ""
+    err(
+        f"gateway: serving {policy_source} on http://{args.host}:{args.port}{workers}; "
+        "GET /healthz answers 200 once it is ready"
+    )
+
+
+def run_standin(args: argparse.Namespace, settings: Settings) -> int:
+    check_port_free("127.0.0.1", args.port)
+    err(
+        f"gateway: stand-in vendor on http://127.0.0.1:{args.port}; "
+        "what it received: /__standin/received"
+    )
+    uvicorn.run(
+        create_standin(),
+        host="127.0.0.1",
+        port=args.port,
+        log_level="info" if args.verbose else "warning",
+    )
+    return EXIT_OK

@@ -1,0 +1,60 @@
+"""The redaction core for one policy: detector, vault, redactor and restorer, built explicitly.
+
+Everything that loads a model, opens a database or reads keys is built here,
+by whoever needs it (a CLI command, the server at start-up); importing a
+module never does any of it. Tests pass their own parts (a pattern-only
+detector, an in-memory vault backend) to the same functions.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from gateway.detect import Detection, Detector, KnownValue
+from gateway.detect.detector import PresidioDetector
+from gateway.detect.nlp import WindowedSpacyNlpEngine
+from gateway.policy import Policy
+from gateway.redact.redactor import DetectFunction, Redactor
+from gateway.restore.restorer import Restorer
+from gateway.vault import Vault
+
+
+def load_detector(policy: Policy) -> PresidioDetector:
+    """The policy's detector with its spaCy pipeline loaded (seconds: do it once)."""
+    ner = WindowedSpacyNlpEngine(policy.document.detection.model)
+    ner.load()
+    return PresidioDetector(policy, ner)
+
+
+def in_thread(detector: Detector) -> DetectFunction:
+    """Detection in a worker thread, one call at a time (the CLI's way; the server batches)."""
+
+    async def detect(texts: Sequence[str], known: Sequence[KnownValue]) -> list[list[Detection]]:
+        return await asyncio.to_thread(detector.detect, texts, known)
+
+    return detect
+
+
+@dataclass(frozen=True, slots=True)
+class Core:
+    """The redaction core for one policy: what every command and the server share."""
+
+    policy: Policy
+    detector: Detector
+    vault: Vault
+    redactor: Redactor
+    restorer: Restorer
+
+    async def close(self) -> None:
+        await self.vault.close()
+
+
+def build_core(
+    policy: Policy, detector: Detector, vault: Vault, detect: DetectFunction | None = None
+) -> Core:
+    """Put the parts together; ``detect`` defaults to :func:`in_thread`."""
+    redactor = Redactor(policy, vault, detect or in_thread(detector))
+    restorer = Restorer(vault, policy.tenant, policy.labels)
+    return Core(policy, detector, vault, redactor, restorer)

@@ -1,0 +1,206 @@
+"""Redaction: detections in, tokens minted, replacements applied.
+
+The redactor works on plain strings, whatever body format they came from:
+free-text strings are scanned by the detector, entity fields (a value the
+policy says *is* an email, a name...) are replaced whole. Body formats (JSON,
+HTML, forms...) take strings out, call :meth:`Redactor.redact`, and put the
+results back.
+
+Each detection gets its entity's action from the policy, and the action is
+the name of the presidio-anonymizer operator that replaces it
+(:mod:`gateway.redact.operators`). Tokens are minted, durably, before any
+text is replaced.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from gateway.detect import Detection, KnownValue
+from gateway.formats.splice import splice
+from gateway.policy import Action, Policy
+from gateway.redact.operators import FORWARD, TokenLookup
+from gateway.vault import Resolution, TokenRequest, Vault
+from gateway.vault.tokens import Token
+
+DetectFunction = Callable[[Sequence[str], Sequence[KnownValue]], Awaitable[list[list[Detection]]]]
+
+
+@dataclass(frozen=True, slots=True)
+class EntityField:
+    """A string that is, as a whole, a value of ``entity`` (a requester's email)."""
+
+    entity: str
+    value: str = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Replacement:
+    """What happened to one value: where it was (original offsets) and what replaced it."""
+
+    entity: str
+    action: Action
+    start: int
+    end: int
+    token: str | None = None  # for the token action
+    text: str = field(default="", repr=False)  # what replaced the value
+
+
+@dataclass(frozen=True, slots=True)
+class Redacted:
+    text: str = field(repr=False)
+    replacements: tuple[Replacement, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """Where the values are (detections over texts, then fields), before tokens are minted."""
+
+    sources: list[str] = field(repr=False)
+    detections: list[list[Detection]]
+    texts: int  # how many of ``sources`` are free texts; the rest are entity fields
+
+    def holds(self, value: str) -> bool:
+        """Whether ``value`` is, or contains, something detected as personal data."""
+        value = value.strip()
+        return any(
+            self.sources[index][d.start : d.end] in value
+            for index, items in enumerate(self.detections)
+            for d in items
+        )
+
+    def first_value(self, entity: str) -> str | None:
+        """The first value of ``entity`` found, fields first (they are the surest)."""
+        order = list(range(self.texts, len(self.sources))) + list(range(self.texts))
+        for index in order:
+            for detection in self.detections[index]:
+                if detection.entity == entity:
+                    return self.sources[index][detection.start : detection.end]
+        return None
+
+
+ScopeChooser = Callable[[Plan], Awaitable[str]]
+
+
+@dataclass(frozen=True, slots=True)
+class Redaction:
+    texts: list[Redacted]
+    fields: list[Redacted]
+    scope: str = ""
+    # What this redaction's own tokens restore to. The answer to the same
+    # exchange (same scope) needs no vault lookup for them: a create-ticket
+    # answer echoes every token the request carried.
+    minted: dict[Token, Resolution] = field(default_factory=dict, repr=False)
+
+    @property
+    def replacements(self) -> list[Replacement]:
+        return [r for item in (*self.texts, *self.fields) for r in item.replacements]
+
+
+class Redactor:
+    """Redacts strings under one policy. Thread-safe; share one per process."""
+
+    def __init__(self, policy: Policy, vault: Vault, detect: DetectFunction) -> None:
+        """``detect`` runs the detector off the event loop (a thread, or the server's batcher)."""
+        self.policy = policy
+        self.vault = vault
+        self.detect = detect
+        # Each entity's operator parameters, checked once: the action names the operator.
+        self.params: dict[str, dict[str, Any]] = {}
+        for entity, entity_type in policy.entity_types.items():
+            rule = policy.rule(entity)
+            params = {
+                "entity_type": entity,
+                "label": entity_type.label,
+                "keep_last": rule.keep_last,
+                "mask_char": rule.mask_char,
+            }
+            if rule.action != "keep":
+                FORWARD[rule.action].validate(params)
+            self.params[entity] = params
+
+    async def redact(
+        self, scope: str | ScopeChooser, texts: Sequence[str], fields: Sequence[EntityField] = ()
+    ) -> Redaction:
+        """Redact free ``texts`` (detected) and entity ``fields`` (replaced whole).
+
+        ``scope`` is the scope's id, or a function that picks it from what was
+        detected (a route whose scope is "the first email in the request").
+        Raises :class:`~gateway.errors.DetectionError` or :class:`~gateway.errors.VaultError`;
+        then nothing of the input may be forwarded.
+        """
+        plan = await self.plan(texts, fields)
+        chosen = scope if isinstance(scope, str) else await scope(plan)
+        return await self.apply(plan, chosen)
+
+    async def plan(self, texts: Sequence[str], fields: Sequence[EntityField] = ()) -> Plan:
+        """Detect: where the values are, before any token exists."""
+        fields = [f for f in fields if self.policy.rule(f.entity).action != "keep"]
+        known = [KnownValue(f.entity, f.value) for f in fields]
+        detections: list[list[Detection]] = [[] for _ in texts]
+        if any(t.strip() for t in texts):
+            detections = await self.detect(list(texts), known)
+        whole = [
+            [Detection(f.entity, 0, len(f.value), 1.0, "field")] if f.value.strip() else []
+            for f in fields
+        ]
+        return Plan([*texts, *(f.value for f in fields)], [*detections, *whole], len(texts))
+
+    async def apply(self, plan: Plan, scope: str) -> Redaction:
+        """Mint the tokens (durably) and replace every value."""
+        requests = {
+            (d.entity, source[d.start : d.end])
+            for source, found in zip(plan.sources, plan.detections, strict=True)
+            for d in found
+            if self.policy.rule(d.entity).action == "token"
+        }
+        tokens: dict[tuple[str, str], str] = {}
+        restorable: dict[Token, Resolution] = {}
+        if requests:
+            types = self.policy.entity_types
+            ordered = [
+                TokenRequest(entity, types[entity].label, types[entity].normalize(surface), surface)
+                for entity, surface in sorted(requests)
+            ]
+            minted = await self.vault.tokenize(
+                self.policy.tenant, scope, ordered, self.policy.document.tokens.ttl
+            )
+            tokens = {(r.entity, r.surface): str(t) for r, t in minted.items()}
+            restorable = {
+                t: Resolution("restored", r.entity, scope, r.surface) for r, t in minted.items()
+            }
+        redacted = [
+            self._apply(source, found, tokens)
+            for source, found in zip(plan.sources, plan.detections, strict=True)
+        ]
+        return Redaction(redacted[: plan.texts], redacted[plan.texts :], scope, restorable)
+
+    def _apply(
+        self, text: str, found: Sequence[Detection], tokens: dict[tuple[str, str], str]
+    ) -> Redacted:
+        if not found:
+            return Redacted(text)
+        replacements = []
+        lookup = _lookup(tokens)
+        for detection in sorted(found, key=lambda d: d.start):
+            surface = text[detection.start : detection.end]
+            action = self.policy.rule(detection.entity).action
+            params = {**self.params[detection.entity], "lookup": lookup}
+            replacements.append(
+                Replacement(
+                    detection.entity,
+                    action,
+                    detection.start,
+                    detection.end,
+                    tokens.get((detection.entity, surface)),
+                    FORWARD[action].operate(surface, params),
+                )
+            )
+        edits = [(r.start, r.end, r.text) for r in replacements]
+        return Redacted(splice(text, edits), tuple(replacements))
+
+
+def _lookup(tokens: dict[tuple[str, str], str]) -> TokenLookup:
+    return lambda entity, value: tokens[(entity, value)]

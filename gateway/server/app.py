@@ -1,0 +1,143 @@
+"""The gateway's ASGI application, built by :func:`create_app`; nothing runs at import.
+
+``/healthz``, ``/metrics``, ``/openapi.json`` and ``/audit...`` are the
+gateway's own API (FastAPI, :mod:`gateway.server.api`); every other path goes
+straight to :func:`gateway.server.proxy.handle` and the policy's routes,
+without FastAPI's routing and middleware in the way of every request.
+
+:func:`create_app` checks the configuration (:meth:`Blueprint.build`) and
+fails at once on a mistake. Start-up happens in the lifespan
+(:func:`gateway.server.runtime.start`): the spaCy pipeline loads and is warmed
+up, the vault proves it can write, the audit chain opens and records the
+policy. Until then ``/healthz`` answers 503 and requests get ``not_ready``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import request_response
+from starlette.types import Receive, Scope, Send
+
+from gateway.config import Settings
+from gateway.detect import Detector
+from gateway.errors import StreamAborted
+from gateway.policy import Policy, load_policy
+from gateway.server.api import build_api
+from gateway.server.metrics import Metrics
+from gateway.server.proxy import handle
+from gateway.server.runtime import Blueprint, Gateway, start
+from gateway.server.upstream import Transport
+from gateway.vault.backend import Backend
+
+_OWN_PATHS = ("/healthz", "/metrics", "/openapi.json", "/audit")
+
+
+def create_app(
+    settings: Settings,
+    policy: Policy | None = None,
+    *,
+    clock: Callable[[], float] = time.time,
+    detector: Detector | None = None,
+    backend: Backend | None = None,
+    transport: Transport | None = None,
+) -> GatewayApp:
+    """Build a gateway app. ``clock``, ``detector``, ``backend`` and ``transport``
+    replace the real ones (tests); by default the policy's spaCy pipeline, the
+    settings' vault and an aiohttp session to the vendor are used."""
+    policy = policy or load_policy(settings.policy_path)
+    blueprint = Blueprint.build(settings, policy, clock)
+    return GatewayApp(blueprint, Metrics(settings.metrics_dir), detector, backend, transport)
+
+
+class GatewayApp:
+    """The ASGI app: the gateway's own API through FastAPI, every other path to the proxy.
+
+    ``gateway`` is the running :class:`Gateway` once start-up has finished, and
+    ``None`` before (and after shutdown): the one place where "not ready" lives.
+    """
+
+    def __init__(
+        self,
+        blueprint: Blueprint,
+        metrics: Metrics,
+        detector: Detector | None = None,
+        backend: Backend | None = None,
+        transport: Transport | None = None,
+    ) -> None:
+        self.blueprint = blueprint
+        self.metrics = metrics
+        self.gateway: Gateway | None = None
+        self._parts = (detector, backend, transport)
+        self.api = build_api(
+            lambda: self.gateway,
+            metrics,
+            blueprint.admin_keys,
+            blueprint.audit_dir,
+            blueprint.audit_keys,
+            self.lifespan,
+        )
+        self.proxy = request_response(self._proxy)
+
+    @asynccontextmanager
+    async def running(self) -> AsyncIterator[Gateway]:
+        """Start the gateway, and stop it on exit (the lifespan; tests use it directly)."""
+        server_log = logging.getLogger("uvicorn.error")
+        if not any(isinstance(f, QuietAborts) for f in server_log.filters):
+            server_log.addFilter(QuietAborts())
+        detector, backend, transport = self._parts
+        gateway = await start(
+            self.blueprint, self.metrics, detector=detector, backend=backend, transport=transport
+        )
+        self.gateway = gateway
+        try:
+            yield gateway
+        finally:
+            self.gateway = None
+            await gateway.close()
+
+    @asynccontextmanager
+    async def lifespan(self, app: Any) -> AsyncIterator[None]:
+        async with self.running():
+            yield
+
+    async def _proxy(self, request: Request) -> Response:
+        return await handle(self.gateway, self.metrics, request)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = str(scope.get("path", ""))
+        if scope["type"] == "http" and not any(
+            path == p or path.startswith(p + "/") for p in _OWN_PATHS
+        ):
+            await self.proxy(scope, receive, send)
+        else:
+            await self.api(scope, receive, send)
+
+
+class QuietAborts(logging.Filter):
+    """On uvicorn's error logger: a :class:`StreamAborted` is one line, not a traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        return not _is_abort(exc)
+
+
+def _is_abort(exc: BaseException | None) -> bool:
+    # The server may see the abort wrapped in an exception group (anyio task groups).
+    if isinstance(exc, StreamAborted):
+        return True
+    if isinstance(exc, BaseExceptionGroup):
+        return any(_is_abort(e) for e in exc.exceptions)
+    return False
+
+
+def app_from_environ() -> GatewayApp:
+    """The factory ``gateway serve --workers N`` gives uvicorn; settings come from the environment."""
+    return create_app(Settings.from_environ(os.environ))

@@ -1,0 +1,219 @@
+"""A running gateway, built in two plain steps: checked, then started.
+
+1. :meth:`Blueprint.build` turns settings and a policy into everything that
+   can be checked without doing any I/O beyond reading secrets: the upstream
+   URL, credentials, webhook secrets, API keys, the audit key, the routes and
+   their compiled rules. A mistake fails here, before anything starts.
+2. :func:`start` loads the detector, opens the vault (and proves it can
+   write), the audit chain and the transport, and returns a complete
+   :class:`Gateway`: no optional fields, nothing patched in afterwards.
+
+Tests pass their own detector, vault backend and transport to :func:`start`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import urllib.parse
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import AsyncExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from gateway.audit import AuditKeys, AuditLog, events, load_audit_keys
+from gateway.config import ADMIN_KEYS, API_KEYS, UPSTREAM, Settings
+from gateway.core import Core, build_core, load_detector
+from gateway.detect import Detector
+from gateway.detect.batching import DetectionBatcher
+from gateway.errors import ConfigError
+from gateway.formats.request import RequestRules
+from gateway.keys.credentials import ApiKeys, read_secret
+from gateway.keys.crypto import Secret
+from gateway.policy import Policy
+from gateway.redact.scopes import Scopes
+from gateway.server.metrics import Metrics
+from gateway.server.routing import Router
+from gateway.server.upstream import AiohttpTransport, Transport
+from gateway.vault.backend import Backend
+from gateway.vault.connect import open_vault
+
+log = logging.getLogger("gateway")
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookSecrets:
+    signature: Secret
+    forward: Secret
+
+
+@dataclass(frozen=True, slots=True)
+class Blueprint:
+    """What a gateway needs that can be checked before it starts."""
+
+    settings: Settings
+    policy: Policy
+    upstream: str  # base URL, without a trailing slash
+    upstream_auth: tuple[str, Secret] | None
+    webhook_secrets: Mapping[str, WebhookSecrets]
+    api_keys: ApiKeys
+    admin_keys: ApiKeys
+    audit_keys: AuditKeys
+    instance: str  # prefix of the audit chain's name
+    router: Router
+    rules: Mapping[str, RequestRules]  # per route, compiled once
+    clock: Callable[[], float] = field(repr=False)
+
+    @classmethod
+    def build(cls, settings: Settings, policy: Policy, clock: Callable[[], float]) -> Blueprint:
+        """Check everything a gateway needs; raises :class:`ConfigError` naming what is wrong."""
+        base = (settings.upstream or policy.document.upstream or "").rstrip("/")
+        if not base:
+            raise ConfigError(
+                f"{policy.source}: no upstream: set 'upstream' in the policy or pass --upstream URL"
+            )
+        if not base.startswith(("http://", "https://")):
+            where = (
+                f"--upstream (or {UPSTREAM.name})"
+                if settings.upstream
+                else f"{policy.source}: upstream"
+            )
+            raise ConfigError(f"{where}: the vendor URL must start with http:// or https://")
+        environ = settings.environ
+        auth = policy.document.upstream_auth
+        upstream_auth = (
+            (auth.header, read_secret(auth.value, environ, f"{policy.source}: upstream_auth"))
+            if auth
+            else None
+        )
+        webhook_secrets = {
+            route.name: WebhookSecrets(
+                read_secret(
+                    route.webhook.signature.secret,
+                    environ,
+                    f"route {route.name}: webhook signature",
+                ),
+                read_secret(
+                    route.webhook.forward_secret, environ, f"route {route.name}: forward secret"
+                ),
+            )
+            for route in policy.document.routes
+            if route.webhook is not None
+        }
+        routes = policy.document.routes
+        return cls(
+            settings=settings,
+            policy=policy,
+            upstream=base,
+            upstream_auth=upstream_auth,
+            webhook_secrets=webhook_secrets,
+            api_keys=ApiKeys.parse(settings.api_keys, settings.api_keys_file, API_KEYS.name),
+            admin_keys=ApiKeys.parse(
+                settings.admin_keys, settings.admin_keys_file, ADMIN_KEYS.name
+            ),
+            audit_keys=load_audit_keys(settings.data_dir, settings.audit_key),
+            instance=settings.instance or os.uname().nodename.split(".")[0] or "gateway",
+            router=Router(routes, policy.document.default_route),
+            rules={r.name: RequestRules.for_route(policy, r) for r in routes},
+            clock=clock,
+        )
+
+    @property
+    def audit_dir(self) -> Path:
+        return self.settings.data_dir / "audit"
+
+    def upstream_url(self, path: str, query: str) -> str:
+        """The vendor URL for ``path``: always under the configured upstream, never elsewhere."""
+        # ``path`` is decoded and holds no "%" of its own (``proxy`` refuses
+        # encoded percent signs), so every "%" here is this encoding's.
+        quoted = urllib.parse.quote(path, safe="/:@!$&'()*+,;=-._~")
+        return f"{self.upstream}{quoted}" + (f"?{query}" if query else "")
+
+
+@dataclass(frozen=True, slots=True)
+class Gateway:
+    """A running gateway: everything one exchange needs, complete."""
+
+    blueprint: Blueprint
+    core: Core
+    scopes: Scopes
+    transport: Transport
+    audit: AuditLog
+    metrics: Metrics
+    closing: AsyncExitStack = field(repr=False)  # closes what start() opened, in reverse
+
+    @property
+    def policy(self) -> Policy:
+        return self.blueprint.policy
+
+    @property
+    def log(self) -> logging.Logger:
+        return log
+
+    def now(self) -> float:
+        return self.blueprint.clock()
+
+    async def close(self) -> None:
+        await self.closing.aclose()
+
+
+async def start(
+    blueprint: Blueprint,
+    metrics: Metrics,
+    *,
+    detector: Detector | None = None,
+    backend: Backend | None = None,
+    transport: Transport | None = None,
+) -> Gateway:
+    """Load, open and prove everything; on any failure close what was opened and raise."""
+    policy, settings = blueprint.policy, blueprint.settings
+    loop = asyncio.get_running_loop()
+    async with AsyncExitStack() as stack:
+        # Detection is CPU work: one thread per process keeps the event loop free
+        # for health checks and streams; processes (--workers) bring more cores.
+        executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="detect")
+        stack.callback(executor.shutdown, wait=False)
+        if detector is None:
+            detector = await loop.run_in_executor(executor, load_detector, policy)
+        await loop.run_in_executor(executor, detector.warm_up)
+        vault = open_vault(settings, backend)
+        stack.push_async_callback(vault.close)
+        await vault.check_writable()
+        batcher = DetectionBatcher(detector, executor)
+        core = build_core(policy, detector, vault, batcher.detect)
+        if transport is None:
+            transport = AiohttpTransport(policy.document.limits)
+        stack.push_async_callback(transport.close)
+        audit = AuditLog(
+            blueprint.audit_dir, blueprint.audit_keys, blueprint.instance, clock=blueprint.clock
+        )
+        await audit.open()
+        stack.push_async_callback(audit.close)
+        await audit.append(
+            events.PolicyLoaded(
+                tenant=policy.tenant,
+                vendor=policy.vendor,
+                policy=policy.source,
+                policy_sha256=policy.digest,
+                upstream=blueprint.upstream,
+                routes=tuple(r.name for r in policy.document.routes),
+            )
+        )
+        gateway = Gateway(
+            blueprint=blueprint,
+            core=core,
+            scopes=Scopes(policy, vault.hasher, vault.backend),
+            transport=transport,
+            audit=audit,
+            metrics=metrics,
+            closing=stack.pop_all(),
+        )
+    log.info(
+        "gateway ready: policy %s, upstream %s, audit chain %s",
+        policy.source,
+        blueprint.upstream,
+        audit.instance,
+    )
+    return gateway
