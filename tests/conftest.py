@@ -1,15 +1,28 @@
-"""Shared fixtures: policies, keyrings, vaults and the (expensive, shared) detector."""
+"""Shared fixtures: policies, keyrings, vaults, detectors, and gateways in process or on loopback.
+
+Two detectors: ``detector`` loads spaCy's real pipeline once per session;
+``pattern_detector`` finds names by pattern only and builds in milliseconds,
+for tests of everything around detection. Two ways to run a gateway:
+``make_app`` builds one in process (no sockets: httpx's ASGI transport in
+front, the stand-in vendor's ASGI app behind, an in-memory vault), and
+``make_gateway`` serves one on loopback with uvicorn, for the ``slow``
+end-to-end tests.
+"""
 
 from __future__ import annotations
 
 import base64
 import os
 from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
+import httpx
 import pytest
 
 from gateway.config import Settings
+from gateway.core import in_thread
+from gateway.detect import Detector
 from gateway.detect.detector import PresidioDetector
 from gateway.detect.nlp import WindowedSpacyNlpEngine
 from gateway.keys.crypto import Key, Secret
@@ -17,10 +30,12 @@ from gateway.keys.keyring import Keyring
 from gateway.policy import Policy, load_policy, parse_policy
 from gateway.redact.redactor import Redactor
 from gateway.restore.restorer import Restorer
-from gateway.server.app import create_app
+from gateway.server.app import GatewayApp, create_app
 from gateway.testing.standin import create_standin
 from gateway.vault import Vault
+from gateway.vault.memory import MemoryBackend
 from gateway.vault.sqlite import SqliteBackend
+from tests.asgi import AsgiVendor
 from tests.gateways import ENVIRON, GatewayFactory
 from tests.servers import Server, serving
 
@@ -85,6 +100,12 @@ def make_detector(nlp_engine: WindowedSpacyNlpEngine) -> Callable[[Policy], Pres
     return lambda policy: PresidioDetector(policy, nlp_engine)
 
 
+@pytest.fixture(scope="session")
+def pattern_detector(policy: Policy) -> PresidioDetector:
+    """Names by pattern only (greetings, sign-offs, known fields): no spaCy, fast."""
+    return PresidioDetector(policy, None)
+
+
 def make_keyring(*vault_key_ids: str) -> Keyring:
     ids = vault_key_ids or ("v1",)
     return Keyring(Key("t1", Secret(b"t" * 32)), tuple(Key.generate(i) for i in ids), "test")
@@ -102,9 +123,13 @@ async def vault(tmp_path: Path, keyring: Keyring) -> AsyncIterator[Vault]:
     await vault.close()
 
 
+def make_redactor(policy: Policy, detector: Detector, vault: Vault) -> Redactor:
+    return Redactor(policy, vault, in_thread(detector))
+
+
 @pytest.fixture
 def redactor(policy: Policy, detector: PresidioDetector, vault: Vault) -> Redactor:
-    return Redactor(policy, detector, vault)
+    return make_redactor(policy, detector, vault)
 
 
 @pytest.fixture
@@ -113,7 +138,7 @@ def restorer(policy: Policy, vault: Vault) -> Restorer:
 
 
 @pytest.fixture
-def env_keys() -> Iterator[dict[str, str]]:
+def env_keys() -> dict[str, str]:
     """Key material for the environment-variable key source."""
     return {
         "GATEWAY_TOKEN_KEY": base64.b64encode(os.urandom(32)).decode(),
@@ -123,6 +148,68 @@ def env_keys() -> Iterator[dict[str, str]]:
 
 def policy_from_text(text: str, source: str = "inline.yaml") -> Policy:
     return parse_policy(text.encode(), source)
+
+
+# Gateways in process: no sockets, an in-memory vault, the stand-in vendor's ASGI app.
+
+AppFactory = Callable[..., "InProcess"]
+
+
+class InProcess:
+    """A gateway app built in process, with the stand-in vendor behind it."""
+
+    def __init__(self, app: GatewayApp, vendor: AsgiVendor) -> None:
+        self.app = app
+        self.vendor = vendor
+
+    @asynccontextmanager
+    async def client(self) -> AsyncIterator[httpx.AsyncClient]:
+        """A started gateway and an HTTP client talking to it in process."""
+        async with self.app.running():
+            transport = httpx.ASGITransport(app=self.app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as client:
+                yield client
+
+
+@pytest.fixture
+def make_app(tmp_path: Path, pattern_detector: PresidioDetector) -> AppFactory:
+    """``make_app("zendesk.yaml", edit=..., environ=..., detector=...)``: a gateway in process."""
+
+    def make(
+        policy: str = "zendesk.yaml",
+        edit: Callable[[str], str] | None = None,
+        environ: dict[str, str] | None = None,
+        detector: Detector | None = None,
+        clock: Callable[[], float] | None = None,
+    ) -> InProcess:
+        text = (ROOT / "policies" / policy).read_text()
+        text = text.replace(
+            "http://127.0.0.1:9000/zendesk-events", "http://vendor/internal/zendesk-events"
+        )
+        if edit is not None:
+            text = edit(text)
+        path = tmp_path / policy
+        path.write_text(text)
+        loaded = load_policy(path)
+        settings = Settings.from_environ(
+            {**ENVIRON, **(environ or {})},
+            policy=str(path),
+            data_dir=str(tmp_path / "data"),
+            upstream="http://vendor",
+        )
+        vendor = AsgiVendor(create_standin())
+        options = {"clock": clock} if clock is not None else {}
+        app = create_app(
+            settings,
+            loaded,
+            detector=detector or PresidioDetector(loaded, None),
+            backend=MemoryBackend(),
+            transport=vendor,
+            **options,
+        )
+        return InProcess(app, vendor)
+
+    return make
 
 
 # End-to-end gateways over loopback HTTP (one per test module).
@@ -155,8 +242,13 @@ def make_gateway(
             text = edit(text)
         path = directory / policy
         path.write_text(text)
-        settings = Settings(path, directory / "data", None, {**ENVIRON, **(environ or {})})
-        app = create_app(settings, load_policy(path), upstream=upstream or standin.url)
+        settings = Settings.from_environ(
+            {**ENVIRON, **(environ or {})},
+            policy=str(path),
+            data_dir=str(directory / "data"),
+            upstream=upstream or standin.url,
+        )
+        app = create_app(settings, load_policy(path))
         server = Server(app).start()
         server.app = app  # type: ignore[attr-defined]
         started.append(server)

@@ -30,8 +30,13 @@ def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     directory = tmp_path_factory.mktemp("audit-page")
     with serving(create_standin()) as standin:
         policy = ROOT / "policies" / "zendesk.yaml"
-        settings = Settings(policy, directory, None, {**ENVIRON, "GATEWAY_ADMIN_KEYS": ADMIN})
-        server = Server(create_app(settings, load_policy(policy), upstream=standin.url)).start()
+        settings = Settings.from_environ(
+            {**ENVIRON, "GATEWAY_ADMIN_KEYS": ADMIN},
+            policy=str(policy),
+            data_dir=str(directory),
+            upstream=standin.url,
+        )
+        server = Server(create_app(settings, load_policy(policy))).start()
         server.app = server.config.app  # type: ignore[attr-defined]
         try:
             for _ in range(3):
@@ -135,7 +140,7 @@ def test_the_api_needs_the_admin_key(gateway: Server) -> None:
 
 
 def test_a_tampered_chain_shows_red(gateway: Server, tmp_path: Path) -> None:
-    chain = next((gateway.app.state.gateway.settings.data_dir / "audit").glob("*.log.jsonl"))  # type: ignore[attr-defined]
+    chain = next((gateway.app.gateway.blueprint.settings.data_dir / "audit").glob("*.log.jsonl"))  # type: ignore[attr-defined]
     original = chain.read_bytes()
     lines = original.decode().splitlines()
     index = next(i for i, line in enumerate(lines) if '"route":"create_ticket"' in line)

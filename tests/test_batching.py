@@ -7,7 +7,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from gateway.detect.batching import DetectionBatcher
-from gateway.detect.detector import Detection, Group, PresidioDetector
+from gateway.detect import Detection, Group
+from gateway.detect.detector import PresidioDetector
 from gateway.errors import DetectionError
 
 pytestmark = pytest.mark.anyio

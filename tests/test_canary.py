@@ -15,8 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from gateway.detect.detector import KnownValue, PresidioDetector
-from gateway.errors import DetectionError, GatewayError, VaultError
+from gateway.detect import KnownValue
+from gateway.detect.detector import PresidioDetector
+from gateway.errors import DetectionError, VaultError
 from gateway.redact.redactor import EntityField, Redactor
 from gateway.restore.restorer import Restorer
 from gateway.vault import TokenRequest, Vault
@@ -72,14 +73,26 @@ async def test_redaction_restore_and_failures_log_nothing(
         await redactor.redact("T-2", [TEXT])
     seen.append(str(vault_failure.value))
 
-    # The detector fails on its input: the error names the exception type only.
-    class Exploding:
-        def detect(self, texts: list[str], known: object = ()) -> object:
-            raise DetectionError("the detector failed (ValueError)")
+    # A recognizer fails on its input with an exception that quotes it: the
+    # detector's fail-closed boundary must pass on the failure, not the text.
+    class Quoting(RuntimeError):
+        pass
 
-    with pytest.raises(GatewayError) as detection_failure:
-        await Redactor(redactor.policy, Exploding(), vault).redact("T-3", [TEXT])  # type: ignore[arg-type]
+    def explode(text: str, entities: object, nlp_artifacts: object = None) -> object:
+        raise Quoting(f"cannot parse {text!r}")
+
+    recognizer = detector.recognizers[0]
+    original = recognizer.analyze
+    recognizer.analyze = explode  # type: ignore[method-assign]
+    try:
+        with pytest.raises(DetectionError) as detection_failure:
+            await redactor.redact("T-3", [TEXT])
+    finally:
+        recognizer.analyze = original  # type: ignore[method-assign]
+    assert detection_failure.value.message == "the detector failed (Quoting)"
+    assert detection_failure.value.__cause__ is None  # the quoting exception is not chained
     seen.append(str(detection_failure.value))
+    seen.append(repr(detection_failure.value))
 
     assert_clean(caplog.text, *seen)
 

@@ -280,8 +280,7 @@ def test_bad_json_input_is_one_clear_line(tmp_path: Path) -> None:
     bad = gateway("redact", "--format", "json", stdin='{"a": "x\ty"}', data_dir=tmp_path)
     assert bad.returncode == 2
     assert text(bad)[1] == (
-        "gateway: error: the JSON is not valid "
-        "(Invalid control character at line 1, column 9)\n"
+        "gateway: error: the JSON is not valid (Invalid control character at line 1, column 9)\n"
     )
     empty = gateway("redact", "--format", "json", stdin="", data_dir=tmp_path)
     assert empty.returncode == 2

@@ -15,8 +15,10 @@ from gateway.formats.markup import segments, unescape
 from gateway.formats.multipart import parse, rebuild
 from gateway.keys.crypto import Key, Secret, TokenHasher
 from gateway.policy import WebhookSignature, parse_policy
-from gateway.server.routing import Router, compile_path
-from gateway.server.webhooks import WebhookError, expected_signature, forward_signature, verify
+from gateway.policy.paths import compile_path
+from gateway.server.routing import Router
+from gateway.errors import WebhookError
+from gateway.server.webhooks import expected_signature, forward_signature, verify
 
 
 def test_html_segments_and_offsets() -> None:

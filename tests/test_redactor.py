@@ -7,10 +7,11 @@ import pytest
 from gateway.detect.detector import PresidioDetector
 from gateway.errors import DetectionError, VaultError
 from gateway.policy import Policy
-from gateway.redact.redactor import EntityField, Redactor, mask
+from gateway.redact.operators import mask
+from gateway.redact.redactor import EntityField, Redactor
 from gateway.restore.restorer import Restorer
 from gateway.vault import Vault
-from tests.conftest import PolicyFactory
+from tests.conftest import PolicyFactory, make_redactor
 
 pytestmark = pytest.mark.anyio
 
@@ -36,7 +37,7 @@ async def test_actions(
         "version: 1\ntenant: acme\nvendor: t\nentities:\n"
         "  CREDIT_CARD: {action: mask, keep_last: 4}\n  US_SSN: {action: drop}\n  PERSON: {action: keep}\n"
     )
-    redactor = Redactor(policy, make_detector(policy), vault)
+    redactor = make_redactor(policy, make_detector(policy), vault)
     text = (await redactor.redact("T-1", [TICKET])).texts[0].text
     assert "Jane Doe" in text  # keep
     assert "**** **** **** 1111" in text  # mask
@@ -90,7 +91,7 @@ async def test_detector_failure_returns_nothing(policy: Policy, vault: Vault) ->
             raise DetectionError("the detector failed (RuntimeError)")
 
     with pytest.raises(DetectionError):
-        await Redactor(policy, Broken(), vault).redact("T-1", [TICKET])  # type: ignore[arg-type]
+        await make_redactor(policy, Broken(), vault).redact("T-1", [TICKET])  # type: ignore[arg-type]
 
 
 async def test_minted_tokens_restore_like_the_vault_does(

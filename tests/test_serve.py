@@ -99,7 +99,7 @@ def test_an_upstream_without_scheme_names_the_option(tmp_path: Path) -> None:
                            "--data-dir", str(tmp_path))  # fmt: skip
     assert process.returncode == 2
     assert process.stderr.strip().splitlines() == [
-        "gateway: error: --upstream: the vendor URL must start with http:// or https://"
+        "gateway: error: --upstream (or GATEWAY_UPSTREAM): the vendor URL must start with http:// or https://"
     ]
 
 

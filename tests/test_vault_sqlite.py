@@ -32,7 +32,7 @@ def _mint_in_process(
     data_dir: str, start: int, queue: multiprocessing.Queue[dict[str, str]]
 ) -> None:
     async def mint() -> dict[str, str]:
-        keyring = load_keyring(Path(data_dir), {})
+        keyring = load_keyring(Path(data_dir))
         vault = Vault(SqliteBackend(Path(data_dir) / "vault.sqlite3"), keyring)
         values = [f"user{(start + i) % 60}@example.com" for i in range(60)]
         tokens = {}
@@ -49,7 +49,7 @@ def _mint_in_process(
 
 def test_processes_share_one_file(tmp_path: Path) -> None:
     """Four processes minting the same values at once agree on every token."""
-    load_keyring(tmp_path, {})  # create the key file once, as the first process would
+    load_keyring(tmp_path)  # create the key file once, as the first process would
     context = multiprocessing.get_context("spawn")
     queue: multiprocessing.Queue[dict[str, str]] = context.Queue()
     workers = [
@@ -114,7 +114,7 @@ from gateway.keys.keyring import load_keyring
 from gateway.vault import Vault, TokenRequest
 from gateway.vault.sqlite import SqliteBackend
 async def main():
-    vault = Vault(SqliteBackend(Path({str(tmp_path)!r}) / "vault.sqlite3"), load_keyring(Path({str(tmp_path)!r}), {{}}))
+    vault = Vault(SqliteBackend(Path({str(tmp_path)!r}) / "vault.sqlite3"), load_keyring(Path({str(tmp_path)!r})))
     request = TokenRequest("EMAIL_ADDRESS", "EMAIL", "killed@example.com", "killed@example.com")
     token = (await vault.tokenize("acme", "T-1", [request], None))[request]
     print(token, flush=True)
@@ -129,7 +129,7 @@ asyncio.run(main())
     async def check() -> str | None:
         from gateway.vault.tokens import Token
 
-        vault = Vault(SqliteBackend(tmp_path / "vault.sqlite3"), load_keyring(tmp_path, {}))
+        vault = Vault(SqliteBackend(tmp_path / "vault.sqlite3"), load_keyring(tmp_path))
         token = Token(label, body)
         value = (await vault.resolve("acme", [token], ENTITIES, None))[token].value
         await vault.close()

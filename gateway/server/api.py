@@ -22,7 +22,7 @@ from __future__ import annotations
 import importlib.resources
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
@@ -135,7 +135,7 @@ def build_api(
         token: str | None = None,
         entity: str | None = None,
         outcome: str | None = None,
-        type: Annotated[str, Query(description="event types, comma-separated")] = "",
+        type: str = Query("", description="event types, comma-separated"),
     ) -> Filters:
         try:
             return Filters(
@@ -148,8 +148,10 @@ def build_api(
         except ValueError:
             raise InputError("invalid_filter", "a filter value is malformed") from None
 
-    Admin = Annotated[None, Depends(admin)]
-    Wanted = Annotated[Filters, Depends(filters)]
+    # As default values, not module-level Annotated aliases: these depend on
+    # this app's keys, and annotations here are strings (PEP 563).
+    admin_only = Depends(admin)
+    wanted_filters = Depends(filters)
 
     @api.get(
         "/healthz",
@@ -183,18 +185,18 @@ def build_api(
         return HTMLResponse(html, headers=PAGE_HEADERS)
 
     @api.get("/audit/api/events", response_model=Events, responses=refusals)
-    def audit_events(_: Admin, wanted: Wanted) -> Events:
+    def audit_events(_: None = admin_only, wanted: Filters = wanted_filters) -> Events:
         """Events that match the filters, newest first."""
         found = list(read(audit_dir, wanted))
         return Events(count=len(found), events=found[-MAX_EVENTS:][::-1])
 
     @api.get("/audit/api/summary", response_model=Summary, responses=refusals)
-    def audit_summary(_: Admin, wanted: Wanted) -> Summary:
+    def audit_summary(_: None = admin_only, wanted: Filters = wanted_filters) -> Summary:
         """Counts over time, entities per vendor, refusals by reason, returned tokens by status."""
         return Summary(**summarize(read(audit_dir, wanted)))
 
     @api.get("/audit/api/verify", response_model=Verification, responses=refusals)
-    def audit_verify(_: Admin) -> Verification:
+    def audit_verify(_: None = admin_only) -> Verification:
         """Every chain checked: hash links, MACs and signed checkpoints."""
         verdicts = [
             verify_chain(path, audit_keys.public_key, audit_keys) for path in chains(audit_dir)
