@@ -77,10 +77,10 @@ def ours(policy_path: Path) -> tuple[Callable[[str], Spans], Callable[[str], str
     from presidio_anonymizer import AnonymizerEngine
     from presidio_anonymizer.entities import OperatorConfig, RecognizerResult
 
-    from gateway.detect.detector import PresidioDetector
+    from gateway.core import load_detector
     from gateway.policy import load_policy
 
-    detector = PresidioDetector(load_policy(policy_path))
+    detector = load_detector(load_policy(policy_path))
     anonymizer = AnonymizerEngine()
 
     def detect(text: str) -> Spans:

@@ -31,6 +31,7 @@ from gateway.policy import Policy, load_policy, parse_policy
 from gateway.redact.redactor import Redactor
 from gateway.restore.restorer import Restorer
 from gateway.server.app import GatewayApp, create_app
+from gateway.server.upstream import Transport
 from gateway.testing.standin import create_standin
 from gateway.vault import Vault
 from gateway.vault.memory import MemoryBackend
@@ -173,7 +174,10 @@ class InProcess:
 
 @pytest.fixture
 def make_app(tmp_path: Path, pattern_detector: PresidioDetector) -> AppFactory:
-    """``make_app("zendesk.yaml", edit=..., environ=..., detector=...)``: a gateway in process."""
+    """``make_app("zendesk.yaml", edit=..., environ=..., detector=..., transport=...)``:
+    a gateway in process, the stand-in vendor behind it unless another transport is given."""
+
+    made = iter(range(1000))
 
     def make(
         policy: str = "zendesk.yaml",
@@ -181,20 +185,23 @@ def make_app(tmp_path: Path, pattern_detector: PresidioDetector) -> AppFactory:
         environ: dict[str, str] | None = None,
         detector: Detector | None = None,
         clock: Callable[[], float] | None = None,
+        transport: Transport | None = None,
     ) -> InProcess:
+        directory = tmp_path / f"app-{next(made)}"
+        directory.mkdir()
         text = (ROOT / "policies" / policy).read_text()
         text = text.replace(
             "http://127.0.0.1:9000/zendesk-events", "http://vendor/internal/zendesk-events"
         )
         if edit is not None:
             text = edit(text)
-        path = tmp_path / policy
+        path = directory / policy
         path.write_text(text)
         loaded = load_policy(path)
         settings = Settings.from_environ(
             {**ENVIRON, **(environ or {})},
             policy=str(path),
-            data_dir=str(tmp_path / "data"),
+            data_dir=str(directory / "data"),
             upstream="http://vendor",
         )
         vendor = AsgiVendor(create_standin())
@@ -204,7 +211,7 @@ def make_app(tmp_path: Path, pattern_detector: PresidioDetector) -> AppFactory:
             loaded,
             detector=detector or PresidioDetector(loaded, None),
             backend=MemoryBackend(),
-            transport=vendor,
+            transport=transport or vendor,
             **options,
         )
         return InProcess(app, vendor)

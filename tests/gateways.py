@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import base64
+import hmac
 import json
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +23,7 @@ PLANTED = [
     "456-78-9012",
     "Zebulon",
 ]
-TICKET = {
+TICKET: dict[str, Any] = {
     "ticket": {
         "subject": "Refund for Jane Doe",
         "requester": {"name": "Jane Doe", "email": "jane.doe@example.com"},
@@ -59,3 +62,15 @@ def assert_nothing_planted_reached(standin: Server) -> None:
 
 
 GatewayFactory = Callable[..., Server]
+
+
+def zendesk_delivery(body: bytes, secret: str, when: datetime | None = None) -> dict[str, str]:
+    stamp = (when or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    signature = base64.b64encode(
+        hmac.digest(secret.encode(), stamp.encode() + body, "sha256")
+    ).decode()
+    return {
+        "content-type": "application/json",
+        "x-zendesk-webhook-signature": signature,
+        "x-zendesk-webhook-signature-timestamp": stamp,
+    }

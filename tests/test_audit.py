@@ -219,6 +219,7 @@ def test_a_failed_write_is_an_error_and_sticks(tmp_path: Path) -> None:
         log = AuditLog(tmp_path, KEYS, "test")
         await log.open()
         writable, log._log = log._log, open(os.devnull)  # noqa: SIM115
+        assert writable is not None
         try:
             with pytest.raises(AuditError):
                 await log.append(Raw({"type": "x"}))
@@ -286,6 +287,7 @@ def test_export_formats(tmp_path: Path) -> None:
     assert "x\\=y\\nz" in cef(weird)
 
 
+@pytest.mark.slow  # the CLI in subprocesses
 def test_cli_verify_query_export_and_tampering(tmp_path: Path) -> None:
     write_chain(tmp_path / "audit")
     (tmp_path / "audit-keys.json").write_text(
@@ -325,6 +327,7 @@ def test_cli_verify_query_export_and_tampering(tmp_path: Path) -> None:
     assert "TAMPERED: record 8 (line 8) was altered" in bad.stdout
 
 
+@pytest.mark.slow  # the CLI in subprocesses
 def test_cli_lookup_reads_the_value_from_stdin(tmp_path: Path) -> None:
     async def go() -> None:
         log = AuditLog(tmp_path / "chains", KEYS, "test")
@@ -400,6 +403,7 @@ def test_a_chain_rewritten_with_the_key_is_caught_by_an_offsite_copy(tmp_path: P
     assert "does not match checkpoint" in verdict.problems[0] or "truncated" in verdict.problems[0]
 
 
+@pytest.mark.slow  # the CLI in subprocesses
 def test_cli_verify_against_offhost_copies_of_several_chains(tmp_path: Path) -> None:
     async def go() -> None:
         logs = [AuditLog(tmp_path / "audit", KEYS, "vm") for _ in range(2)]  # two workers

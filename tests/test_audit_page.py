@@ -20,6 +20,8 @@ from gateway.testing.standin import create_standin
 from tests.gateways import ENVIRON, TICKET
 from tests.servers import Server, serving
 
+pytestmark = pytest.mark.slow  # real servers on loopback, or subprocesses
+
 ROOT = Path(__file__).resolve().parent.parent
 ADMIN = "admin-key-for-tests-0123456789"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or "/usr/bin/chromium"

@@ -6,8 +6,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from gateway.detect.batching import DetectionBatcher
 from gateway.detect import Detection, Group
+from gateway.detect.batching import DetectionBatcher
 from gateway.detect.detector import PresidioDetector
 from gateway.errors import DetectionError
 

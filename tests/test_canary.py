@@ -83,7 +83,7 @@ async def test_redaction_restore_and_failures_log_nothing(
 
     recognizer = detector.recognizers[0]
     original = recognizer.analyze
-    recognizer.analyze = explode  # type: ignore[method-assign]
+    recognizer.analyze = explode  # type: ignore[method-assign, assignment]
     try:
         with pytest.raises(DetectionError) as detection_failure:
             await redactor.redact("T-3", [TEXT])
@@ -97,6 +97,7 @@ async def test_redaction_restore_and_failures_log_nothing(
     assert_clean(caplog.text, *seen)
 
 
+@pytest.mark.slow  # the CLI in subprocesses
 def test_cli_logs_and_errors_are_clean(tmp_path: Path) -> None:
     def run(*args: str, stdin: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(

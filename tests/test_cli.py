@@ -1,14 +1,23 @@
-"""The ``gateway`` command, run as a user runs it: a real process, stdin and stdout."""
+"""The ``gateway`` command as a user runs it: arguments, stdin, stdout, stderr, exit code.
+
+Most tests call :func:`gateway.cli.main` in this process with its standard
+streams swapped (fast); the ``slow`` ones run it as a real process, through the
+console script pip installed.
+"""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from gateway.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 TICKET = (
@@ -18,28 +27,49 @@ TICKET = (
 )
 
 
+@dataclass(frozen=True)
+class Ran:
+    returncode: int
+    stdout: bytes
+    stderr: bytes
+
+
 def gateway(
     *args: str,
     stdin: bytes | str = b"",
     data_dir: Path | None = None,
     env: dict[str, str] | None = None,
-) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-m", "gateway", *args]
-    if data_dir is not None:
-        command += ["--data-dir", str(data_dir)]
-    return subprocess.run(
-        command,
-        input=stdin.encode() if isinstance(stdin, str) else stdin,
-        capture_output=True,
-        cwd=ROOT,
-        env={**os.environ, **(env or {})},
-        timeout=120,
-        check=False,
-    )  # type: ignore[call-overload, no-any-return]
+) -> Ran:
+    """Run ``gateway ARGS`` in this process, from the repository, with ``env`` added."""
+    argv = [*args] + (["--data-dir", str(data_dir)] if data_dir is not None else [])
+    data = stdin.encode() if isinstance(stdin, str) else stdin
+    out, err = io.BytesIO(), io.BytesIO()
+    streams = (
+        io.TextIOWrapper(io.BytesIO(data), encoding="utf-8"),
+        io.TextIOWrapper(out, encoding="utf-8", write_through=True),
+        io.TextIOWrapper(err, encoding="utf-8", write_through=True),
+    )
+    saved = sys.stdin, sys.stdout, sys.stderr, dict(os.environ), os.getcwd()
+    sys.stdin, sys.stdout, sys.stderr = streams
+    os.environ.update(env or {})
+    os.chdir(ROOT)
+    try:
+        code = main(argv)
+    except SystemExit as exit_:  # argparse: --help, usage errors
+        code = exit_.code if isinstance(exit_.code, int) else 2
+    finally:
+        sys.stdin, sys.stdout, sys.stderr, environ, cwd = saved
+        os.environ.clear()
+        os.environ.update(environ)
+        os.chdir(cwd)
+        for stream in streams:
+            stream.flush()
+            stream.detach()  # leave the buffers open for reading
+    return Ran(code, out.getvalue(), err.getvalue())
 
 
-def text(process: subprocess.CompletedProcess[bytes]) -> tuple[str, str]:
-    return process.stdout.decode(), process.stderr.decode()  # type: ignore[union-attr]
+def text(process: Ran | subprocess.CompletedProcess[bytes]) -> tuple[str, str]:
+    return process.stdout.decode(), process.stderr.decode()
 
 
 def test_redact_and_restore_text(tmp_path: Path) -> None:
@@ -213,6 +243,24 @@ def test_policy_check_reports_each_file(tmp_path: Path) -> None:
     assert text(process)[0].count(": ok (") == len(list((ROOT / "policies").glob("*.yaml")))
 
 
+@pytest.mark.slow  # a real process
+def test_the_command_runs_as_a_process(tmp_path: Path) -> None:
+    def run(*args: str, stdin: str) -> subprocess.CompletedProcess[bytes]:
+        command = [sys.executable, "-m", "gateway", *args, "--data-dir", str(tmp_path)]
+        return subprocess.run(
+            command, input=stdin.encode(), capture_output=True, cwd=ROOT, timeout=120, check=False
+        )
+
+    redacted = run("redact", stdin=TICKET)
+    assert redacted.returncode == 0, redacted.stderr
+    assert b"Jane Doe" not in redacted.stdout
+    restored = run("restore", stdin=redacted.stdout.decode())
+    assert text(restored)[0] == TICKET.replace("4111 1111 1111 1111", "**** **** **** 1111")
+    refused = run("redact", "--format", "json", stdin="{")
+    assert (refused.returncode, refused.stderr.count(b"\n")) == (2, 1)
+
+
+@pytest.mark.slow  # a real process
 def test_console_script_is_installed() -> None:
     # The script pip wrote next to this interpreter, whatever PATH says.
     script = Path(sys.executable).parent / "gateway"

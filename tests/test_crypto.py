@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from gateway.keys.crypto import Cipher, CryptoError, Key, Sealed, Secret, TokenHasher, encode_parts
+from gateway.errors import CryptoError
+from gateway.keys.crypto import Cipher, Key, Sealed, Secret, TokenHasher, encode_parts
 
 
 def test_secret_never_shows() -> None:

@@ -7,7 +7,8 @@ from collections.abc import Callable
 
 import pytest
 
-from gateway.detect.detector import KnownValue, PresidioDetector
+from gateway.detect import KnownValue
+from gateway.detect.detector import PresidioDetector
 from gateway.errors import DetectionError
 from gateway.policy import Policy
 from tests.conftest import PolicyFactory

@@ -9,7 +9,7 @@ import zlib
 
 import pytest
 
-from gateway.errors import InputError
+from gateway.errors import InputError, WebhookError
 from gateway.formats.compression import decompress
 from gateway.formats.markup import segments, unescape
 from gateway.formats.multipart import parse, rebuild
@@ -17,7 +17,6 @@ from gateway.keys.crypto import Key, Secret, TokenHasher
 from gateway.policy import WebhookSignature, parse_policy
 from gateway.policy.paths import compile_path
 from gateway.server.routing import Router
-from gateway.errors import WebhookError
 from gateway.server.webhooks import expected_signature, forward_signature, verify
 
 

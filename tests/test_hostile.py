@@ -31,6 +31,8 @@ from tests.gateways import (
 )
 from tests.servers import Server, serving
 
+pytestmark = pytest.mark.slow  # real servers on loopback, or subprocesses
+
 COMMENT = (
     "Hi I am Jane Doe, call +1 (415) 555-0132 or jane.doe@example.com, card 4111 1111 1111 1111"
 )

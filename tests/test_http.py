@@ -7,7 +7,6 @@ mangles the tokens (HTML-escaped, re-cased, wrapped, streamed one byte at a time
 
 from __future__ import annotations
 
-import base64
 import gzip
 import hmac
 import json
@@ -27,8 +26,11 @@ from tests.gateways import (
     assert_nothing_planted_reached,
     forget,
     received,
+    zendesk_delivery,
 )
 from tests.servers import Server
+
+pytestmark = pytest.mark.slow  # real servers on loopback, or subprocesses
 
 
 def test_health(zendesk: Server) -> None:
@@ -201,18 +203,6 @@ def test_streamed_chat_restores_tokens_split_across_events(
     assert_nothing_planted_reached(standin)
     sent = json.loads(received(standin)[0]["body"])
     assert sent["model"] == "m"
-
-
-def zendesk_delivery(body: bytes, secret: str, when: datetime | None = None) -> dict[str, str]:
-    stamp = (when or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    signature = base64.b64encode(
-        hmac.digest(secret.encode(), stamp.encode() + body, "sha256")
-    ).decode()
-    return {
-        "content-type": "application/json",
-        "x-zendesk-webhook-signature": signature,
-        "x-zendesk-webhook-signature-timestamp": stamp,
-    }
 
 
 def test_webhooks(zendesk: Server, standin: Server) -> None:

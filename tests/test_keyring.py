@@ -63,8 +63,8 @@ def test_environment_wins_and_writes_nothing(tmp_path: Path, env_keys: dict[str,
 def test_bad_environment_is_explained(
     tmp_path: Path, environ: dict[str, str], message: str
 ) -> None:
+    settings = Settings.from_environ(environ, data_dir=str(tmp_path))
     with pytest.raises(ConfigError, match=message):
-        settings = Settings.from_environ(environ, data_dir=str(tmp_path))
         load_keyring(tmp_path, token_env=settings.token_key, vault_env=settings.vault_keys)
 
 

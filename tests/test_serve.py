@@ -11,10 +11,13 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from gateway.testing.standin import create_standin
 from tests.gateways import ENVIRON, TICKET
 from tests.servers import serving
+
+pytestmark = pytest.mark.slow  # real servers on loopback, or subprocesses
 
 ROOT = Path(__file__).resolve().parent.parent
 ADMIN_KEY = "admin-test-key-0123456789"

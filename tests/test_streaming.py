@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, example, given, settings
@@ -69,7 +70,7 @@ async def test_invalid_utf8_passes_through(restorer: Restorer) -> None:
     assert out == data
 
 
-def sse(events: list[dict[str, object]]) -> bytes:
+def sse(events: list[dict[str, Any]]) -> bytes:
     return "".join(f"data: {json.dumps(e)}\n\n" for e in events).encode() + b"data: [DONE]\n\n"
 
 

@@ -47,6 +47,7 @@ def _mint_in_process(
     queue.put(asyncio.run(mint()))
 
 
+@pytest.mark.slow  # several processes
 def test_processes_share_one_file(tmp_path: Path) -> None:
     """Four processes minting the same values at once agree on every token."""
     load_keyring(tmp_path)  # create the key file once, as the first process would
@@ -105,6 +106,7 @@ async def test_a_directory_in_the_way_is_a_vault_error(tmp_path: Path) -> None:
     await vault.close()
 
 
+@pytest.mark.slow  # a process killed with -9
 def test_committed_mapping_survives_a_killed_process(tmp_path: Path) -> None:
     """A token printed by a process that is then killed (no clean shutdown) still restores."""
     script = f"""

@@ -188,6 +188,7 @@ class PresidioDetector:
             for (norm, results), found_names in zip(flat, spans, strict=True):
                 names = [self._ner_result(start, end) for start, end in found_names]
                 results.extend(self._clean(norm.text, names))
+        if "PERSON" in self.thresholds:
             # 3. Every name found in a request, and its parts, wherever else they appear in it.
             for norms, group, (_, known) in zip(normalized, found, groups, strict=True):
                 spread = _name_recognizer(

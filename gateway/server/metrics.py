@@ -20,9 +20,6 @@ from gateway.restore.restorer import Outcome
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 
 
-ENV_MULTIPROCESS_DIR = "PROMETHEUS_MULTIPROC_DIR"
-
-
 class Metrics:
     def __init__(self, multiprocess_dir: Path | None = None) -> None:
         self.registry = CollectorRegistry(auto_describe=True)

@@ -1,0 +1,1 @@
+"""The gateway's tests: one module per gateway module, end-to-end ones marked slow."""

@@ -1,0 +1,115 @@
+"""Scopes without sockets: where an exchange's scope comes from, and what may be kept in clear."""
+
+from __future__ import annotations
+
+import pytest
+
+from gateway.detect import Detection
+from gateway.formats.jsontext import JsonText
+from gateway.keys.crypto import Key, Secret, TokenHasher
+from gateway.policy import Policy, ScopeAlias, ScopeConfig
+from gateway.redact.redactor import Plan
+from gateway.redact.scopes import RequestView, Scopes, is_scope_id
+from gateway.vault.memory import MemoryBackend
+
+pytestmark = pytest.mark.anyio
+HASHER = TokenHasher(Key("t1", Secret(b"t" * 32)))
+NO_PLAN = Plan([], [], 0)
+
+
+def view(
+    headers: dict[str, str] | None = None,
+    params: dict[str, str] | None = None,
+    query: str = "",
+    body: str | None = None,
+) -> RequestView:
+    document = JsonText.parse(body, 64) if body is not None else None
+    return RequestView(headers or {}, params or {}, query, document, None)
+
+
+def config(source: str, name: str, kind: str = "customer", **more: object) -> ScopeConfig:
+    return ScopeConfig.model_validate({"kind": kind, "from": source, "name": name, **more})
+
+
+@pytest.fixture
+def scopes(policy: Policy) -> Scopes:
+    return Scopes(policy, HASHER, MemoryBackend())
+
+
+@pytest.mark.parametrize(
+    ("value", "hashed", "readable"),
+    [
+        ("1001", False, True),  # a helpdesk's numeric id stays readable
+        ("cust-1234", False, True),  # with a short prefix too
+        ("7f3a2c8e-1b2d-4c5e-9f60-123456789abc", False, True),  # a UUID
+        ("jane.doe@example.com", False, False),  # told "an id", shaped like an email: hashed
+        ("1001", True, False),  # hashed when the route says so
+    ],
+)
+def test_what_a_scope_may_keep_in_clear(
+    scopes: Scopes, value: str, hashed: bool, readable: bool
+) -> None:
+    scope = scopes.identify("ticket", value, hashed)
+    assert (scope == f"ticket:{value}") is readable
+    assert value not in scope or readable
+    assert is_scope_id(scope)
+
+
+def test_the_same_value_hashes_the_same_however_it_is_written(scopes: Scopes) -> None:
+    a = scopes.identify("customer", "Jane.Doe@Example.com", True, "EMAIL_ADDRESS")
+    b = scopes.identify("customer", "jane.doe@example.com", True, "EMAIL_ADDRESS")
+    assert a == b
+
+
+async def test_scope_from_each_source(scopes: Scopes) -> None:
+    cases = [
+        (config("header", "X-Customer", hash=False), view(headers={"x-customer": "42"}), "customer:42"),
+        (config("path", "ticket_id", kind="ticket"), view(params={"ticket_id": "1001"}), "ticket:1001"),
+        (config("query", "id", hash=False), view(query="id=77&x=1"), "customer:77"),
+        (config("body", "ticket.id", kind="ticket", hash=False),
+         view(body='{"ticket": {"id": 5}}'), "ticket:5"),
+    ]  # fmt: skip
+    for scope_config, request, expected in cases:
+        chosen = await scopes.choose(scope_config, request, NO_PLAN)
+        assert (chosen.scope, chosen.source) == (expected, expected)
+
+
+async def test_scope_from_the_first_entity_found(scopes: Scopes) -> None:
+    text = "write to jane.doe@example.com please"
+    plan = Plan([text], [[Detection("EMAIL_ADDRESS", 9, 29, 1.0, "email_address")]], 1)
+    chosen = await scopes.choose(config("entity", "EMAIL_ADDRESS"), view(), plan)
+    expected = scopes.identify("customer", "jane.doe@example.com", True, "EMAIL_ADDRESS")
+    assert chosen.scope == expected
+    assert "jane" not in chosen.scope
+
+
+async def test_a_value_detection_found_is_never_kept_in_clear(scopes: Scopes) -> None:
+    """A path id that is personal data (a phone number as a user id) is hashed."""
+    text = "4155550132"
+    plan = Plan([text], [[Detection("PHONE_NUMBER", 0, 10, 0.9, "phone_number")]], 1)
+    chosen = await scopes.choose(
+        config("path", "user_id", kind="user"), view(params={"user_id": text}), plan
+    )
+    assert text not in chosen.scope
+
+
+async def test_without_a_value_an_exchange_gets_a_scope_of_its_own(scopes: Scopes) -> None:
+    first = await scopes.choose(config("header", "X-Customer"), view(), NO_PLAN)
+    second = await scopes.choose(None, view(), NO_PLAN)
+    assert first.scope.startswith("request:")
+    assert second.scope.startswith("request:")
+    assert first.scope != second.scope
+
+
+async def test_aliases_lead_to_the_scope_that_bound_them_first(scopes: Scopes) -> None:
+    route = config(
+        "body", "ticket.requester.email", aliases=[ScopeAlias(field="ticket.id", kind="ticket")]
+    )
+    answer = JsonText.parse('{"ticket": {"id": 1001}}', 64)
+    assert await scopes.bind_aliases(route, answer, "customer:aaa", 0) == ["ticket:1001"]
+    # A second answer naming the same id cannot move the ticket to another customer.
+    await scopes.bind_aliases(route, answer, "customer:bbb", 1)
+    chosen = await scopes.choose(
+        config("path", "ticket_id", kind="ticket"), view(params={"ticket_id": "1001"}), NO_PLAN
+    )
+    assert (chosen.scope, chosen.source) == ("customer:aaa", "ticket:1001")
