@@ -40,18 +40,12 @@ def register(commands: Commands, common: argparse.ArgumentParser) -> None:
         default="default",
         help="token scope, e.g. a ticket or customer id (default: default)",
     )
-    redact.add_argument(
-        "--format",
-        choices=["auto", "text", "json"],
-        default="auto",
-        help="input format (default: auto, JSON if it parses)",
-    )
+    _input_options(redact)
     redact.add_argument(
         "--report",
         action="store_true",
         help="print what was replaced (entities, tokens, field paths; no values) to stderr as JSON",
     )
-    _max_bytes(redact)
     redact.set_defaults(handler=run_redact)
 
     restore = commands.add_parser(
@@ -72,20 +66,20 @@ def register(commands: Commands, common: argparse.ArgumentParser) -> None:
         action="store_true",
         help="restore tokens of every scope of the policy's tenant",
     )
-    restore.add_argument(
-        "--format",
-        choices=["auto", "text", "json"],
-        default="auto",
-        help="input format (default: auto)",
-    )
+    _input_options(restore)
     restore.add_argument(
         "--report", action="store_true", help="print every token's outcome to stderr as JSON"
     )
-    _max_bytes(restore)
     restore.set_defaults(handler=run_restore)
 
 
-def _max_bytes(parser: argparse.ArgumentParser) -> None:
+def _input_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--format",
+        choices=["auto", "text", "json"],
+        default="auto",
+        help="input format (default: auto, JSON if it parses as an object or array)",
+    )
     parser.add_argument(
         "--max-bytes",
         type=int,

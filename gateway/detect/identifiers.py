@@ -125,9 +125,16 @@ class GatewayPhoneRecognizer(GatewayRecognizer):
     """
 
     def __init__(self, regions: Sequence[str], timeout: float) -> None:
-        super().__init__("phone_number", "PHONE_NUMBER", Context.of(_PHONE_CONTEXT, timeout))
         self.regions = list(dict.fromkeys(regions))
+        super().__init__("phone_number", "PHONE_NUMBER", Context.of(_PHONE_CONTEXT, timeout))
         self.timeout = timeout
+
+    def load(self) -> None:
+        """Read libphonenumber's metadata for the regions now (Presidio calls ``load`` at
+        construction): it is read on first use otherwise, inside a request's regex budget."""
+        for region in self.regions:
+            phonenumbers.PhoneMetadata.metadata_for_region(region)
+        phonenumbers.parse("+1 415 555 0132")
 
     def analyze(
         self, text: str, entities: Sequence[str], nlp_artifacts: Any = None
