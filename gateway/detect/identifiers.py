@@ -26,7 +26,14 @@ from gateway.detect.recognizers import Context, GatewayRecognizer, budget, candi
 # Runs of digits separated by single spaces, dashes or dots, at most two characters apart.
 _DIGITS = re.compile(r"\d+")
 _DIGIT_RUN = regex.compile(r"(?<![\w-])\d+(?:[ .\-]{1,2}\d+)*(?!\w)")
-_CARD_CONTEXT = ["card", "credit", "debit", "visa", "mastercard", "amex", "discover", "cc", "pan"]
+_CARD_CONTEXT = [
+    "card", "credit", "debit", "visa", "mastercard", "amex", "discover", "maestro", "cc", "pan",
+]  # fmt: skip
+# Words that, just before a number failing Luhn, say it is the company's own id.
+_NOT_CARD = [
+    "order", "invoice", "tracking", "ticket", "case", "ref", "reference", "sku", "serial",
+    "imei", "iccid", "confirmation", "transaction", "receipt", "booking",
+]  # fmt: skip
 
 
 def _card_shaped(lengths: list[int]) -> bool:
@@ -41,15 +48,19 @@ def _card_shaped(lengths: list[int]) -> bool:
 
 
 class GatewayCardRecognizer(GatewayRecognizer):
-    """Card numbers: 13-19 Luhn-valid digits with any separators, trimmed to group boundaries.
+    """Card numbers: 12-19 digits with any separators, trimmed to group boundaries.
 
-    ``4111 1111 1111 1111 12/27`` finds the card and leaves the expiry; a card
-    number glued to a phone number in the same run of digits is still found.
+    Luhn and an issuer's prefix make a card whatever the context; a Luhn-valid
+    number of no known issuer, or a card-shaped number failing Luhn (one digit
+    mistyped), is a card only with card words near it, and not after an order,
+    invoice or tracking word. ``4111 1111 1111 1111 12/27`` finds the card and
+    leaves the expiry; a card glued to a phone number in one run is still found.
     """
 
     def __init__(self, timeout: float) -> None:
         super().__init__("credit_card", "CREDIT_CARD", Context.of(_CARD_CONTEXT, timeout))
         self.timeout = timeout
+        self.veto = Context.of(_NOT_CARD, timeout, before=24, after=0)
 
     def analyze(
         self, text: str, entities: Sequence[str], nlp_artifacts: Any = None
@@ -77,19 +88,20 @@ class GatewayCardRecognizer(GatewayRecognizer):
             digits += groups[j][1] - groups[j][0]
             if digits > 19:
                 break
-            if digits >= 13:
+            if digits >= 12:
                 ends.append(j)
-        for j in reversed(ends):
+        best: tuple[RecognizerResult, int] | None = None
+        for j in reversed(ends):  # longest first; a stronger shorter one wins
             if not _card_shaped([b - a for a, b in groups[i : j + 1]]):
                 continue
             start, end = offset + groups[i][0], offset + groups[j][1]
             score = validators.card(text[start:end])
-            if score is None:
+            if score is None or (score < 0.3 and self.veto.near(text, start, end)):
                 continue
             found = self.scored(text, start, end, score, 0.35, required=False)
-            if found is not None:
-                return found, j + 1
-        return None
+            if found is not None and (best is None or found.score > best[0].score):
+                best = (found, j + 1)
+        return best
 
 
 # A plausible phone number: optional +/00, digits with spaces, dots, dashes,

@@ -1,9 +1,15 @@
-"""Checksums and structural checks that separate real identifiers from look-alikes.
+"""Checksums and structural checks: confidence that an identifier is what it looks like.
 
 Each validator takes the matched text and returns a score that replaces the
-pattern's, ``True`` to keep the pattern's score, or ``None`` to reject the match. A score below the policy threshold means "only with context":
-a Luhn-valid 16-digit number that no card network issues is kept only when the
-text around it talks about a card.
+pattern's, ``True`` to keep the pattern's score, or ``None`` to reject the
+match. A score below the policy threshold means "only with context".
+
+Validity raises confidence; it is not a gate. A number that cannot be issued
+(an SSN with area 9xx, a NINO with a reserved prefix, a card number with one
+digit mistyped) is still the customer's claim of an identity or a card when
+it is typed where one belongs: it gets a low score that the identifier's
+context words ("SSN:", "card number") lift over the threshold. Only shapes
+that cannot be the identifier at all are rejected.
 
 Validators are referred to by name from recognizer definitions (YAML), so the
 registry at the bottom is the list of names a policy may use.
@@ -53,11 +59,27 @@ _CARD_PREFIXES = re.compile(
 )
 
 
+# Maestro also issues 12-digit numbers (ISO/IEC 7812 allows 12 to 19).
+_MAESTRO = re.compile(r"^(?:50|5[6-9]|6\d)")
+
+
 def card(text: str) -> float | None:
+    """0.95 a Luhn-valid number of a card network; 0.3 Luhn-valid without a known
+    issuer; 0.2 card-long but failing Luhn (a mistyped card): the last two only
+    with card context."""
     digits = digits_of(text)
-    if not 13 <= len(digits) <= 19 or not luhn_ok(digits) or len(set(digits)) == 1:
+    if not 12 <= len(digits) <= 19 or len(set(digits)) == 1:
         return None
-    return 0.95 if _CARD_PREFIXES.match(digits) else 0.3
+    if luhn_ok(digits):
+        issued = _CARD_PREFIXES.match(digits) if len(digits) >= 13 else _MAESTRO.match(digits)
+        return 0.95 if issued else 0.3
+    return 0.2
+
+
+def is_card(text: str) -> bool:
+    """A number that is a card whatever its context: Luhn-valid with an issuer's prefix."""
+    score = card(text)
+    return score is not None and score >= 0.9
 
 
 # IBAN lengths by country (ISO 13616 registry).
@@ -90,15 +112,23 @@ def iban(text: str) -> float | None:
 
 
 def us_ssn(text: str) -> float | None:
+    """0.85 dashed, 0.4 undashed; a number the SSA never issues (area 000, 666 or
+    9xx, group 00, serial 0000, a published specimen) 0.3 dashed, 0.2 undashed:
+    with "SSN" near it, it is still the customer's claim of one."""
     digits = digits_of(text)
     if len(digits) != 9:
         return None
     area, group, serial = digits[:3], digits[3:5], digits[5:]
-    if area in {"000", "666"} or area >= "900" or group == "00" or serial == "0000":
-        return None
-    if digits in {"078051120", "219099999", "123456789"}:  # published or placeholder numbers
-        return None
-    return 0.85 if "-" in text else 0.4
+    issuable = not (
+        area in {"000", "666"}
+        or area >= "900"
+        or group == "00"
+        or serial == "0000"
+        or digits in {"078051120", "219099999", "123456789"}  # published or placeholders
+    )
+    if "-" in text:
+        return 0.85 if issuable else 0.3
+    return 0.4 if issuable else 0.2
 
 
 _NINO = re.compile(r"^([A-Z]{2})\s?\d{2}\s?\d{2}\s?\d{2}\s?[A-D]$")
@@ -106,12 +136,14 @@ _NINO_BAD_PREFIXES = {"BG", "GB", "KN", "NK", "NT", "TN", "ZZ"}
 
 
 def uk_nino(text: str) -> float | None:
+    """0.85 upper case, 0.4 otherwise; a prefix HMRC never allocates 0.3: with
+    "national insurance" near it, it is still the customer's claim of one."""
     match = _NINO.match(text.upper())
-    if not match or match.group(1) in _NINO_BAD_PREFIXES:
+    if not match:
         return None
     prefix = match.group(1)
-    if prefix[0] in "DFIQUV" or prefix[1] in "DFIOQUV":
-        return None
+    if prefix in _NINO_BAD_PREFIXES or prefix[0] in "DFIQUV" or prefix[1] in "DFIOQUV":
+        return 0.3
     return 0.85 if text.isupper() else 0.4
 
 
@@ -337,7 +369,7 @@ def has_digit(text: str) -> bool | None:
 def bank_account(text: str) -> bool | None:
     # "Account number 4111111111111111" is a card: leave it to the card
     # recognizer, whose action (mask, keep the last four) is the card's.
-    return None if card(text) is not None else True
+    return None if is_card(text) else True
 
 
 VALIDATORS: dict[str, Validator] = {

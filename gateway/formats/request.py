@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import re
 import urllib.parse
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -76,6 +76,42 @@ class Format(Protocol):
     pieces: list[Piece]
 
     def rebuild(self, results: Sequence[Redacted]) -> bytes | str: ...
+
+
+class View:
+    """One string as detection reads it: its texts, and its replacements as edits of it.
+
+    A plain string is one text. A string that holds HTML (:func:`markup.is_markup`)
+    is read as HTML, wherever it came from: its visible text, then its readable
+    attributes and raw sections, each a text of its own; replacements land on
+    the text's raw characters and never on markup.
+    """
+
+    def __init__(self, where: str, value: str, attributes: Sequence[str]) -> None:
+        self.markup = markup.read(value, attributes) if markup.is_markup(value) else None
+        if self.markup is None:
+            self.pieces = [Piece(where, value)]
+        else:
+            self.pieces = [Piece(where, self.markup.rendered.text)] + [
+                Piece(f"{where}(html.{s.where})", s.value) for s in self.markup.segments
+            ]
+
+    def edits(self, results: Sequence[Redacted]) -> list[Splice]:
+        """Edits of the string, from the redactions of :attr:`pieces` (in order)."""
+        if self.markup is None:
+            return [(r.start, r.end, r.text) for r in results[0].replacements]
+        rendered = self.markup.rendered
+        found = [
+            edit
+            for r in results[0].replacements
+            for edit in rendered.edits(r.start, r.end, markup.escape(r.text))
+        ]
+        for segment, result in zip(self.markup.segments, results[1:], strict=True):
+            found += [
+                (*segment.raw_span(r.start, r.end), markup.escape(r.text))
+                for r in result.replacements
+            ]
+        return found
 
 
 # Headers that are protocol, not content: never scanned (credentials among
@@ -150,15 +186,15 @@ def body_format(
 ) -> Format:
     media = (media_type or "").lower()
     if media == "application/json" or media.endswith("+json"):
-        return JsonFormat(_decode(body, charset), rules.json, rules.max_json_depth, parsed)
+        return JsonFormat(
+            _decode(body, charset), rules.json, rules.max_json_depth, rules.html_attributes, parsed
+        )
     if media == "application/x-www-form-urlencoded":
-        return FormFormat(_decode(body, charset), rules.form)
-    if media == "text/html" or media == "application/xhtml+xml":
-        return HtmlFormat(_decode(body, charset), rules.html_attributes)
-    if media.startswith("text/"):
-        return TextFormat(_decode(body, charset))
+        return FormFormat(_decode(body, charset), rules.form, rules.html_attributes)
+    if media.startswith("text/") or media == "application/xhtml+xml":
+        return TextFormat(_decode(body, charset), rules.html_attributes)
     if media == "multipart/form-data":
-        return MultipartFormat(body, content_type, rules.form, rules.files)
+        return MultipartFormat(body, content_type, rules.form, rules.files, rules.html_attributes)
     if rules.other_media == "passthrough":
         return Passthrough(body)
     raise InputError(
@@ -188,36 +224,47 @@ class JsonFormat:
         text: str,
         rules: CompiledFieldRules,
         max_depth: int,
+        attributes: Sequence[str] = markup.DEFAULT_ATTRIBUTES,
         parsed: jsontext.JsonText | None = None,
     ) -> None:
         self.document = parsed or jsontext.JsonText.parse(text, max_depth)
-        self.strings: list[jsontext.JsonString] = []
+        # Each scanned string: its place, its view (None: a declared entity, whole).
+        self.strings: list[tuple[jsontext.JsonString, View | None]] = []
         self.pieces = []
         for item in self.document.strings:
             kind = classify(item.path, rules)
             if kind == "passthrough" or (kind == "scan" and item.number and not _long_number(item)):
                 continue
-            self.strings.append(item)
             where = "body." + path_to_string(item.path)
-            self.pieces.append(Piece(where, item.value, None if kind == "scan" else kind))
+            if kind == "scan" and not item.number:
+                view = View(where, item.value, attributes)
+                self.strings.append((item, view))
+                self.pieces += view.pieces
+            else:
+                self.strings.append((item, None))
+                self.pieces.append(Piece(where, item.value, None if kind == "scan" else kind))
         for item in self.document.keys:
             if classify(item.path, rules) == "scan":
-                self.strings.append(item)
+                self.strings.append((item, None))
                 self.pieces.append(Piece(f"body.{path_to_string(item.path)}(key)", item.value))
 
     def rebuild(self, results: Sequence[Redacted]) -> str:
         splices: list[Splice] = []
-        for item, piece, result in zip(self.strings, self.pieces, results, strict=True):
-            if not result.replacements:
+        position = 0
+        for item, view in self.strings:
+            count = len(view.pieces) if view is not None else 1
+            mine = results[position : position + count]
+            position += count
+            if not any(r.replacements for r in mine):
                 continue
             if item.number:
-                splices.append((item.start, item.end, f'"{jsontext.escape(result.text)}"'))
-            elif piece.entity is not None:
-                splices.append((item.start, item.end, jsontext.escape(result.text)))
+                splices.append((item.start, item.end, f'"{jsontext.escape(mine[0].text)}"'))
+            elif view is None:  # a declared entity or a key: replaced whole
+                splices.append((item.start, item.end, jsontext.escape(mine[0].text)))
             else:
-                for r in result.replacements:
-                    start, end = item.raw_span(r.start, r.end, self.document.text)
-                    splices.append((start, end, jsontext.escape(r.text)))
+                for start, end, new in view.edits(mine):
+                    raw_start, raw_end = item.raw_span(start, end, self.document.text)
+                    splices.append((raw_start, raw_end, jsontext.escape(new)))
         return self.document.replace(splices)
 
 
@@ -227,68 +274,86 @@ def _long_number(item: jsontext.JsonString) -> bool:
     return item.value.lstrip("-").isdigit() and len(item.value.lstrip("-")) >= 7
 
 
-class HtmlFormat:
+class TextFormat:
+    """A text body, read as HTML when it is (``text/html``, or text that holds tags)."""
+
     def __init__(self, text: str, attributes: Sequence[str]) -> None:
         self.text = text
-        self.segments = markup.segments(text, attributes)
-        self.pieces = [Piece(f"body.html.{s.where}", s.value) for s in self.segments]
+        self.view = View("body", text, attributes)
+        self.pieces = self.view.pieces
 
     def rebuild(self, results: Sequence[Redacted]) -> str:
-        splices = [
-            (*segment.raw_span(r.start, r.end), markup.escape(r.text))
-            for segment, result in zip(self.segments, results, strict=True)
-            for r in result.replacements
-        ]
-        return splice(self.text, splices)
+        return splice(self.text, self.view.edits(results))
 
 
-class TextFormat:
-    def __init__(self, text: str) -> None:
-        self.pieces = [Piece("body", text)]
+def _slices(
+    views: Sequence[View | None], results: Sequence[Redacted]
+) -> Iterator[Sequence[Redacted]]:
+    """The results of each string's pieces (a view's several, or a whole value's one)."""
+    position = 0
+    for view in views:
+        count = len(view.pieces) if view is not None else 1
+        yield results[position : position + count]
+        position += count
 
-    def rebuild(self, results: Sequence[Redacted]) -> str:
-        return results[0].text
+
+def _redacted(value: str, view: View | None, results: Sequence[Redacted]) -> str:
+    return splice(value, view.edits(results)) if view is not None else results[0].text
 
 
 class _Pairs:
     """``a=1&b=2`` (forms and query strings); changed values are re-encoded, the rest kept."""
 
-    def __init__(self, raw: str, prefix: str, wanted: Callable[[str], str | None]) -> None:
+    def __init__(
+        self,
+        raw: str,
+        prefix: str,
+        wanted: Callable[[str], str | None],
+        attributes: Sequence[str] = markup.DEFAULT_ATTRIBUTES,
+    ) -> None:
         self.items = raw.split("&")
-        self.indexes: list[int] = []
+        self.strings: list[tuple[int, str, View | None]] = []  # (item index, decoded, view)
         self.pieces = []
         for index, item in enumerate(self.items):
             name, sep, value = item.partition("=")
             if not sep:
                 if item:  # a bare "jane@example.com" is a name with no value: scanned
-                    self.indexes.append(index)
-                    self.pieces.append(Piece(f"{prefix}(name)", urllib.parse.unquote_plus(item)))
+                    decoded = urllib.parse.unquote_plus(item)
+                    self._add(index, decoded, View(f"{prefix}(name)", decoded, attributes))
                 continue
             key = urllib.parse.unquote_plus(name)
             kind = wanted(key)
             if kind is None:
                 continue
-            self.indexes.append(index)
             decoded = urllib.parse.unquote_plus(value)
-            self.pieces.append(Piece(f"{prefix}.{key}", decoded, None if kind == "scan" else kind))
+            if kind == "scan":
+                self._add(index, decoded, View(f"{prefix}.{key}", decoded, attributes))
+            else:
+                self.strings.append((index, decoded, None))
+                self.pieces.append(Piece(f"{prefix}.{key}", decoded, kind))
+
+    def _add(self, index: int, decoded: str, view: View) -> None:
+        self.strings.append((index, decoded, view))
+        self.pieces += view.pieces
 
     def rebuild(self, results: Sequence[Redacted]) -> str:
         items = list(self.items)
-        for index, result in zip(self.indexes, results, strict=True):
-            if result.replacements:
+        views = [view for _, _, view in self.strings]
+        for (index, decoded, view), mine in zip(self.strings, _slices(views, results), strict=True):
+            if any(r.replacements for r in mine):
                 name, sep, _ = items[index].partition("=")
-                new = urllib.parse.quote_plus(result.text)
+                new = urllib.parse.quote_plus(_redacted(decoded, view, mine))
                 items[index] = f"{name}={new}" if sep else new
         return "&".join(items)
 
 
 class FormFormat(_Pairs):
-    def __init__(self, raw: str, rules: CompiledFieldRules) -> None:
+    def __init__(self, raw: str, rules: CompiledFieldRules, attributes: Sequence[str]) -> None:
         def wanted(key: str) -> str | None:
             kind = classify((key,), rules)
             return None if kind == "passthrough" else kind
 
-        super().__init__(raw, "body", wanted)
+        super().__init__(raw, "body", wanted, attributes)
 
 
 class QueryFormat(_Pairs):
@@ -334,17 +399,24 @@ class MultipartFormat:
     """Text parts' bodies by the form rules, and every part's header block as text."""
 
     def __init__(
-        self, body: bytes, content_type: str, rules: CompiledFieldRules, files: str
+        self,
+        body: bytes,
+        content_type: str,
+        rules: CompiledFieldRules,
+        files: str,
+        attributes: Sequence[str] = markup.DEFAULT_ATTRIBUTES,
     ) -> None:
         self.body = body
         self.multipart = multipart.parse(body, content_type)
-        self.spans: list[tuple[int, int]] = []
+        # Each string: its byte span, its text, its view (None: replaced whole).
+        self.strings: list[tuple[tuple[int, int], str, View | None]] = []
         self.pieces = []
         for index, part in enumerate(self.multipart.parts):
             headers = part.headers(body)
             if not _plain_part_headers(headers):
-                self.spans.append((part.header_start, part.start - 4))
-                self.pieces.append(Piece(f"body.part{index + 1}(headers)", headers))
+                self._add((part.header_start, part.start - 4), headers, View(
+                    f"body.part{index + 1}(headers)", headers, ()
+                ))  # fmt: skip
             if part.is_file:
                 if files != "passthrough":
                     raise InputError(
@@ -356,16 +428,23 @@ class MultipartFormat:
             kind = classify((part.name,), rules)
             if kind == "passthrough" or part.text is None:
                 continue
-            self.spans.append((part.start, part.end))
-            self.pieces.append(
-                Piece(f"body.{part.name}", part.text, None if kind == "scan" else kind)
-            )
+            where = f"body.{part.name}"
+            if kind == "scan":
+                self._add((part.start, part.end), part.text, View(where, part.text, attributes))
+            else:
+                self.strings.append(((part.start, part.end), part.text, None))
+                self.pieces.append(Piece(where, part.text, kind))
+
+    def _add(self, span: tuple[int, int], text: str, view: View) -> None:
+        self.strings.append((span, text, view))
+        self.pieces += view.pieces
 
     def rebuild(self, results: Sequence[Redacted]) -> bytes:
+        views = [view for _, _, view in self.strings]
         replacements = {
-            span: result.text.encode("utf-8", errors="surrogateescape")
-            for span, result in zip(self.spans, results, strict=True)
-            if result.replacements
+            span: _redacted(text, view, mine).encode("utf-8", errors="surrogateescape")
+            for (span, text, view), mine in zip(self.strings, _slices(views, results), strict=True)
+            if any(r.replacements for r in mine)
         }
         return multipart.rebuild(self.body, self.multipart, replacements)
 
