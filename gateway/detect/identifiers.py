@@ -122,24 +122,47 @@ _NEXT_GROUP = re.compile(r"[ \t/]+(?=[+(\d])")
 # otherwise be asked about each of its prefixes, in every region.
 _GROUPED_CARD = re.compile(r"\d{4}(?:[ .-]\d{4}){2,3}(?:[ .-]\d{1,3})?|\d{4}[ .-]\d{6}[ .-]\d{4,5}")
 _DATE_LIKE = regex.compile(r"^(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4})$")
+# A date at the start of a candidate ("2024-10-30 11" of a timestamp), or a
+# clock time right after one ("... 11:35:39"): timestamps are never phones.
+_STARTS_WITH_DATE = regex.compile(
+    r"^(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{4})(?!\d)"
+)
+_TIME_AFTER = regex.compile(r"[:.]\d{2}\b")
+# North American numbers with the area code in parentheses: a phone's shape, valid or not.
+_NANP_SHAPE = regex.compile(r"^\+?1?[ .-]?\(\d{3}\)[ .-]?\d{3}[ .-]?\d{4}$")
 _PHONE_CONTEXT = [
     "phone", "call", "called", "calling", "tel", "telephone", "mobile", "cell", "reach",
-    "text", "sms", "whatsapp", "landline", "fax", "ring", "dial", "ph", "mob",
+    "text", "sms", "whatsapp", "landline", "fax", "ring", "dial", "ph", "mob", "number",
+    "contact", "phone number", "mobile number", "cell number",
+]  # fmt: skip
+# Words that, just before a number libphonenumber rejects, say it is an id.
+_NOT_PHONE = [
+    "order", "invoice", "tracking", "ticket", "case", "ref", "reference", "sku", "serial",
+    "imei", "account", "acct", "model", "version", "build", "confirmation", "transaction",
+    "receipt", "booking", "id", "no", "#", "po", "ssn", "social security", "national insurance",
+    "nino", "passport", "licence", "license", "sort code", "iban", "routing", "card",
 ]  # fmt: skip
 
 
 class GatewayPhoneRecognizer(GatewayRecognizer):
-    """Phone numbers validated by libphonenumber in several regions, extensions included.
+    """Phone numbers, extensions included: libphonenumber for confidence, not as a gate.
 
     Candidates come from one cheap regex; only those are handed to
     ``phonenumbers`` (its own matcher scans the whole text and is the slowest
-    part of stock Presidio).
+    part of stock Presidio). A number valid in the policy's regions, or
+    written internationally, is a phone on its own. One libphonenumber
+    rejects (a reserved range like 07700 900xxx, a digit missing, another
+    country's local number, an impossible area code) still has a phone's
+    shape: it scores low and is masked with phone words near it ("call me
+    at"), unless an order, invoice or tracking word says it is an id.
+    Timestamps, dates, versions and card numbers are never phones.
     """
 
     def __init__(self, regions: Sequence[str], timeout: float) -> None:
         self.regions = list(dict.fromkeys(regions))
         super().__init__("phone_number", "PHONE_NUMBER", Context.of(_PHONE_CONTEXT, timeout))
         self.timeout = timeout
+        self.veto = Context.of(_NOT_PHONE, timeout, before=32, after=0)
 
     def load(self) -> None:
         """Read libphonenumber's metadata for the regions now (Presidio calls ``load`` at
@@ -162,28 +185,32 @@ class GatewayPhoneRecognizer(GatewayRecognizer):
     def _numbers_in(self, text: str, start: int, end: int, results: list[RecognizerResult]) -> None:
         """Find the numbers in one candidate run: the whole run, or else the longest
         prefix ending before a space, then the rest ("415-555-0132 415-555-0199").
-        Only prefixes with a phone's worth of digits (7 to 15) are parsed."""
+        Only prefixes with a phone's worth of digits (7 to 15) are parsed; a valid
+        number is preferred to a longer one that is only phone-shaped."""
         while start < end:
             cuts = [end] + [i for i in range(end - 1, start, -1) if text[i] in " \t/"]
-            for cut in cuts:
-                if not 7 <= sum(c.isdigit() for c in text[start:cut]) <= 21:  # 15 + an extension
-                    continue
-                found = self._number(text, start, cut)
+            cuts = [c for c in cuts if 7 <= sum(ch.isdigit() for ch in text[start:c]) <= 21]
+            found = None
+            for strict in (True, False):
+                for cut in cuts:
+                    found = self._number(text, start, cut, strict)
+                    if found is not None:
+                        break
                 if found is not None:
-                    results.append(found)
-                    start = found.end
                     break
-            else:
+            if found is None:
                 # Nothing starts here; try from the next group of digits.
                 next_group = _NEXT_GROUP.search(text, start, end)
                 if next_group is None:
                     return
                 start = next_group.end()
                 continue
+            results.append(found)
+            start = found.end
             while start < end and not (text[start].isdigit() or text[start] in "+("):
                 start += 1
 
-    def _number(self, text: str, start: int, end: int) -> RecognizerResult | None:
+    def _number(self, text: str, start: int, end: int, strict: bool) -> RecognizerResult | None:
         candidate = text[start:end]
         # Trim a parenthesis that belongs to the sentence, not the number.
         while candidate and (
@@ -195,22 +222,29 @@ class GatewayPhoneRecognizer(GatewayRecognizer):
         if candidate.startswith("(") and ")" not in candidate:
             candidate = candidate[1:]
             start += 1
-        score = self._score(candidate) if candidate else None
-        if score is None:
+        if not candidate or _TIME_AFTER.match(text, end):
+            return None
+        score = self._valid_score(candidate) if strict else self._shape_score(candidate)
+        if score is None or (not strict and self.veto.near(text, start, end)):
             return None
         return self.scored(text, start, end, score, 0.4, required=False)
 
-    def _score(self, candidate: str) -> float | None:
+    def _digits(self, candidate: str) -> str | None:
+        """The number's digits (no extension), or None if it cannot be a phone at all."""
         digits = validators.digits_of(candidate.split("x")[0].split("X")[0].split("#")[0])
         if not 7 <= len(digits) <= 15 or _DATE_LIKE.match(candidate) or len(set(digits)) == 1:
             return None
-        if _NOT_A_PHONE.match(candidate):
+        if _NOT_A_PHONE.match(candidate) or _STARTS_WITH_DATE.match(candidate):
+            return None
+        return digits
+
+    def _valid_score(self, candidate: str) -> float | None:
+        """A number libphonenumber calls valid: 0.9 international or with an area code
+        in parentheses, 0.8 written in groups, 0.45 one run of digits (context decides)."""
+        if self._digits(candidate) is None:
             return None
         international = candidate.startswith(("+", "00"))
-        number = self._parse(
-            candidate.replace("00", "+", 1) if candidate.startswith("00") else candidate,
-            international,
-        )
+        number = self._parse(_plus(candidate), international)
         if number is None:
             return None
         if international or "(" in candidate:
@@ -218,6 +252,28 @@ class GatewayPhoneRecognizer(GatewayRecognizer):
         groups = len(_DIGITS.findall(candidate.split("x")[0]))
         # "415 555 0132" is written like a phone; "4155550132" could be anything.
         return 0.8 if groups >= 2 else 0.45
+
+    def _shape_score(self, candidate: str) -> float | None:
+        """A number libphonenumber rejects, scored by its shape alone."""
+        if self._digits(candidate) is None:
+            return None
+        if candidate.startswith(("+", "00")):
+            return 0.6  # written as an international number: a phone
+        if _NANP_SHAPE.match(candidate):
+            return 0.5  # (894)134-3524: a North American phone, area code or not
+        groups = len(_DIGITS.findall(candidate.split("x")[0]))
+        if groups >= 2:
+            return 0.35 if self._possible(candidate) else 0.3
+        return 0.15
+
+    def _possible(self, candidate: str) -> bool:
+        for region in self.regions:
+            try:
+                if phonenumbers.is_possible_number(phonenumbers.parse(candidate, region)):
+                    return True
+            except phonenumbers.NumberParseException:
+                continue
+        return False
 
     def _parse(self, candidate: str, international: bool) -> phonenumbers.PhoneNumber | None:
         for region in [None] if international else self.regions:
@@ -228,6 +284,10 @@ class GatewayPhoneRecognizer(GatewayRecognizer):
             if phonenumbers.is_valid_number(number):
                 return number
         return None
+
+
+def _plus(candidate: str) -> str:
+    return candidate.replace("00", "+", 1) if candidate.startswith("00") else candidate
 
 
 _EMAIL_AT = r"(?:@|[ \t]*[\[\(\{<][ \t]*at[ \t]*[\]\)\}>][ \t]*|[ \t]+at[ \t]+)"
