@@ -372,6 +372,29 @@ def bank_account(text: str) -> bool | None:
     return None if is_card(text) else True
 
 
+# Words after "password is" that say something about it rather than give it.
+_NOT_SECRETS = frozenset(
+    """not incorrect wrong invalid expired reset required correct the my a an too still being
+    been changed forgotten forgot missing empty blank same different working locked weak strong
+    set sent needed protected manager field policy hint null none n/a yes no true false it this
+    that your his her our their of for in on at to and or but when if now new old please again
+    saved stored updated shown displayed accepted rejected case sensitive""".split()
+)
+_PLACEHOLDER = re.compile(r"[*xX#.•·_-]+|[<{\[$%].*|.*[>}\]]")
+
+
+def secret_value(text: str) -> bool | None:
+    """A secret's value, not a word about it ("is not working") or a placeholder
+    (``********``, ``<password>``, ``${TOKEN}``, a documentation key of all x)."""
+    value = text.strip().strip("\"'`“”‘’").rstrip(".!?")
+    if len(value) < 4 or value.lower() in _NOT_SECRETS or _PLACEHOLDER.fullmatch(value):
+        return None
+    body = value.split("_")[-1] if "_" in value else value
+    if len(set(body)) <= 2:  # sk_test_xxxxxxxx, 0000000000: examples and blanks
+        return None
+    return True
+
+
 VALIDATORS: dict[str, Validator] = {
     "card": card,
     "iban": iban,
@@ -382,5 +405,6 @@ VALIDATORS: dict[str, Validator] = {
     "has_digit": has_digit,
     "bank_account": bank_account,
     "person_name": person_name,
+    "secret_value": secret_value,
     "luhn": lambda text: 1.0 if luhn_ok(digits_of(text)) and digits_of(text) else None,
 }

@@ -83,6 +83,7 @@ BUILTIN: dict[str, EntityType] = {
         EntityType("PASSPORT", "PASSPORT", _alnum),
         EntityType("DRIVER_LICENSE", "LICENSE", _alnum),
         EntityType("BANK_ACCOUNT", "BANK", _alnum),
+        EntityType("SECRET", "SECRET"),
     )
 }
 

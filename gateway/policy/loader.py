@@ -27,6 +27,8 @@ from gateway.policy.schema import EntityRule, FieldRules, PolicyDocument, Secret
 from gateway.policy.selectors import Selector
 
 _DEFAULT_RULE = EntityRule()
+# A secret is dropped unless a policy says otherwise: a token would keep it in the vault.
+_DEFAULT_RULES = {"SECRET": EntityRule(action="drop")}
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,8 +69,13 @@ class Policy:
         return self.document.vendor
 
     def rule(self, entity: str) -> EntityRule:
-        """The rule for ``entity``; entities a policy does not mention are tokenized."""
-        return self.document.entities.get(entity) or _DEFAULT_RULE
+        """The rule for ``entity``; entities a policy does not mention are tokenized
+        (secrets are dropped)."""
+        return (
+            self.document.entities.get(entity)
+            or _DEFAULT_RULES.get(entity)
+            or _DEFAULT_RULE
+        )
 
     def label_for(self, entity: str) -> str:
         return self.entity_types[entity].label
