@@ -62,10 +62,19 @@ def load_builtins() -> Builtins:
         importlib.resources.files("gateway.detect").joinpath("recognizers.yaml").read_text("utf-8")
     )
     document = yaml.safe_load(text)
+    macros = dict(document["macros"])
+    for name, words in document.get("lists", {}).items():
+        macros[name.upper()] = alternation(words)
     return Builtins(
-        macros=dict(document["macros"]),
+        macros=macros,
         configs=[RecognizerConfig.model_validate(item) for item in document["recognizers"]],
     )
+
+
+def alternation(words: Iterable[str]) -> str:
+    """A regex matching any of ``words`` literally, longest first (so "Street" beats "St")."""
+    ordered = sorted({str(w) for w in words}, key=lambda w: (-len(w), w))
+    return "(?:" + "|".join(regex.escape(w) for w in ordered) + ")"
 
 
 def _words_pattern(words: Iterable[str], case_sensitive: bool = False) -> re.Pattern[str] | None:

@@ -378,7 +378,7 @@ _NOT_SECRETS = frozenset(
     been changed forgotten forgot missing empty blank same different working locked weak strong
     set sent needed protected manager field policy hint null none n/a yes no true false it this
     that your his her our their of for in on at to and or but when if now new old please again
-    saved stored updated shown displayed accepted rejected case sensitive""".split()
+    saved stored updated shown displayed accepted rejected case sensitive""".split()  # noqa: SIM905 - a word list reads better as text
 )
 _PLACEHOLDER = re.compile(r"[*xX#.•·_-]+|[<{\[$%].*|.*[>}\]]")
 
