@@ -14,7 +14,9 @@ from dataclasses import dataclass
 
 from gateway.detect import Detection, Detector, KnownValue
 from gateway.detect.detector import PresidioDetector
+from gateway.detect.gazetteer import Gazetteer
 from gateway.detect.nlp import WindowedSpacyNlpEngine
+from gateway.detect.recognizers import load_builtins
 from gateway.policy import Policy
 from gateway.redact.redactor import DetectFunction, Redactor
 from gateway.restore.restorer import Restorer
@@ -22,10 +24,15 @@ from gateway.vault import Vault
 
 
 def load_detector(policy: Policy) -> PresidioDetector:
-    """The policy's detector with its spaCy pipeline loaded (seconds: do it once)."""
+    """The policy's detector with its spaCy pipeline and name lists loaded (seconds: once)."""
     ner = WindowedSpacyNlpEngine(policy.document.detection.model)
     ner.load()
-    return PresidioDetector(policy, ner)
+    return PresidioDetector(policy, ner, load_gazetteer())
+
+
+def load_gazetteer() -> Gazetteer:
+    """The name lists, with the country names that are never a person on their own."""
+    return Gazetteer.load(load_builtins().lists.get("country", []))
 
 
 def in_thread(detector: Detector) -> DetectFunction:

@@ -33,6 +33,7 @@ from spacy.tokens import Doc
 from spacy.vocab import Vocab
 
 from gateway.detect import Detection, Group, KnownValue
+from gateway.detect.gazetteer import Gazetteer, NameRecognizer
 from gateway.detect.identifiers import (
     GatewayCardRecognizer,
     GatewayEmailRecognizer,
@@ -83,8 +84,14 @@ class _WindowContext(ContextAwareEnhancer):
 class PresidioDetector:
     """The gateway's detector: built once per policy, then used for every request."""
 
-    def __init__(self, policy: Policy, ner: WindowedSpacyNlpEngine | None) -> None:
-        """``ner``: a loaded engine for names; ``None`` finds names by pattern only."""
+    def __init__(
+        self,
+        policy: Policy,
+        ner: WindowedSpacyNlpEngine | None,
+        names: Gazetteer | None = None,
+    ) -> None:
+        """``ner``: a loaded engine for names, ``None`` for patterns only; ``names``: the
+        name lists (``Gazetteer.load()``), ``None`` to go without them."""
         settings = policy.document.detection
         self.policy = policy
         self.timeout = settings.regex_timeout_ms / 1000
@@ -104,6 +111,8 @@ class PresidioDetector:
         builtins = load_builtins()
         configs = builtins.configs + list(policy.document.recognizers)
         recognizers += [RegexRecognizer(c, self.timeout, builtins) for c in configs]
+        if names is not None:
+            recognizers.append(NameRecognizer(names, self.timeout))
         for entity, rule in policy.document.entities.items():
             if rule.deny:
                 recognizers.append(

@@ -133,7 +133,8 @@ _NANP_SHAPE = regex.compile(r"^\+?1?[ .-]?\(\d{3}\)[ .-]?\d{3}[ .-]?\d{4}$")
 _PHONE_CONTEXT = [
     "phone", "call", "called", "calling", "tel", "telephone", "mobile", "cell", "reach",
     "text", "sms", "whatsapp", "landline", "fax", "ring", "dial", "ph", "mob", "number",
-    "contact", "phone number", "mobile number", "cell number",
+    "contact", "phone number", "mobile number", "cell number", "office", "home", "registered",
+    "answering", "voicemail", "direct line", "extension",
 ]  # fmt: skip
 # Words that, just before a number libphonenumber rejects, say it is an id.
 _NOT_PHONE = [

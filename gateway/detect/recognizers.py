@@ -43,6 +43,7 @@ class Builtins:
 
     macros: dict[str, str]
     configs: list[RecognizerConfig]
+    lists: dict[str, list[str]]
 
     def expand(self, pattern: str) -> str:
         """Replace ``%NAME%``-style macros (macros may use macros) in ``pattern``."""
@@ -63,11 +64,13 @@ def load_builtins() -> Builtins:
     )
     document = yaml.safe_load(text)
     macros = dict(document["macros"])
-    for name, words in document.get("lists", {}).items():
+    lists = {name: [str(w) for w in words] for name, words in document.get("lists", {}).items()}
+    for name, words in lists.items():
         macros[name.upper()] = alternation(words)
     return Builtins(
         macros=macros,
         configs=[RecognizerConfig.model_validate(item) for item in document["recognizers"]],
+        lists=lists,
     )
 
 

@@ -190,6 +190,24 @@ def birth_date(text: str) -> float | None:
     return None
 
 
+# Years a birth date has and a ticket's own dates rarely do: a customer born in
+# 2005 is 21 in 2026, and tickets date their orders and errors in recent years.
+BIRTH_YEARS = range(1900, 2006)
+
+
+def birth_year(text: str) -> float | None:
+    """A real calendar date whose four-digit year is a plausible birth year."""
+    if birth_date(text) is None:
+        return None
+    numbers = [int(n) for n in _NUMBERS.findall(text)]
+    if not any(n in BIRTH_YEARS for n in numbers):
+        return None
+    small = [n for n in numbers if n not in BIRTH_YEARS]
+    if any(n > 31 or n == 0 for n in small):
+        return None
+    return True
+
+
 # Capitalised words that open or close messages but are not names.
 _NOT_NAMES = frozenset(
     [
@@ -406,5 +424,6 @@ VALIDATORS: dict[str, Validator] = {
     "bank_account": bank_account,
     "person_name": person_name,
     "secret_value": secret_value,
+    "birth_year": birth_year,
     "luhn": lambda text: 1.0 if luhn_ok(digits_of(text)) and digits_of(text) else None,
 }

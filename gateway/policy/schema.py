@@ -31,7 +31,7 @@ Action = Literal["token", "mask", "drop", "keep"]
 # The validators a recognizer may name; gateway/detect/validators.py implements each.
 VALIDATOR_NAMES = (
     "card", "iban", "us_ssn", "uk_nino", "ip_address", "birth_date", "has_digit",
-    "bank_account", "person_name", "luhn", "secret_value",
+    "bank_account", "person_name", "luhn", "secret_value", "birth_year",
 )  # fmt: skip
 
 
