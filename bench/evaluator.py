@@ -157,9 +157,7 @@ def leaked(text: str, label: Labelled, hit: bytearray, stop_words: frozenset[str
     value = text[label.start : label.end]
     words = [m for m in _WORD.finditer(value) if m.group().lower() not in stop_words]
     if words:
-        return any(
-            not any(hit[label.start + m.start() : label.start + m.end()]) for m in words
-        )
+        return any(not any(hit[label.start + m.start() : label.start + m.end()]) for m in words)
     groups = list(_DIGITS.finditer(value))
     return bool(groups) and all(
         not any(hit[label.start + m.start() : label.start + m.end()]) for m in groups
@@ -183,7 +181,9 @@ def score(
             values[label.entity] += 1
             if leaked(sentence.text, label, hit, stop_words):
                 leaks[label.entity] += 1
-                examples.append((label.entity, sentence.text[label.start : label.end], sentence.text))
+                examples.append(
+                    (label.entity, sentence.text[label.start : label.end], sentence.text)
+                )
         for word in _LONG_WORD.finditer(sentence.text):
             if any(labelled[word.start() : word.end()]):
                 continue
