@@ -171,6 +171,7 @@ def score(
     leaks: Counter[str] = Counter()
     other_words = destroyed = 0
     examples: list[tuple[str, str, str]] = []
+    overreach: list[tuple[str, str]] = []
     for sentence, spans in zip(sentences, found, strict=True):
         hit = covered_chars(spans, len(sentence.text))
         labelled = bytearray(len(sentence.text))
@@ -188,10 +189,12 @@ def score(
             if any(labelled[word.start() : word.end()]):
                 continue
             other_words += 1
-            destroyed += any(hit[word.start() : word.end()])
+            if any(hit[word.start() : word.end()]):
+                destroyed += 1
+                overreach.append((word.group(), sentence.text))
     return {
         "values": values, "leaks": leaks, "other_words": other_words, "destroyed": destroyed,
-        "examples": examples,
+        "examples": examples, "overreach": overreach,
     }  # fmt: skip
 
 
@@ -222,6 +225,12 @@ def main() -> None:
     parser.add_argument("--policy", type=Path, default=HERE / "policy.yaml")
     parser.add_argument(
         "--show-misses", type=int, default=0, help="print this many of the gateway's leaks"
+    )
+    parser.add_argument(
+        "--show-destroyed",
+        type=int,
+        default=0,
+        help="print this many of the other words the gateway destroyed",
     )
     args = parser.parse_args()
     import yaml
@@ -277,6 +286,9 @@ def main() -> None:
     for entity, value, text in ours["examples"][: args.show_misses]:
         context = text.replace("\n", "⏎")
         print(f"LEAK {entity}: {value!r} in {context!r}", file=sys.stderr)
+    for word, text in ours["overreach"][: args.show_destroyed]:
+        context = text.replace("\n", "⏎")
+        print(f"DESTROYED {word!r} in {context!r}", file=sys.stderr)
 
 
 if __name__ == "__main__":

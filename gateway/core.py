@@ -31,8 +31,9 @@ def load_detector(policy: Policy) -> PresidioDetector:
 
 
 def load_gazetteer() -> Gazetteer:
-    """The name lists, with the country names that are never a person on their own."""
-    return Gazetteer.load(load_builtins().lists.get("country", []))
+    """The name lists, with the country names and street abbreviations that are never names."""
+    lists = load_builtins().lists
+    return Gazetteer.load(lists.get("country", []), lists.get("street_suffix", []))
 
 
 def in_thread(detector: Detector) -> DetectFunction:

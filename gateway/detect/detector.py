@@ -251,7 +251,9 @@ class PresidioDetector:
                 if piece.entity_type == "PERSON":
                     if not tidy_person(text, piece):
                         continue
-                    extend_name(text, piece, allowed)
+                    # The gazetteer chose its own ends; a spread name is a whole name already.
+                    if _recognizer(piece) not in ("person_by_gazetteer", "name_propagation"):
+                        extend_name(text, piece, allowed)
                 whole = (start, end) == (result.start, result.end)
                 if not whole and piece.entity_type not in PIECEWISE:
                     continue  # a partly allow-listed number is not one
@@ -274,13 +276,15 @@ class PresidioDetector:
         for result in join_names(norm.text, resolve_overlaps(kept)):
             start, end = norm.to_original(result.start, result.end)
             if end > start:
-                recognizer = (result.recognition_metadata or {}).get(
-                    RecognizerResult.RECOGNIZER_NAME_KEY, "unknown"
-                )
                 detections.append(
-                    Detection(result.entity_type, start, end, result.score, recognizer)
+                    Detection(result.entity_type, start, end, result.score, _recognizer(result))
                 )
         return detections
+
+
+def _recognizer(result: RecognizerResult) -> str:
+    name = (result.recognition_metadata or {}).get(RecognizerResult.RECOGNIZER_NAME_KEY)
+    return name if isinstance(name, str) else "unknown"
 
 
 def _known_value_recognizers(known: Sequence[KnownValue], timeout: float) -> list[EntityRecognizer]:

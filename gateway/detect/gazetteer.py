@@ -24,8 +24,7 @@ that is handed them.
 
 from __future__ import annotations
 
-import gzip
-import importlib.resources
+import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -33,18 +32,27 @@ from typing import Any
 import regex
 from presidio_analyzer import RecognizerResult
 
+from gateway.detect import wordlists
 from gateway.detect.recognizers import Context, GatewayRecognizer, budget
 
 # Capitalised words (any script), and single-letter initials.
-_TOKEN = regex.compile(r"(?<![\w'’-])(?:\p{Lu}[\p{L}\p{M}]*+(?:['’-]\p{L}[\p{L}\p{M}]*+)*+|\p{Lu}\.?)(?![\w'’-])")
-# Words a capitalised name is never: calendar words, greetings, and ticket vocabulary.
+_TOKEN = regex.compile(
+    r"(?<![\w'’-])(?:\p{Lu}\.|\p{Lu}[\p{L}\p{M}]*+(?:['’-]\p{L}[\p{L}\p{M}]*+)*+)(?![\w'’-])"
+)
+# Words a capitalised name is never: calendar words, greetings, ticket and bank
+# vocabulary, function words that some registries hold as names ("My", "To"),
+# and languages ("English" is also a first name).
 NEVER_NAMES = frozenset(
     """
     january february march april may june july august september october november december
     monday tuesday wednesday thursday friday saturday sunday christmas easter god
     hi hello hey dear thanks thank regards best cheers sincerely team support customer
     service order account ticket case invoice payment refund billing product subject re fw
-    fwd the mr mrs ms miss dr prof sir madam
+    fwd the mr mrs ms miss dr prof sir madam iban bic swift ssn pin vat
+    a an and as at but by for from he her his i if in is it its me my no not of on or our
+    she so than that their them then they this to up us we what when who why with you your
+    english french german spanish italian portuguese dutch polish russian chinese japanese
+    korean arabic hindi swedish norwegian danish finnish greek turkish hebrew
     """.split()  # noqa: SIM905 - a word list reads better as text
 )
 # A product's model right after a capitalised word: "Dyson V15", "Galaxy S23 Ultra".
@@ -56,32 +64,33 @@ _ORG_AFTER = regex.compile(
 )
 
 
-def _read(name: str) -> frozenset[str]:
-    data = importlib.resources.files("gateway.detect").joinpath(f"data/{name}.txt.gz").read_bytes()
-    return frozenset(gzip.decompress(data).decode("utf-8").split("\n")) - {""}
-
-
 @dataclass(frozen=True, slots=True)
 class Gazetteer:
     first: frozenset[str]
     last: frozenset[str]
     common: frozenset[str]  # ordinary English words (lower case)
     places: frozenset[str]  # countries: capitalised, never a person on their own
+    streets: frozenset[str]  # street abbreviations no one is named: "St", "Rd", "Pkwy"
 
     @classmethod
-    def load(cls, places: Sequence[str] = ()) -> Gazetteer:
+    def load(cls, places: Sequence[str] = (), streets: Sequence[str] = ()) -> Gazetteer:
+        read = wordlists.read
+        first, last, common = read("first"), read("last"), read("common")
+        abbreviations = {s.casefold() for s in streets} - first - last - common
         return cls(
-            _read("first"), _read("last"), _read("common"), frozenset(p.casefold() for p in places)
+            first, last, common, frozenset(p.casefold() for p in places), frozenset(abbreviations)
         )
 
     def __repr__(self) -> str:
         return f"Gazetteer({len(self.first)} first names, {len(self.last)} surnames)"
 
     def is_first(self, word: str) -> bool:
-        return word.casefold() in self.first
+        folded = word.casefold()
+        return folded in self.first or _plain(folded) in self.first
 
     def is_last(self, word: str) -> bool:
-        return word.casefold() in self.last
+        folded = word.casefold()
+        return folded in self.last or _plain(folded) in self.last
 
     def is_ordinary(self, word: str) -> bool:
         """An everyday word or a calendar or greeting word: capitalised, it may be no name."""
@@ -90,9 +99,15 @@ class Gazetteer:
 
     def is_name_word(self, word: str) -> bool:
         """A word a name can be made of: a known name, or a word no dictionary has."""
+        folded = word.casefold()
         return (self.is_first(word) or self.is_last(word) or not self.is_ordinary(word)) and (
-            word.casefold() not in NEVER_NAMES
+            folded not in NEVER_NAMES and folded not in self.streets
         )
+
+
+def _plain(word: str) -> str:
+    """Without its accents: registries spell "Sofia" where a ticket spells "Sofía"."""
+    return "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +115,7 @@ class _Word:
     start: int
     end: int
     text: str
+    loud: bool  # on a line without lower-case letters: "CAN I SPEAK TO A REAL PERSON"
 
     @property
     def initial(self) -> bool:
@@ -117,10 +133,16 @@ class NameRecognizer(GatewayRecognizer):
     def analyze(
         self, text: str, entities: Sequence[str], nlp_artifacts: Any = None
     ) -> list[RecognizerResult]:
-        words = [
-            _Word(m.start(), m.end(), m.group())
-            for m in _TOKEN.finditer(text, timeout=budget(self.timeout, text))
-        ]
+        loud_lines: dict[int, bool] = {}
+        words = []
+        for m in _TOKEN.finditer(text, timeout=budget(self.timeout, text)):
+            line = text.rfind("\n", 0, m.start()) + 1
+            if line not in loud_lines:
+                end = text.find("\n", m.end())
+                loud_lines[line] = not any(
+                    c.islower() for c in text[line : None if end < 0 else end]
+                )
+            words.append(_Word(m.start(), m.end(), m.group(), loud_lines[line]))
         results: list[RecognizerResult] = []
         index = 0
         while index < len(words):
@@ -147,28 +169,51 @@ class NameRecognizer(GatewayRecognizer):
     def _name_at(self, text: str, run: list[_Word]) -> tuple[int, int, float, int] | None:
         """The name that starts the run, its score and how many words it took."""
         names = self.names
-        if run[0].initial or not names.is_name_word(run[0].text):
+        first = run[0]
+        if first.initial or not self._name_word(first):
             return None
         for size in range(len(run), 1, -1):  # the longest full name first
             candidate = run[:size]
             last = candidate[-1]
-            if last.initial or _ORG_AFTER.match(text, last.end) or _MODEL_AFTER.match(text, last.end):
+            if (
+                last.initial
+                or _ORG_AFTER.match(text, last.end)
+                or _MODEL_AFTER.match(text, last.end)
+            ):
                 continue
             inner = candidate[1:-1]
             middle_initial = any(w.initial for w in inner)
-            if not (names.is_first(run[0].text) or middle_initial):
+            # A first name we do not know still opens a name before a surname we do
+            # ("Czcibor Borkowski"), as long as it is no word a dictionary has.
+            foreign = not names.is_ordinary(first.text) and (
+                names.is_last(last.text) and not names.is_ordinary(last.text)
+            )
+            if not (names.is_first(first.text) or middle_initial or foreign):
                 continue
             if not (names.is_last(last.text) or not names.is_ordinary(last.text)):
                 continue
-            if all(w.initial or names.is_name_word(w.text) for w in inner):
-                return run[0].start, last.end, 0.7, size
+            if names.is_ordinary(first.text) and (
+                names.is_ordinary(last.text) or not names.is_last(last.text)
+            ):
+                continue  # "Princess Royal", "My IBAN": an ordinary word needs a known surname
+            if all(w.initial or self._name_word(w) for w in inner) and self._name_word(last):
+                return first.start, last.end, 0.7, size
         word = run[0].text
         after = run[0].end
         alone = len(word) >= 3 and not word.isupper() and names.is_first(word)
         product = _ORG_AFTER.match(text, after) or _MODEL_AFTER.match(text, after)
         if alone and not names.is_ordinary(word) and not product:
             return run[0].start, after, 0.6, 1
+        # A speaker in a transcript: "Mark: You saved my life!" opens its own line.
+        line_start = run[0].start == 0 or text[run[0].start - 1] == "\n"
+        if alone and line_start and text.startswith(": ", after):
+            return run[0].start, after, 0.6, 1
         return None
+
+    def _name_word(self, word: _Word) -> bool:
+        if word.loud and self.names.is_ordinary(word.text):
+            return False  # shouted ordinary words: "WHAT TO PRESS NEXT"
+        return self.names.is_name_word(word.text)
 
     def _lists(
         self, text: str, words: list[_Word], found: list[RecognizerResult]

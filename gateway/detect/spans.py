@@ -110,7 +110,8 @@ def _name_word(text: str, start: int, end: int) -> bool:
 PIECEWISE = frozenset({"PERSON", "STREET_ADDRESS"})
 
 # An entity that is part of another: inside it, it is not a value of its own.
-_PART_OF = {"UK_POSTCODE": "STREET_ADDRESS"}
+# A name inside an address is a street's or a town's ("Jónmundsson Manors").
+_PART_OF = {"UK_POSTCODE": "STREET_ADDRESS", "PERSON": "STREET_ADDRESS"}
 
 
 def drop_parts(results: list[RecognizerResult], hides: frozenset[str]) -> list[RecognizerResult]:

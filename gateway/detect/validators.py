@@ -21,7 +21,10 @@ import ipaddress
 import re
 from collections.abc import Callable
 
+import regex
 from spacy.lang.en.stop_words import STOP_WORDS as _STOP_WORDS
+
+from gateway.detect import wordlists
 
 _DIGITS = re.compile(r"\d")
 _ALNUM = re.compile(r"[0-9A-Za-z]")
@@ -204,6 +207,18 @@ def birth_year(text: str) -> float | None:
         return None
     small = [n for n in numbers if n not in BIRTH_YEARS]
     if any(n > 31 or n == 0 for n in small):
+        return None
+    return True
+
+
+_WORD_BEFORE_NUMBER = regex.compile(r"(\p{L}[\p{L}'’-]*)\.?[ \t]+\d")
+
+
+def foreign_street(text: str) -> bool | None:
+    """A street named by its ending ("Heirstraat 134"), not an English word that
+    happens to share it ("During 1977", "Spring 2024")."""
+    match = _WORD_BEFORE_NUMBER.search(text)
+    if match is None or wordlists.is_ordinary(match.group(1)):
         return None
     return True
 
@@ -425,5 +440,6 @@ VALIDATORS: dict[str, Validator] = {
     "person_name": person_name,
     "secret_value": secret_value,
     "birth_year": birth_year,
+    "foreign_street": foreign_street,
     "luhn": lambda text: 1.0 if luhn_ok(digits_of(text)) and digits_of(text) else None,
 }

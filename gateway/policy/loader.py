@@ -71,11 +71,7 @@ class Policy:
     def rule(self, entity: str) -> EntityRule:
         """The rule for ``entity``; entities a policy does not mention are tokenized
         (secrets are dropped)."""
-        return (
-            self.document.entities.get(entity)
-            or _DEFAULT_RULES.get(entity)
-            or _DEFAULT_RULE
-        )
+        return self.document.entities.get(entity) or _DEFAULT_RULES.get(entity) or _DEFAULT_RULE
 
     def label_for(self, entity: str) -> str:
         return self.entity_types[entity].label

@@ -32,6 +32,7 @@ Action = Literal["token", "mask", "drop", "keep"]
 VALIDATOR_NAMES = (
     "card", "iban", "us_ssn", "uk_nino", "ip_address", "birth_date", "has_digit",
     "bank_account", "person_name", "luhn", "secret_value", "birth_year",
+    "foreign_street",
 )  # fmt: skip
 
 
