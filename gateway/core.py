@@ -12,7 +12,7 @@ import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from gateway.detect import Detection, Detector, KnownValue
+from gateway.detect import Detection, Detector, Group
 from gateway.detect.detector import PresidioDetector
 from gateway.detect.gazetteer import Gazetteer
 from gateway.detect.nlp import WindowedSpacyNlpEngine
@@ -39,8 +39,8 @@ def load_gazetteer() -> Gazetteer:
 def in_thread(detector: Detector) -> DetectFunction:
     """Detection in a worker thread, one call at a time (the CLI's way; the server batches)."""
 
-    async def detect(texts: Sequence[str], known: Sequence[KnownValue]) -> list[list[Detection]]:
-        return await asyncio.to_thread(detector.detect, texts, known)
+    async def detect(groups: Sequence[Group]) -> list[list[list[Detection]]]:
+        return await asyncio.to_thread(detector.detect_many, groups)
 
     return detect
 

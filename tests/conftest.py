@@ -21,9 +21,10 @@ import httpx
 import pytest
 
 from gateway.config import Settings
-from gateway.core import in_thread
+from gateway.core import in_thread, load_gazetteer
 from gateway.detect import Detector
 from gateway.detect.detector import PresidioDetector
+from gateway.detect.gazetteer import Gazetteer
 from gateway.detect.nlp import WindowedSpacyNlpEngine
 from gateway.keys.crypto import Key, Secret
 from gateway.keys.keyring import Keyring
@@ -92,13 +93,23 @@ def default_policy() -> Policy:
 
 
 @pytest.fixture(scope="session")
-def detector(policy: Policy, nlp_engine: WindowedSpacyNlpEngine) -> PresidioDetector:
-    return PresidioDetector(policy, nlp_engine)
+def gazetteer() -> Gazetteer:
+    return load_gazetteer()
 
 
 @pytest.fixture(scope="session")
-def make_detector(nlp_engine: WindowedSpacyNlpEngine) -> Callable[[Policy], PresidioDetector]:
-    return lambda policy: PresidioDetector(policy, nlp_engine)
+def detector(
+    policy: Policy, nlp_engine: WindowedSpacyNlpEngine, gazetteer: Gazetteer
+) -> PresidioDetector:
+    """What the gateway runs: patterns, the name lists and spaCy's NER."""
+    return PresidioDetector(policy, nlp_engine, gazetteer)
+
+
+@pytest.fixture(scope="session")
+def make_detector(
+    nlp_engine: WindowedSpacyNlpEngine, gazetteer: Gazetteer
+) -> Callable[[Policy], PresidioDetector]:
+    return lambda policy: PresidioDetector(policy, nlp_engine, gazetteer)
 
 
 @pytest.fixture(scope="session")

@@ -91,6 +91,22 @@ def test_redact_and_restore_text(tmp_path: Path) -> None:
     assert back == TICKET.replace("4111 1111 1111 1111", "**** **** **** 1111")  # masks are one-way
 
 
+def test_html_is_read_as_html(tmp_path: Path) -> None:
+    policy = ["--policy", "policies/freshdesk.yaml"]
+    page = "<p>Dear Jane Doe, your order ships today.</p><p>Thanks, Margaret Okonkwo</p>\n"
+    out, err = text(gateway("redact", *policy, stdin=page, data_dir=tmp_path))
+    assert "Jane" not in out, err
+    assert "Okonkwo" not in out
+    assert out.startswith("<p>Dear PERSON-")
+    assert out.endswith("</p>\n")
+    assert out.count("</p>") == 2
+    doc = json.dumps({"description": page})
+    out, err = text(gateway("redact", *policy, stdin=doc, data_dir=tmp_path))
+    assert "Jane" not in out, err
+    assert "Okonkwo" not in out
+    assert "Thanks, PERSON-" in out
+
+
 def test_redact_json_with_report(tmp_path: Path) -> None:
     body = {
         "ticket": {

@@ -87,7 +87,7 @@ async def test_vault_failure_returns_nothing(redactor: Redactor, vault: Vault) -
 
 async def test_detector_failure_returns_nothing(policy: Policy, vault: Vault) -> None:
     class Broken:
-        def detect(self, texts: object, known: object = ()) -> object:
+        def detect_many(self, groups: object) -> object:
             raise DetectionError("the detector failed (RuntimeError)")
 
     with pytest.raises(DetectionError):

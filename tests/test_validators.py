@@ -103,3 +103,21 @@ def test_ip(text: str, accepted: bool) -> None:
 )
 def test_person_name(text: str, accepted: bool) -> None:
     assert (validators.person_name(text) is not None) is accepted
+
+
+def test_every_validator_a_policy_may_name_exists() -> None:
+    from gateway.detect.validators import VALIDATORS
+    from gateway.policy.schema import VALIDATOR_NAMES
+
+    assert set(VALIDATOR_NAMES) == set(VALIDATORS)
+
+
+@pytest.mark.parametrize(
+    ("text", "ok"),
+    [("Heirstraat 134", True), ("Torvvägen 34, Malmö", True), ("During 1977", False),
+     ("Spring 2024", False)],
+)  # fmt: skip
+def test_a_street_by_its_ending_is_no_english_word(text: str, ok: bool) -> None:
+    from gateway.detect.validators import foreign_street
+
+    assert (foreign_street(text) is True) is ok

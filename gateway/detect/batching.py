@@ -16,10 +16,10 @@ import asyncio
 from collections.abc import Sequence
 from concurrent.futures import Executor
 
-from gateway.detect import Detection, Detector, Group, KnownValue
+from gateway.detect import Detection, Detector, Group
 from gateway.errors import DetectionError
 
-Result = list[list[Detection]]
+Result = list[list[list[Detection]]]  # per group, per text
 Outcome = Result | DetectionError
 
 
@@ -28,12 +28,14 @@ class DetectionBatcher:
         self.detector = detector
         self.executor = executor
         self.max_batch = max_batch
-        self._waiting: list[tuple[Group, asyncio.Future[Result]]] = []
+        # One entry per request: its groups (a bulk document has one per record).
+        self._waiting: list[tuple[list[Group], asyncio.Future[Result]]] = []
         self._running = False
 
-    async def detect(self, texts: Sequence[str], known: Sequence[KnownValue] = ()) -> Result:
+    async def detect(self, groups: Sequence[Group]) -> Result:
+        """Detections for one request's groups, batched with whatever else is waiting."""
         future: asyncio.Future[Result] = asyncio.get_running_loop().create_future()
-        self._waiting.append(((list(texts), list(known)), future))
+        self._waiting.append(([(list(t), list(k)) for t, k in groups], future))
         if not self._running:
             self._running = True
             asyncio.get_running_loop().create_task(self._drain())
@@ -45,22 +47,27 @@ class DetectionBatcher:
             while self._waiting:
                 batch = self._waiting[: self.max_batch]
                 del self._waiting[: self.max_batch]
-                groups = [group for group, _ in batch]
                 results: list[Outcome] = []
                 try:
-                    results += await loop.run_in_executor(
-                        self.executor, self.detector.detect_many, groups
+                    flat = await loop.run_in_executor(
+                        self.executor,
+                        self.detector.detect_many,
+                        [group for groups, _ in batch for group in groups],
                     )
+                    for groups, _ in batch:
+                        results.append(flat[: len(groups)])
+                        del flat[: len(groups)]
                 except DetectionError as exc:
                     if len(batch) == 1:
                         batch[0][1].set_exception(exc)
                         continue
-                    for group in groups:  # find the request that broke it
+                    for groups, _ in batch:  # find the request that broke it
                         try:
-                            single = await loop.run_in_executor(
-                                self.executor, self.detector.detect_many, [group]
+                            results.append(
+                                await loop.run_in_executor(
+                                    self.executor, self.detector.detect_many, groups
+                                )
                             )
-                            results.append(single[0])
                         except DetectionError as single_exc:
                             results.append(single_exc)
                 for (_, future), result in zip(batch, results, strict=True):

@@ -34,6 +34,7 @@ from presidio_analyzer import RecognizerResult
 
 from gateway.detect import wordlists
 from gateway.detect.recognizers import Context, GatewayRecognizer, budget
+from gateway.detect.spans import MODEL_AFTER
 
 # Capitalised words (any script), and single-letter initials.
 _TOKEN = regex.compile(
@@ -55,8 +56,6 @@ NEVER_NAMES = frozenset(
     korean arabic hindi swedish norwegian danish finnish greek turkish hebrew
     """.split()  # noqa: SIM905 - a word list reads better as text
 )
-# A product's model right after a capitalised word: "Dyson V15", "Galaxy S23 Ultra".
-_MODEL_AFTER = regex.compile(r"[ \t]+(?:[A-Z]{1,3}\d[\w-]*|\d+[A-Za-z][\w-]*)(?![\w-])")
 # A word right after a name that makes the whole an organisation.
 _ORG_AFTER = regex.compile(
     r"[ \t]+(?:Inc|Ltd|LLC|LLP|PLC|Corp|Corporation|Company|Co|GmbH|AG|SA|SAS|BV|NV|AB|AS|Oy|"
@@ -178,7 +177,7 @@ class NameRecognizer(GatewayRecognizer):
             if (
                 last.initial
                 or _ORG_AFTER.match(text, last.end)
-                or _MODEL_AFTER.match(text, last.end)
+                or MODEL_AFTER.match(text, last.end)
             ):
                 continue
             inner = candidate[1:-1]
@@ -201,7 +200,7 @@ class NameRecognizer(GatewayRecognizer):
         word = run[0].text
         after = run[0].end
         alone = len(word) >= 3 and not word.isupper() and names.is_first(word)
-        product = _ORG_AFTER.match(text, after) or _MODEL_AFTER.match(text, after)
+        product = _ORG_AFTER.match(text, after) or MODEL_AFTER.match(text, after)
         if alone and not names.is_ordinary(word) and not product:
             return run[0].start, after, 0.6, 1
         # A speaker in a transcript: "Mark: You saved my life!" opens its own line.

@@ -136,12 +136,20 @@ _PHONE_CONTEXT = [
     "contact", "phone number", "mobile number", "cell number", "office", "home", "registered",
     "answering", "voicemail", "direct line", "extension",
 ]  # fmt: skip
-# Words that, just before a number libphonenumber rejects, say it is an id.
+# Words that, just before a number libphonenumber rejects, say it is an id
+# ("no" and "#" say nothing alone: "mobile no.", "order no.").
 _NOT_PHONE = [
     "order", "invoice", "tracking", "ticket", "case", "ref", "reference", "sku", "serial",
     "imei", "account", "acct", "model", "version", "build", "confirmation", "transaction",
-    "receipt", "booking", "id", "no", "#", "po", "ssn", "social security", "national insurance",
+    "receipt", "booking", "id", "po", "ssn", "social security", "national insurance",
     "nino", "passport", "licence", "license", "sort code", "iban", "routing", "card",
+]  # fmt: skip
+
+# Those that outweigh even a valid number right after them ("no", "#" and "id"
+# do not: "mobile no. 07700 900123", "Phone #: 415 555 0132").
+_ID_LABELS = [
+    "order", "invoice", "tracking", "ticket", "case", "ref", "reference", "sku", "serial",
+    "imei", "model", "version", "build", "confirmation", "transaction", "receipt", "booking",
 ]  # fmt: skip
 
 
@@ -155,8 +163,9 @@ class GatewayPhoneRecognizer(GatewayRecognizer):
     rejects (a reserved range like 07700 900xxx, a digit missing, another
     country's local number, an impossible area code) still has a phone's
     shape: it scores low and is masked with phone words near it ("call me
-    at"), unless an order, invoice or tracking word says it is an id.
-    Timestamps, dates, versions and card numbers are never phones.
+    at"), unless an order, invoice or tracking word says it is an id; such a
+    word right before even a valid number says so too. Timestamps, dates,
+    versions and card numbers are never phones.
     """
 
     def __init__(self, regions: Sequence[str], timeout: float) -> None:
@@ -164,6 +173,8 @@ class GatewayPhoneRecognizer(GatewayRecognizer):
         super().__init__("phone_number", "PHONE_NUMBER", Context.of(_PHONE_CONTEXT, timeout))
         self.timeout = timeout
         self.veto = Context.of(_NOT_PHONE, timeout, before=32, after=0)
+        # Right before even a valid number, an id word makes it that id ("build 2302 4411 09").
+        self.label = Context.of(_ID_LABELS, timeout, before=12, after=0)
 
     def load(self) -> None:
         """Read libphonenumber's metadata for the regions now (Presidio calls ``load`` at
@@ -226,7 +237,7 @@ class GatewayPhoneRecognizer(GatewayRecognizer):
         if not candidate or _TIME_AFTER.match(text, end):
             return None
         score = self._valid_score(candidate) if strict else self._shape_score(candidate)
-        if score is None or (not strict and self.veto.near(text, start, end)):
+        if score is None or (self.veto if not strict else self.label).near(text, start, end):
             return None
         return self.scored(text, start, end, score, 0.4, required=False)
 

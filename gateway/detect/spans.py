@@ -35,6 +35,7 @@ def tidy_person(text: str, result: RecognizerResult) -> bool:
     The NER often takes a neighbour along ("Customer Jane Doe", "Jane Doe\n+44",
     "Dr. Doe's"): names do not cross lines, and leading or trailing words that
     are greetings, honorifics, ticket vocabulary or contain digits are cut off.
+    A word followed by a model number is a product, not a person.
     """
     value = text[result.start : result.end]
     line_start = result.start
@@ -62,10 +63,16 @@ def tidy_person(text: str, result: RecognizerResult) -> bool:
     if (start > 0 and text[start - 1].isalnum()) or (end < len(text) and text[end].isalnum()):
         return False
     value = text[start:end]
-    if len(value) < 2 or "@" in value:
+    if len(value) < 2 or "@" in value or MODEL_AFTER.match(text, end):
         return False
     result.start, result.end = start, end
     return person_name(value) is not None
+
+
+# A product's model right after a capitalised word: "Dyson V15", "Galaxy S23
+# Ultra", "Roku 4K". Not an ordinal ("Jane Doe 2nd floor"), and not bare
+# digits: a signature's phone number follows a name as often.
+MODEL_AFTER = re.compile(r"[ \t]+(?:[A-Z]{1,3}\d[\w-]*|\d+(?!st|nd|rd|th)[A-Za-z][\w-]*)(?![\w-])")
 
 
 # A capitalised word right after a name: "Doe" when the NER took only "Jane"

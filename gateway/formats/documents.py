@@ -3,7 +3,8 @@
 Parsing is bounded: a body deeper than the policy's limit is refused with
 ``json_too_deep`` before the parser recurses, and repeated keys are refused
 (``duplicate_json_key``). ``classify`` tells, for a field path, whether it is
-scanned, passed untouched or is a declared entity.
+scanned, passed untouched or is a declared entity; ``record_of`` tells which
+record of a bulk document it belongs to.
 """
 
 from __future__ import annotations
@@ -110,3 +111,26 @@ def _classify(path: tuple[PathPart, ...], rules: CompiledFieldRules) -> str:
     ):
         return "passthrough"
     return "scan"
+
+
+# Top-level keys whose array holds independent records: Zendesk's create_many
+# and import bodies ({"tickets": [...]}, {"users": [...]}), and their peers.
+# A conversation's "messages" or a ticket's "comments" are one record, not many.
+COLLECTIONS = frozenset(
+    {"tickets", "users", "organizations", "contacts", "companies", "requests", "records"}
+)
+
+
+def record_of(path: tuple[PathPart, ...]) -> str | None:
+    """The record of a bulk document that ``path`` is inside, or ``None``.
+
+    A record is an element of a top-level array (``[3]``) or of a top-level
+    collection (``tickets[3]``). Names learnt in one record are looked for
+    again only in that record: in an import of 300 tickets, one customer's
+    name must not turn the same word into a token in the other 299.
+    """
+    if len(path) >= 2 and isinstance(path[0], int):
+        return f"[{path[0]}]"
+    if len(path) >= 3 and path[0] in COLLECTIONS and isinstance(path[1], int):
+        return f"{path[0]}[{path[1]}]"
+    return None

@@ -33,7 +33,7 @@ from typing import Protocol
 
 from gateway.errors import InputError
 from gateway.formats import jsontext, markup, multipart
-from gateway.formats.documents import classify
+from gateway.formats.documents import classify, record_of
 from gateway.formats.splice import splice
 from gateway.policy import CompiledFieldRules, Policy, RequestConfig, RouteConfig
 from gateway.policy.selectors import path_to_string
@@ -68,6 +68,7 @@ class Piece:
     where: str  # "body.ticket.comment.body", "query.q", "header.x-customer-email"
     value: str = field(repr=False)
     entity: str | None = None
+    record: str | None = None  # the bulk document's record it is in ("tickets[3]")
 
 
 class Format(Protocol):
@@ -87,13 +88,16 @@ class View:
     the text's raw characters and never on markup.
     """
 
-    def __init__(self, where: str, value: str, attributes: Sequence[str]) -> None:
+    def __init__(
+        self, where: str, value: str, attributes: Sequence[str], record: str | None = None
+    ) -> None:
         self.markup = markup.read(value, attributes) if markup.is_markup(value) else None
         if self.markup is None:
-            self.pieces = [Piece(where, value)]
+            self.pieces = [Piece(where, value, record=record)]
         else:
-            self.pieces = [Piece(where, self.markup.rendered.text)] + [
-                Piece(f"{where}(html.{s.where})", s.value) for s in self.markup.segments
+            self.pieces = [Piece(where, self.markup.rendered.text, record=record)] + [
+                Piece(f"{where}(html.{s.where})", s.value, record=record)
+                for s in self.markup.segments
             ]
 
     def edits(self, results: Sequence[Redacted]) -> list[Splice]:
@@ -236,17 +240,20 @@ class JsonFormat:
             if kind == "passthrough" or (kind == "scan" and item.number and not _long_number(item)):
                 continue
             where = "body." + path_to_string(item.path)
+            record = record_of(item.path)
             if kind == "scan" and not item.number:
-                view = View(where, item.value, attributes)
+                view = View(where, item.value, attributes, record)
                 self.strings.append((item, view))
                 self.pieces += view.pieces
             else:
                 self.strings.append((item, None))
-                self.pieces.append(Piece(where, item.value, None if kind == "scan" else kind))
+                entity = None if kind == "scan" else kind
+                self.pieces.append(Piece(where, item.value, entity, record))
         for item in self.document.keys:
             if classify(item.path, rules) == "scan":
                 self.strings.append((item, None))
-                self.pieces.append(Piece(f"body.{path_to_string(item.path)}(key)", item.value))
+                where = f"body.{path_to_string(item.path)}(key)"
+                self.pieces.append(Piece(where, item.value, record=record_of(item.path)))
 
     def rebuild(self, results: Sequence[Redacted]) -> str:
         splices: list[Splice] = []

@@ -18,14 +18,16 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from gateway.detect import Detection, KnownValue
+from gateway.detect import Detection, Group, KnownValue
 from gateway.formats.splice import splice
 from gateway.policy import Action, Policy
 from gateway.redact.operators import FORWARD, TokenLookup
 from gateway.vault import Resolution, TokenRequest, Vault
 from gateway.vault.tokens import Token
 
-DetectFunction = Callable[[Sequence[str], Sequence[KnownValue]], Awaitable[list[list[Detection]]]]
+# Detection for groups of texts, each with its known values; names found in a
+# group are looked for again in that group only (see ``Redactor.plan``).
+DetectFunction = Callable[[Sequence[Group]], Awaitable[list[list[list[Detection]]]]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +36,7 @@ class EntityField:
 
     entity: str
     value: str = field(repr=False)
+    record: str | None = None  # the bulk document's record it is in (``plan``)
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,26 +125,53 @@ class Redactor:
             self.params[entity] = params
 
     async def redact(
-        self, scope: str | ScopeChooser, texts: Sequence[str], fields: Sequence[EntityField] = ()
+        self,
+        scope: str | ScopeChooser,
+        texts: Sequence[str],
+        fields: Sequence[EntityField] = (),
+        records: Sequence[str | None] = (),
     ) -> Redaction:
         """Redact free ``texts`` (detected) and entity ``fields`` (replaced whole).
 
         ``scope`` is the scope's id, or a function that picks it from what was
         detected (a route whose scope is "the first email in the request").
-        Raises :class:`~gateway.errors.DetectionError` or :class:`~gateway.errors.VaultError`;
-        then nothing of the input may be forwarded.
+        ``records``, one per text, names the bulk-document record each is in
+        (see :meth:`plan`). Raises :class:`~gateway.errors.DetectionError` or
+        :class:`~gateway.errors.VaultError`; then nothing of the input may be
+        forwarded.
         """
-        plan = await self.plan(texts, fields)
+        plan = await self.plan(texts, fields, records)
         chosen = scope if isinstance(scope, str) else await scope(plan)
         return await self.apply(plan, chosen)
 
-    async def plan(self, texts: Sequence[str], fields: Sequence[EntityField] = ()) -> Plan:
-        """Detect: where the values are, before any token exists."""
+    async def plan(
+        self,
+        texts: Sequence[str],
+        fields: Sequence[EntityField] = (),
+        records: Sequence[str | None] = (),
+    ) -> Plan:
+        """Detect: where the values are, before any token exists.
+
+        Texts are detected in groups, one per record (``None``: the request
+        itself, outside any record). A name found in a group is looked for
+        again only in that group; the request's own declared values are
+        known in every group, a record's only in that record.
+        """
         fields = [f for f in fields if self.policy.rule(f.entity).action != "keep"]
-        known = [KnownValue(f.entity, f.value) for f in fields]
         detections: list[list[Detection]] = [[] for _ in texts]
         if any(t.strip() for t in texts):
-            detections = await self.detect(list(texts), known)
+            record_of = list(records) or [None] * len(texts)
+            keys = list(dict.fromkeys(record_of))
+            groups: list[Group] = []
+            members: list[list[int]] = []
+            for key in keys:
+                indexes = [i for i, r in enumerate(record_of) if r == key]
+                known = [KnownValue(f.entity, f.value) for f in fields if f.record in (None, key)]
+                groups.append(([texts[i] for i in indexes], known))
+                members.append(indexes)
+            for indexes, found in zip(members, await self.detect(groups), strict=True):
+                for index, items in zip(indexes, found, strict=True):
+                    detections[index] = items
         whole = [
             [Detection(f.entity, 0, len(f.value), 1.0, "field")] if f.value.strip() else []
             for f in fields

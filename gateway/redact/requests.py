@@ -80,7 +80,10 @@ async def redact_request(
     free = [p for p in pieces if p.entity is None]
     fields = [p for p in pieces if p.entity is not None]
     redaction = await redactor.redact(
-        scope, [p.value for p in free], [EntityField(p.entity or "", p.value) for p in fields]
+        scope,
+        [p.value for p in free],
+        [EntityField(p.entity or "", p.value, p.record) for p in fields],
+        [p.record for p in free],
     )
     result_of = dict(zip([id(p) for p in free], redaction.texts, strict=True))
     result_of.update(zip([id(p) for p in fields], redaction.fields, strict=True))
