@@ -15,6 +15,14 @@ obfuscated the way customers and copy-paste do it: ``[at]``/``dot`` emails,
 zero-width characters, full-width digits, non-breaking spaces and Unicode
 dashes.
 
+Third-party shapes as well: addresses from Faker's own street tables (every
+USPS suffix, UK flats, eleven European locales' street lines and postcodes,
+US military mail); phone numbers libphonenumber rejects, after phone words
+(reserved ranges, a digit missing, other countries' local numbers, impossible
+area codes); pasted secrets (cloud, GitHub, Slack, Stripe keys, JWTs,
+passwords). Controls include log timestamps and products named by brand and
+model ("Dyson V15"). ``html()`` renders a ticket as a helpdesk's HTML body.
+
     python -m bench.corpus --count 3 --seed 7     # print three tickets with labels
 """
 
@@ -64,6 +72,15 @@ US_CITIES = [
     ("Columbus", "OH"), ("Raleigh", "NC"), ("San Jose", "CA"), ("Madison", "WI"),
 ]  # fmt: skip
 UK_CITIES = ["London", "Manchester", "Leeds", "Bristol", "Glasgow", "Cardiff", "York"]
+EUROPEAN_LOCALES = [
+    "de_DE", "nl_NL", "sv_SE", "fr_FR", "es_ES", "it_IT", "pl_PL", "da_DK", "no_NO", "de_CH", "fi_FI",
+]  # fmt: skip
+# Products named by brand and model: several brands are surnames too.
+MODELS = [
+    "Dyson V15", "Galaxy S23 Ultra", "iPhone 15 Pro", "Pixel 8", "ThinkPad X1 Carbon",
+    "Miele W1", "Bosch Series 6", "Philips Hue Go", "Dell XPS 13", "HP LaserJet M404",
+    "Sonos Era 100", "Kindle Paperwhite", "Nest Cam", "Garmin Forerunner 265", "Roborock S8",
+]  # fmt: skip
 IBAN_COUNTRIES = {"GB": "WEST", "DE": "", "FR": "", "NL": "ABNA", "ES": "", "IT": "X"}
 
 
@@ -130,7 +147,7 @@ class Values:
 
     def __init__(self, rng: random.Random, seed: int) -> None:
         self.rng = rng
-        self.fakers = {loc: Faker(loc) for loc in NAME_LOCALES}
+        self.fakers = {loc: Faker(loc) for loc in dict.fromkeys(NAME_LOCALES + EUROPEAN_LOCALES)}
         for offset, faker in enumerate(self.fakers.values()):
             faker.seed_instance(seed * 100 + offset)
         self.us = self.fakers["en_US"]
@@ -203,6 +220,48 @@ class Values:
         number = self._valid(lambda: prefix + f"{self.rng.randint(0, 99999999):08d}")
         return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
+    def phone_odd(self) -> str:
+        """A number libphonenumber rejects, as people write them."""
+        rng = self.rng
+        kind = rng.choice(["reserved_uk", "reserved_us", "short", "local", "area"])
+        if kind == "reserved_uk":  # Ofcom's ranges for drama
+            return rng.choice(
+                [f"07700 900{rng.randint(0, 999):03d}", f"020 7946 0{rng.randint(0, 999):03d}"]
+            )
+        if kind == "reserved_us":
+            return f"({rng.choice([212, 415, 617])}) 555-01{rng.randint(0, 99):02d}"
+        if kind == "short":  # one digit missing
+            value = self.phone().split(" x")[0].split(" ext")[0]
+            digits = [i for i, c in enumerate(value) if c.isdigit()]
+            drop = rng.choice(digits[len(digits) // 2 :])
+            return value[:drop] + value[drop + 1 :]
+        if kind == "local":  # other countries' local numbers
+            return str(self.fakers[rng.choice(["de_CH", "da_DK", "fi_FI", "no_NO"])].phone_number())
+        area = rng.choice([rng.randint(100, 199), rng.randint(0, 99)])  # impossible area codes
+        return f"({area:03d}){rng.randint(200, 999)}-{rng.randint(0, 9999):04d}"
+
+    def secret(self) -> str:
+        rng = self.rng
+        upper = string.ascii_uppercase + string.digits
+        mixed = string.ascii_letters + string.digits
+
+        def pick(alphabet: str, length: int) -> str:
+            return "".join(rng.choice(alphabet) for _ in range(length))
+
+        return rng.choice(
+            [
+                "AKIA" + pick(upper, 16),
+                "ghp_" + pick(mixed, 36),
+                f"xoxb-{rng.randint(10**10, 10**11)}-{rng.randint(10**11, 10**12)}-{pick(mixed, 24)}",
+                "sk_live_" + pick(mixed, 24),
+                "glpat-" + pick(mixed, 20),
+                "eyJhbGciOiJIUzI1NiJ9.eyJ" + pick(mixed, 37) + "." + pick(mixed, 43),
+            ]
+        )
+
+    def password(self) -> str:
+        return str(self.us.password(length=self.rng.randint(10, 16)))
+
     def _valid(self, make: Callable[[], str]) -> phonenumbers.PhoneNumber:
         for _ in range(200):
             number = phonenumbers.parse(make(), None)
@@ -257,6 +316,26 @@ class Values:
         return self.us.ipv4_public()
 
     def address(self) -> tuple[str, str | None]:
+        """A street line with what closes it; the UK postcode apart, if any."""
+        rng, us = self.rng, self.us
+        shape = rng.random()
+        if shape < 0.3:  # Faker's US streets: every USPS suffix
+            street = f"{us.building_number()} {us.street_name()}"
+            if rng.random() < 0.2:
+                street += f", {us.secondary_address()}"
+            return f"{street}, {us.city()}, {us.state_abbr()} {us.zipcode()}", None
+        if shape < 0.42:  # UK: flats and numbered streets, then a postcode
+            return str(self.gb.street_address()), self.postcode()
+        if shape < 0.66:  # European street lines, postcode and town
+            faker = self.fakers[rng.choice(EUROPEAN_LOCALES)]
+            return f"{faker.street_address()}, {faker.postcode()} {faker.city()}", None
+        if shape < 0.74:  # US military and diplomatic mail
+            return rng.choice([us.military_apo(), us.military_dpo()]) + (
+                f", {rng.choice(['APO', 'FPO', 'DPO'])} {rng.choice(['AA', 'AE', 'AP'])} {us.zipcode()}"
+            ), None
+        return self._short_list_address()
+
+    def _short_list_address(self) -> tuple[str, str | None]:
         number = str(self.rng.randint(1, 9999))
         if self.rng.random() < 0.1:
             number += self.rng.choice("ABC")
@@ -384,6 +463,16 @@ class Values:
                     f"{rng.randint(0, 23):02d}:{rng.randint(0, 59):02d}",
                 ]
             )
+        if kind == "timestamp":
+            return rng.choice(
+                [
+                    f"2024-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d} {rng.randint(0, 23):02d}:{rng.randint(0, 59):02d}:{rng.randint(0, 59):02d}",
+                    f"2025-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}T{rng.randint(0, 23):02d}:{rng.randint(0, 59):02d}:{rng.randint(0, 59):02d}Z",
+                    f"{rng.randint(1, 28):02d}/{rng.randint(1, 12):02d}/2025 {rng.randint(0, 23):02d}:{rng.randint(0, 59):02d}",
+                ]
+            )
+        if kind == "model":
+            return rng.choice(MODELS)
         if kind == "company":
             return COMPANY
         if kind == "support_email":
@@ -446,6 +535,7 @@ def _insert_invisible(value: str, rng: random.Random) -> str:
 # {postcode} {dob} {passport} {license} {sort_code} {account}: personal data
 # {order} {amount} {product} {plan} {error} {version} {date} {tracking} {sku}
 # {invoice} {ticket} {time} {company} {support_email}: controls
+# {phone_odd} {secret} {password} {timestamp} {model}: third-party shapes (see above)
 OPENERS = [
     "Hi,\n\n", "Hello {company} Support,\n\n", "Hi team,\n\n", "Dear Sir or Madam,\n\n", "Hey there,\n\n",
     "Hello,\n\n", "Good morning,\n\n", "", "To whom it may concern,\n\n", "Hi {company} team,\n\n",
@@ -500,6 +590,14 @@ BODIES = [
     "My bank details are a/c no. {account}, sort code {sort_code}, in my own name.",
     "I paid {amount} from my account {account}, sort code {sort_code}, for invoice {invoice}.",
     "The refund of {amount} reached my account on {date}, thanks.",
+    "My old number {phone_odd} no longer works, call me on {phone} instead.",
+    "If I don't answer, try my landline {phone_odd} after {time}.",
+    "Text me at {phone_odd} when the courier is close.",
+    "Error logged at {timestamp}: {error} on the {model}.",
+    "I also own a {model} and it shows the same {error} since {timestamp}.",
+    "Your agent asked for our API key, here it is: {secret}",
+    "The integration fails with the token {secret} since version {version}.",
+    "My password is {password} if you need to log in and check.",
 ]  # fmt: skip
 CLOSINGS = [
     "\n\nThanks,\n{first}", "\n\nBest regards,\n{full}", "\n\nCheers,\n{first}", "\n\nKind regards,\n{full}",
@@ -529,7 +627,8 @@ PII_SLOTS = {
     "email": "EMAIL_ADDRESS", "phone": "PHONE_NUMBER", "card": "CREDIT_CARD", "iban": "IBAN_CODE",
     "ssn": "US_SSN", "nino": "UK_NINO", "ip": "IP_ADDRESS", "address": "STREET_ADDRESS",
     "postcode": "UK_POSTCODE", "dob": "DATE_OF_BIRTH", "passport": "PASSPORT", "license": "DRIVER_LICENSE",
-    "sort_code": "BANK_ACCOUNT", "account": "BANK_ACCOUNT",
+    "sort_code": "BANK_ACCOUNT", "account": "BANK_ACCOUNT", "phone_odd": "PHONE_NUMBER",
+    "secret": "SECRET", "password": "SECRET",
 }  # fmt: skip
 OBFUSCATION_RATE = 0.16
 
@@ -596,6 +695,75 @@ def _fill(
     if rng.random() < OBFUSCATION_RATE:
         value = obfuscate(entity, value, rng)
     builder.add(value, entity, is_pii=True)
+
+
+def html(ticket: Ticket, rng: random.Random) -> tuple[Ticket, list[bool]]:
+    """The ticket as a helpdesk's HTML body, with its labels moved to match.
+
+    Paragraphs become ``<p>``, line breaks ``<br>``, ``&``/``<``/``>`` are
+    escaped; some names get their surname in ``<b>`` ("Jane <b>Doe</b>"), some
+    emails become ``mailto:`` links (the link's address is labelled too) and
+    some controls are bold. Also returns which characters are markup: a label
+    may span a tag, whose letters are not the value's.
+    """
+    before: dict[int, list[tuple[str, bool]]] = {}  # position -> [(text, is markup)]
+    extra: list[tuple[int, str]] = []  # (position, value) of attribute copies
+    for label in ticket.pii:
+        if label.kind == "PERSON" and " " in label.value and rng.random() < 0.3:
+            last = label.start + label.value.rindex(" ") + 1
+            before.setdefault(last, []).append(("<b>", True))
+            before.setdefault(label.end, []).insert(0, ("</b>", True))
+        elif label.kind == "EMAIL_ADDRESS" and "@" in label.value and rng.random() < 0.3:
+            before.setdefault(label.start, []).append(('<a href="mailto:', True))
+            extra.append((label.start, label.value))
+            before[label.start].append(('">', True))
+            before.setdefault(label.end, []).insert(0, ("</a>", True))
+    for control in ticket.controls:
+        if rng.random() < 0.15:
+            before.setdefault(control.start, []).append(("<strong>", True))
+            before.setdefault(control.end, []).insert(0, ("</strong>", True))
+    out: list[str] = ["<p>"]
+    markup: list[bool] = [True] * 3
+    index: list[int] = []  # original offset -> offset in the HTML
+    attributes: list[Span] = []
+    text = ticket.text
+    position = 0
+    while position <= len(text):
+        for piece, is_markup in before.get(position, []):
+            out.append(piece)
+            markup += [is_markup] * len(piece)
+            if piece == '<a href="mailto:':
+                value = next(v for p, v in extra if p == position)
+                start = sum(map(len, out))
+                out.append(value)
+                markup += [False] * len(value)
+                attributes.append(Span("EMAIL_ADDRESS", start, start + len(value), value))
+        index.append(sum(map(len, out)))
+        if position == len(text):
+            break
+        if text.startswith("\n\n", position):
+            piece, is_markup, step = "</p>\n<p>", True, 2
+        elif text[position] == "\n":
+            piece, is_markup, step = "<br>\n", True, 1
+        else:
+            char = text[position]
+            piece = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}.get(char, char)
+            is_markup, step = False, 1
+        out.append(piece)
+        markup += [is_markup] * len(piece)
+        if step == 2:
+            index.append(index[-1])  # the second line break of a paragraph break
+        position += step
+    out.append("</p>")
+    markup += [True] * 4
+
+    def moved(span: Span) -> Span:
+        start, end = index[span.start], index[span.end]
+        return Span(span.kind, start, end, "".join(out)[start:end])
+
+    body = "".join(out)
+    pii = [moved(label) for label in ticket.pii] + attributes
+    return Ticket(ticket.id, body, pii, [moved(c) for c in ticket.controls]), markup
 
 
 def main() -> None:

@@ -54,6 +54,7 @@ NEVER_NAMES = frozenset(
     she so than that their them then they this to up us we what when who why with you your
     english french german spanish italian portuguese dutch polish russian chinese japanese
     korean arabic hindi swedish norwegian danish finnish greek turkish hebrew
+    america europe asia africa
     """.split()  # noqa: SIM905 - a word list reads better as text
 )
 # A word right after a name that makes the whole an organisation.
@@ -102,6 +103,11 @@ class Gazetteer:
         return (self.is_first(word) or self.is_last(word) or not self.is_ordinary(word)) and (
             folded not in NEVER_NAMES and folded not in self.streets
         )
+
+
+_PARTICLES = regex.compile(
+    r"[ \t](?:(?:van|von|de|der|den|da|di|du|del|della|dos|das|le|la|ten|ter|bin|ibn|al|el)[ \t]){1,2}"
+)
 
 
 def _plain(word: str) -> str:
@@ -156,11 +162,13 @@ class NameRecognizer(GatewayRecognizer):
         return results
 
     def _run(self, text: str, words: list[_Word], index: int) -> list[_Word]:
-        """Capitalised words one space apart from ``words[index]`` on (four at most)."""
+        """Capitalised words one space apart from ``words[index]`` on (four at most),
+        or apart by a surname's particles ("Julian van Orleans", "Ana de la Cruz")."""
         run = [words[index]]
         while len(run) < 4 and index + len(run) < len(words):
             following = words[index + len(run)]
-            if text[run[-1].end : following.start] not in (" ", "\t"):
+            between = text[run[-1].end : following.start]
+            if between not in (" ", "\t") and not _PARTICLES.fullmatch(between):
                 break
             run.append(following)
         return run
@@ -184,7 +192,7 @@ class NameRecognizer(GatewayRecognizer):
             middle_initial = any(w.initial for w in inner)
             # A first name we do not know still opens a name before a surname we do
             # ("Czcibor Borkowski"), as long as it is no word a dictionary has.
-            foreign = not names.is_ordinary(first.text) and (
+            foreign = not (names.is_ordinary(first.text) or names.is_last(first.text)) and (
                 names.is_last(last.text) and not names.is_ordinary(last.text)
             )
             if not (names.is_first(first.text) or middle_initial or foreign):

@@ -60,7 +60,7 @@ class GatewayCardRecognizer(GatewayRecognizer):
     def __init__(self, timeout: float) -> None:
         super().__init__("credit_card", "CREDIT_CARD", Context.of(_CARD_CONTEXT, timeout))
         self.timeout = timeout
-        self.veto = Context.of(_NOT_CARD, timeout, before=24, after=0)
+        self.veto = Context.of(_NOT_CARD, timeout, before=24, after=0, sentence=True)
 
     def analyze(
         self, text: str, entities: Sequence[str], nlp_artifacts: Any = None
@@ -172,9 +172,9 @@ class GatewayPhoneRecognizer(GatewayRecognizer):
         self.regions = list(dict.fromkeys(regions))
         super().__init__("phone_number", "PHONE_NUMBER", Context.of(_PHONE_CONTEXT, timeout))
         self.timeout = timeout
-        self.veto = Context.of(_NOT_PHONE, timeout, before=32, after=0)
+        self.veto = Context.of(_NOT_PHONE, timeout, before=32, after=0, sentence=True)
         # Right before even a valid number, an id word makes it that id ("build 2302 4411 09").
-        self.label = Context.of(_ID_LABELS, timeout, before=12, after=0)
+        self.label = Context.of(_ID_LABELS, timeout, before=12, after=0, sentence=True)
 
     def load(self) -> None:
         """Read libphonenumber's metadata for the regions now (Presidio calls ``load`` at

@@ -99,14 +99,20 @@ def _prefilter(pattern: str | None) -> re.Pattern[str] | None:
     return re.compile(pattern, re.IGNORECASE) if pattern else None
 
 
+_SENTENCE_END = re.compile(r"[.!?;](?:\s)|\n")
+
+
 @dataclass(frozen=True, slots=True)
 class Context:
-    """Words that, near a match, make it more likely to be the entity."""
+    """Words that, near a match, make it more likely to be the entity (or, as a
+    veto, less). A veto looks only inside the match's own sentence: in "a problem
+    with order #409016. Text me at 0160 0338", "order" says nothing of the phone."""
 
     pattern: re.Pattern[str] | None
     timeout: float
     before: int = CONTEXT_BEFORE
     after: int = CONTEXT_AFTER
+    sentence: bool = False  # look back only to the start of the match's sentence
 
     @classmethod
     def of(
@@ -115,8 +121,9 @@ class Context:
         timeout: float,
         before: int = CONTEXT_BEFORE,
         after: int = CONTEXT_AFTER,
+        sentence: bool = False,
     ) -> Context:
-        return cls(_words_pattern(words), timeout, before, after)
+        return cls(_words_pattern(words), timeout, before, after, sentence)
 
     def anywhere(self, text: str) -> bool:
         return self.pattern is not None and self.pattern.search(text) is not None
@@ -125,6 +132,8 @@ class Context:
         if self.pattern is None:
             return False
         before = text[max(0, start - self.before) : start]
+        if self.sentence:
+            before = _SENTENCE_END.split(before)[-1]
         after = text[end : end + self.after]
         return bool(self.pattern.search(before) or self.pattern.search(after))
 
@@ -213,7 +222,7 @@ class RegexRecognizer(GatewayRecognizer):
             for p in config.patterns
         ]
         self.validate = validators.VALIDATORS[config.validator] if config.validator else None
-        self.veto = Context.of(config.veto, timeout, before=VETO_BEFORE, after=0)
+        self.veto = Context.of(config.veto, timeout, before=VETO_BEFORE, after=0, sentence=True)
 
     def analyze(
         self, text: str, entities: Sequence[str], nlp_artifacts: Any = None

@@ -46,9 +46,11 @@ def tidy_person(text: str, result: RecognizerResult) -> bool:
         line_start += sum(len(line) + 1 for line in lines[:best])
         value = lines[best]
     words = [(m.start() + line_start, m.end() + line_start) for m in _WORD.finditer(value)]
-    while words and not _name_word(text, *words[0]):
+    # A shouted name keeps its short words: "EVA BORGIA", "WILLIAM GAY".
+    shouted = len(words) >= 2 and value.isupper()
+    while words and not _name_word(text, *words[0], shouted):
         words.pop(0)
-    while words and not _name_word(text, *words[-1]):
+    while words and not _name_word(text, *words[-1], shouted):
         words.pop()
     if not words:
         return False
@@ -103,10 +105,12 @@ def strip_piece(text: str, piece: RecognizerResult) -> bool:
     return end - start >= 2
 
 
-def _name_word(text: str, start: int, end: int) -> bool:
+def _name_word(text: str, start: int, end: int, shouted: bool = False) -> bool:
     word = text[start:end].strip(TRIM)
     if not word or any(c.isdigit() for c in word) or word.lower().rstrip(".") in HONORIFICS:
         return False
+    if shouted and len(word) <= 3 and word.isupper():
+        word = word.capitalize()  # not an acronym: a word of a shouted name
     return person_name(word) is not None or word.lower() in PARTICLES
 
 
@@ -169,14 +173,16 @@ def resolve_overlaps(results: Sequence[RecognizerResult]) -> list[RecognizerResu
 
 
 def join_names(text: str, results: list[RecognizerResult]) -> list[RecognizerResult]:
-    """Join names that are one space apart ("Jane" + "Doe"): one person, one token."""
+    """Join names, or pieces of an address, that are one space apart ("Jane" + "Doe";
+    "ul." + "Dworcowa 54, 90-206 Piła"): one value, one token."""
     joined: list[RecognizerResult] = []
     for result in results:
         previous = joined[-1] if joined else None
         if (
             previous is not None
-            and previous.entity_type == result.entity_type == "PERSON"
-            and text[previous.end : result.start] == " "
+            and previous.entity_type == result.entity_type
+            and result.entity_type in PIECEWISE
+            and text[previous.end : result.start] in ("", " ")
         ):
             previous.end = result.end
             previous.score = max(previous.score, result.score)

@@ -413,7 +413,9 @@ _NOT_SECRETS = frozenset(
     that your his her our their of for in on at to and or but when if now new old please again
     saved stored updated shown displayed accepted rejected case sensitive""".split()  # noqa: SIM905 - a word list reads better as text
 )
-_PLACEHOLDER = re.compile(r"[*xX#.•·_-]+|[<{\[$%].*|.*[>}\]]")
+_PLACEHOLDER = re.compile(
+    r"[*xX#.•·_-]+|<[^<>]*>|\{\{?[^{}]*\}\}?|\$\{[^{}]*\}|\$[A-Z_]+|%[A-Z_]+%|\[[^\[\]]*\]"
+)
 
 
 def secret_value(text: str) -> bool | None:
@@ -422,7 +424,9 @@ def secret_value(text: str) -> bool | None:
     value = text.strip().strip("\"'`“”‘’").rstrip(".!?")
     if len(value) < 4 or value.lower() in _NOT_SECRETS or _PLACEHOLDER.fullmatch(value):
         return None
-    body = value.split("_")[-1] if "_" in value else value
+    # The key after its prefix ("sk_test_" + "xxxxxxxx"), where there is one.
+    tail = value.rsplit("_", 1)[-1]
+    body = tail if len(tail) >= 8 else value
     if len(set(body)) <= 2:  # sk_test_xxxxxxxx, 0000000000: examples and blanks
         return None
     return True

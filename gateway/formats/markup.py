@@ -136,6 +136,11 @@ def read(document: str, attributes: Iterable[str] = DEFAULT_ATTRIBUTES) -> Marku
     segments: list[Segment] = []
 
     def add_text(start: int, end: int) -> None:
+        if not text or text[-1].endswith("\n"):
+            # Source whitespace at the start of a line is not shown ("<br>\n"
+            # is one line break): skipping it keeps lines as a reader sees them.
+            while start < end and document[start] in " \t\r\n":
+                start += 1
         raw = document[start:end]
         if not raw:
             return
