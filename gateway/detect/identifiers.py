@@ -128,13 +128,15 @@ _STARTS_WITH_DATE = regex.compile(
     r"^(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{4})(?!\d)"
 )
 _TIME_AFTER = regex.compile(r"[:.]\d{2}\b")
+_THREE_PAIRS = regex.compile(r"\d\d([ .-])\d\d\1\d\d")
 # North American numbers with the area code in parentheses: a phone's shape, valid or not.
 _NANP_SHAPE = regex.compile(r"^\+?1?[ .-]?\(\d{3}\)[ .-]?\d{3}[ .-]?\d{4}$")
 _PHONE_CONTEXT = [
     "phone", "call", "called", "calling", "tel", "telephone", "mobile", "cell", "reach",
     "text", "sms", "whatsapp", "landline", "fax", "ring", "dial", "ph", "mob", "number",
     "contact", "phone number", "mobile number", "cell number", "office", "home", "registered",
-    "answering", "voicemail", "direct line", "extension",
+    "answering", "voicemail", "direct line", "extension", "message", "messages", "messaging",
+    "texts", "texted",
 ]  # fmt: skip
 # Words that, just before a number libphonenumber rejects, say it is an id
 # ("no" and "#" say nothing alone: "mobile no.", "order no.").
@@ -201,7 +203,7 @@ class GatewayPhoneRecognizer(GatewayRecognizer):
         number is preferred to a longer one that is only phone-shaped."""
         while start < end:
             cuts = [end] + [i for i in range(end - 1, start, -1) if text[i] in " \t/"]
-            cuts = [c for c in cuts if 7 <= sum(ch.isdigit() for ch in text[start:c]) <= 21]
+            cuts = [c for c in cuts if 6 <= sum(ch.isdigit() for ch in text[start:c]) <= 21]
             found = None
             for strict in (True, False):
                 for cut in cuts:
@@ -244,7 +246,11 @@ class GatewayPhoneRecognizer(GatewayRecognizer):
     def _digits(self, candidate: str) -> str | None:
         """The number's digits (no extension), or None if it cannot be a phone at all."""
         digits = validators.digits_of(candidate.split("x")[0].split("X")[0].split("#")[0])
-        if not 7 <= len(digits) <= 15 or _DATE_LIKE.match(candidate) or len(set(digits)) == 1:
+        # Six digits only in three pairs ("35 88 32"): the local numbers of small countries.
+        short = len(digits) == 6 and _THREE_PAIRS.fullmatch(candidate) is not None
+        if not (7 <= len(digits) <= 15 or short):
+            return None
+        if _DATE_LIKE.match(candidate) or len(set(digits)) == 1:
             return None
         if _NOT_A_PHONE.match(candidate) or _STARTS_WITH_DATE.match(candidate):
             return None

@@ -37,6 +37,8 @@ class Spans:
         return index >= 0 and position < self.ends[index]
 
     def overlaps(self, start: int, end: int) -> bool:
+        if end <= start:
+            return False  # an empty span overlaps nothing, even inside a merged range
         index = bisect.bisect_right(self.ends, start)
         return index < len(self.starts) and self.starts[index] < end
 
