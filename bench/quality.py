@@ -267,7 +267,7 @@ def main() -> None:
         all_detected = sum(r["detected"].values())
         print(
             f"\n**{name}**: {leaked} of {values} values leaked ({pct(leaked, values)}); "
-            f"cards, IBANs, SSNs, emails, phones, IPs leaked: {strict_leaked}; "
+            f"cards, IBANs, SSNs, emails, phones, IPs, secrets leaked: {strict_leaked}; "
             f"controls kept {r['controls_kept']} of {r['controls']} ({pct(r['controls_kept'], r['controls'])}); "
             f"precision over all detections {pct(sum(r['true_detected'].values()), all_detected)}"
         )
