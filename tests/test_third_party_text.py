@@ -9,6 +9,7 @@ a detection, as in ``bench/quality.py``.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 import pytest
 
@@ -19,7 +20,7 @@ from gateway.formats.request import RequestParts, RequestRules
 from gateway.policy import Policy, load_policy
 from gateway.redact.requests import redact_request
 from gateway.vault import Vault
-from tests.conftest import ROOT, make_redactor
+from tests.conftest import ROOT, AppFactory, make_redactor
 
 
 def detections(detector: PresidioDetector, text: str) -> list[Detection]:
@@ -264,3 +265,24 @@ async def test_in_a_bulk_document_names_stay_in_their_record(
     single = {"a": tickets[0]["comment"], "b": tickets[1]["comment"]}
     out = json.loads(await redact_json(policy, detector, vault, single))
     assert "Zorblat" not in out["b"]["body"]
+
+
+async def test_a_freshdesk_reply_in_html_reaches_the_vendor_without_names(
+    make_app: AppFactory, make_detector: Callable[[Policy], PresidioDetector]
+) -> None:
+    detector = make_detector(load_policy(ROOT / "policies" / "freshdesk.yaml"))
+    gateway = make_app(
+        "freshdesk.yaml",
+        detector=detector,
+        environ={"FRESHDESK_AUTHORIZATION": "Basic dGVzdDpY"},
+    )
+    body = "<p>Dear Jane Doe, your order ships today.</p><p>Thanks, Margaret Okonkwo</p>"
+    async with gateway.client() as client:
+        answer = await client.post("/api/v2/tickets/1001/reply", json={"body": body})
+    assert answer.status_code < 300, answer.text
+    sent = await gateway.vendor.received()
+    out = json.dumps(sent)
+    assert "Jane" not in out
+    assert "Okonkwo" not in out
+    assert "<p>Thanks, PERSON-" in out  # the closing tag is markup, left alone
+    assert answer.json()["body"] == body  # the vendor's echo, restored
