@@ -252,11 +252,12 @@ def test_pathological_text_is_scanned_within_a_tight_budget(
     expected: list[tuple[str, str]],
 ) -> None:
     """Each of these took the 1 s regex limit (or minutes) before the patterns were
-    anchored. With a budget of 250 ms per 100,000 characters, a pattern that
+    anchored. With a budget of 500 ms per 100,000 characters, a pattern that
     backtracks fails the detection (``DetectionError``); a linear one finishes
-    in tens of milliseconds and finds exactly what is there."""
+    in tens of milliseconds and finds exactly what is there. (At 100 ms the
+    test failed in full-suite runs on a loaded machine: the budget is wall time.)"""
     detector = make_detector(
-        make_policy("version: 1\ntenant: acme\nvendor: t\ndetection:\n  regex_timeout_ms: 250\n")
+        make_policy("version: 1\ntenant: acme\nvendor: t\ndetection:\n  regex_timeout_ms: 500\n")
     )
     detector.warm_up()
     found_here = [(d.entity, text[d.start : d.end]) for d in detector.detect([text])[0]]

@@ -147,3 +147,47 @@ async def test_restore_survives_line_wrapping(
     wrapped = textwrap.fill(line, width=width)
     restored = await restorer.restore(wrapped, {"T-1"})
     assert restored.text.split() == " ".join(words).split()
+
+
+@pytest.mark.parametrize(
+    "before",
+    ["Customer tier: VIP-77\n", "BANK-", "ip-", "PASSPORT&#45;", "Ref IP-12\n", "SSN-1234\n> "],
+)
+async def test_a_token_shaped_fragment_does_not_hide_the_token_after_it(
+    redactor: Redactor, restorer: Restorer, before: str
+) -> None:
+    """A label right after a fragment that looks like the start of a token
+    ("VIP-77" then a line break) used to swallow the real token that follows."""
+    text = f"{before}Jane Doe wrote from jane.doe@example.com"
+    redacted = (await redactor.redact("T-1", [text])).texts[0].text
+    assert "Jane" not in redacted
+    assert (await restorer.restore(redacted, {"T-1"})).text == text
+
+
+def test_a_label_inside_a_word_of_its_case_is_not_a_token() -> None:
+    finder = TokenFinder(["IP", "PERSON"])
+    assert finder.find("VIP-7K3MQ9XW") == []
+    assert [f.written for f in finder.find("DoePERSON-7K3MQ9XW")] == ["PERSON-7K3MQ9XW"]
+    assert [f.written for f in finder.find("%3APERSON-7K3MQ9XW")] == ["PERSON-7K3MQ9XW"]
+    assert finder.find("pErSoN-7K3MQ9XW") == []
+
+
+TOKENISH = st.builds(
+    lambda label, sep, body, end: f"{label}{sep}{body}{end}",
+    st.sampled_from(["PERSON", "person", "EMAIL", "IP", "VIP", "BANK", "PASSPORT", "SSN", "X"]),
+    st.sampled_from(["-", "&#45;", "%2D", "\u2013", "-\n", ""]),
+    st.text("0123456789ABCDEFGHJKMNPQRSTVWXYZ\n", max_size=9),
+    st.sampled_from(["", " ", "\n", "\n> ", "-"]),
+)
+
+
+@SETTINGS
+@given(parts=st.lists(st.one_of(PII, FILLER, TOKENISH), max_size=8))
+@example(parts=["Customer tier: VIP-77\n", "Jane Doe", " wrote from ", "jane.doe@example.com"])
+@example(parts=["BANK-", "Jane Doe"])
+async def test_restore_of_redact_is_identity_among_token_shaped_text(
+    redactor: Redactor, restorer: Restorer, parts: list[str]
+) -> None:
+    text = "".join(parts)
+    redacted = (await redactor.redact("T-1", [text])).texts[0].text
+    assert (await restorer.restore(redacted, {"T-1"})).text == text

@@ -44,8 +44,23 @@ class Found:
     encoding: Encoding = "plain"
 
 
+_ESCAPE_BEFORE = regex.compile(r"(?:%[0-9A-Fa-f]{2}|\\[A-Za-z]|\\u[0-9A-Fa-f]{4})$")
+# The end of another token's body: two values side by side come back as two
+# tokens glued together ("PERSON-7K3MQ9XWSSN-...").
+_TOKEN_BEFORE = regex.compile(r"(?:-|[\u2010-\u2015\u2212]|;|%2[dD]|\\u002[dD])[0-9A-Za-z]{8}$")
+
+
 class TokenFinder:
-    """Finds tokens with the given labels (one finder per policy)."""
+    """Finds tokens with the given labels (one finder per policy).
+
+    The grammar: a label of the policy, in one case (``PERSON``, ``person``,
+    ``Person``), not inside a word of its case (see :func:`_starts_word`); a
+    hyphen as written, escaped or
+    dashed; eight body characters. A soft line break may fall anywhere in it,
+    but a break cannot join two tokens: a body whose next line starts with a
+    label and a hyphen is not one. Where candidates overlap, a token whose
+    check character holds wins, then one with fewer breaks, then the first.
+    """
 
     def __init__(self, labels: Collection[str]) -> None:
         self.labels = frozenset(label.upper() for label in labels)
@@ -56,31 +71,74 @@ class TokenFinder:
         )
         separators = "|".join(f"(?P<{name}>{pattern})" for name, pattern in _SEPARATORS.items())
         body = _BREAK.join(["[0-9A-Za-z]"] * BODY_CHARS)
-        # No word boundaries: two values side by side ("Jane Doe456-78-9012")
-        # become two tokens glued together, and both must still be found. A
-        # token-shaped string inside a longer word is harmless: it has to pass
-        # the check character and exist in the vault to be restored.
         self.pattern = regex.compile(
             rf"(?P<label>{'|'.join(spelled)}){_BREAK}(?:{separators}){_BREAK}(?P<body>{body})",
             flags=regex.IGNORECASE,
         )
+        plain = sorted((regex.escape(label) for label in self.labels), key=len, reverse=True)
+        self._label_ahead = regex.compile(
+            rf"(?:{'|'.join(plain)})(?:{'|'.join(_SEPARATORS.values())})", flags=regex.IGNORECASE
+        )
 
     def find(self, text: str) -> list[Found]:
-        found = []
-        for match in self.pattern.finditer(text):
-            label = _squeeze(match.group("label")).upper()
+        candidates: list[tuple[bool, int, int, Found]] = []
+        for match in self.pattern.finditer(text, overlapped=True):
+            label_written = _squeeze(match.group("label"))
+            if not (label_written.isupper() or label_written.islower() or label_written.istitle()):
+                continue  # "Ip", "pErSoN": a word, not a re-cased token
+            if not _starts_word(text, match.start(), label_written) or self._straddles(text, match):
+                continue
+            label = label_written.upper()
             written = _squeeze(match.group("body")).upper()
             body = canonical_body(written)
             encoding: Encoding = next(
                 (name for name in _SEPARATORS if match.group(name) is not None), "plain"
             )
             token = Token(label, body) if body is not None and has_valid_check(body) else None
-            found.append(Found(match.start(), match.end(), token, f"{label}-{written}", encoding))
-        return found
+            found = Found(match.start(), match.end(), token, f"{label}-{written}", encoding)
+            breaks = match.group().count("\n")
+            candidates.append((token is None, breaks, match.start(), found))
+        chosen: list[Found] = []
+        for *_, found in sorted(candidates, key=lambda c: c[:3]):
+            if all(found.end <= other.start or other.end <= found.start for other in chosen):
+                chosen.append(found)
+        return sorted(chosen, key=lambda f: f.start)
+
+    def _straddles(self, text: str, match: regex.Match[str]) -> bool:
+        """Whether a line break inside the body starts another token's label."""
+        start, end = match.span("body")
+        position = text.find("\n", start, end)
+        while position >= 0:
+            resume = position + 1
+            while resume < end and text[resume] in " \t>":
+                resume += 1
+            if self._label_ahead.match(text, resume):
+                return True
+            position = text.find("\n", position + 1, end)
+        return False
 
     def might_contain(self, text: str) -> bool:
         """Cheap pre-check: can ``text`` hold a token at all?"""
         return bool(self.pattern.search(text))
+
+
+def _starts_word(text: str, start: int, label: str) -> bool:
+    """Whether a label at ``start`` begins a token rather than continues a word.
+
+    "VIP-77" holds no IP token: an upper-case label may not follow an upper-case
+    letter, nor a re-cased one any letter. A value the gateway replaced where it
+    was glued to a word ("Doe456-78-9012" -> "DoeSSN-...") follows a lower-case
+    letter or a digit, and is found; so is one after an escape ("%3APERSON-",
+    "\\nPERSON-") or after another token.
+    """
+    if start == 0:
+        return True
+    before = text[start - 1]
+    joined = before.isupper() if label.isupper() else before.isalpha()
+    if not joined:
+        return True
+    head = text[max(0, start - 12) : start]
+    return bool(_ESCAPE_BEFORE.search(head) or _TOKEN_BEFORE.search(head))
 
 
 def _squeeze(text: str) -> str:
