@@ -54,12 +54,14 @@ class TokenFinder:
     """Finds tokens with the given labels (one finder per policy).
 
     The grammar: a label of the policy, in one case (``PERSON``, ``person``,
-    ``Person``), not inside a word of its case (see :func:`_starts_word`); a
-    hyphen as written, escaped or
+    ``Person``); a hyphen as written, escaped or
     dashed; eight body characters. A soft line break may fall anywhere in it,
     but a break cannot join two tokens: a body whose next line starts with a
-    label and a hyphen is not one. Where candidates overlap, a token whose
-    check character holds wins, then one with fewer breaks, then the first.
+    label and a hyphen is not one. Inside a word (see :func:`_starts_word`)
+    only a token whose check character holds counts: a value glued to a word
+    is replaced in place ("A456-78-9012" -> "ASSN-..."), but "VIP-77" is no
+    token. Where candidates overlap, a token whose check character holds
+    wins, then one with fewer breaks, then the first.
     """
 
     def __init__(self, labels: Collection[str]) -> None:
@@ -86,7 +88,7 @@ class TokenFinder:
             label_written = _squeeze(match.group("label"))
             if not (label_written.isupper() or label_written.islower() or label_written.istitle()):
                 continue  # "Ip", "pErSoN": a word, not a re-cased token
-            if not _starts_word(text, match.start(), label_written) or self._straddles(text, match):
+            if self._straddles(text, match):
                 continue
             label = label_written.upper()
             written = _squeeze(match.group("body")).upper()
@@ -95,6 +97,8 @@ class TokenFinder:
                 (name for name in _SEPARATORS if match.group(name) is not None), "plain"
             )
             token = Token(label, body) if body is not None and has_valid_check(body) else None
+            if token is None and not _starts_word(text, match.start(), label_written):
+                continue  # inside a word ("VIP-77..."), only a token whose check holds counts
             found = Found(match.start(), match.end(), token, f"{label}-{written}", encoding)
             breaks = match.group().count("\n")
             candidates.append((token is None, breaks, match.start(), found))
@@ -123,14 +127,9 @@ class TokenFinder:
 
 
 def _starts_word(text: str, start: int, label: str) -> bool:
-    """Whether a label at ``start`` begins a token rather than continues a word.
-
-    "VIP-77" holds no IP token: an upper-case label may not follow an upper-case
-    letter, nor a re-cased one any letter. A value the gateway replaced where it
-    was glued to a word ("Doe456-78-9012" -> "DoeSSN-...") follows a lower-case
-    letter or a digit, and is found; so is one after an escape ("%3APERSON-",
-    "\\nPERSON-") or after another token.
-    """
+    """Whether a label at ``start`` begins a word: an upper-case label does not
+    follow an upper-case letter, nor a re-cased one any letter, unless an escape
+    ("%3APERSON-", "\\nPERSON-") or another token ends there."""
     if start == 0:
         return True
     before = text[start - 1]
