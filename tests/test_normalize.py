@@ -26,6 +26,12 @@ from gateway.detect.normalize import normalize
         ("4\U000e01ef111", "4111"),  # variation selector supplement
         ("41\u20e311", "4111"),  # enclosing keycap
         ("\ufb01le", "file"),  # ligature
+        # control characters hide values from patterns: dropped (issue 13)
+        ("inv\x07.victim@example.com", "inv.victim@example.com"),
+        ("+1 (415) 555\x07-0132", "+1 (415) 555-0132"),
+        ("a\x1fb\x7fc\x85d\x00e", "abcde"),
+        ("tab\tand\r\nlines", "tab\tand\r\nlines"),  # but not tabs and line breaks
+        ("vertical\x0btab", "vertical\ntab"),
     ],
 )
 def test_folds(text: str, expected: str) -> None:

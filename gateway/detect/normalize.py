@@ -1,8 +1,8 @@
 """Text normalisation before detection, with a map back to the original offsets.
 
-Obfuscated personal data hides behind Unicode: a zero-width space inside an
-email, full-width or Arabic-Indic digits in a phone number, a non-breaking space
-or an en dash between card groups. Detection runs on a normalised copy of the
+Obfuscated personal data hides behind Unicode: a zero-width space or a control
+character inside an email, full-width or Arabic-Indic digits in a phone number,
+a non-breaking space or an en dash between card groups. Detection runs on a normalised copy of the
 text, and every span it finds is mapped back so that the replacement covers the
 original characters, hidden ones included.
 
@@ -37,10 +37,16 @@ _IGNORABLE = re.compile(
     "[\u115f\u1160\u17b4\u17b5\u180b-\u180f\u3164\ufe00-\ufe0f\uffa0\U000e0000-\U000e0fff]"
 )
 _DASHES = frozenset("\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d")
-_LINE_BREAKS = frozenset("\u2028\u2029\u0085")
-# A run of non-ASCII characters, with the character before it: a combining mark
-# composes with the ASCII letter it follows ("e" + U+0301 -> "é").
-_NON_ASCII = re.compile(r"[\x00-\x7f]?[^\x00-\x7f]+")
+_LINE_BREAKS = frozenset("\u2028\u2029\x0b\x0c")
+# Control characters but tab, line feed and carriage return: they render as
+# nothing and hide data from patterns ("inv\x07.victim@example.com", a NUL
+# inside a JSON string), so they are dropped. NEL (U+0085) is dropped too: as a
+# line break it would cut a value in two.
+_CONTROL = r"\x00-\x08\x0e-\x1f\x7f"
+_ASCII_SPECIAL = re.compile(rf"[{_CONTROL}\x0b\x0c]")
+# A run of characters to fold (non-ASCII or control), with the character before
+# it: a combining mark composes with the ASCII letter it follows ("e" + U+0301 -> "é").
+_TO_FOLD = re.compile(rf"[\x00-\x7f]?(?:[^\x00-\x7f]|[{_CONTROL}\x0b\x0c])+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +87,8 @@ def _fold(cluster: str) -> str:
         if first in _LINE_BREAKS:
             return "\n"
         category = unicodedata.category(first)
+        if category == "Cc" and first not in "\t\n\r":
+            return ""
         if category == "Zs":
             return " "
         if category == "Nd":
@@ -97,13 +105,13 @@ def _fold(cluster: str) -> str:
 
 def normalize(text: str) -> NormalizedText:
     """Return ``text`` normalised for detection, with its offset map."""
-    if text.isascii():
+    if text.isascii() and not _ASCII_SPECIAL.search(text):
         return NormalizedText(text, text)
     pieces: list[str] = []
     starts: list[int] = []
     ends: list[int] = []
     position = 0
-    for run in _NON_ASCII.finditer(text):
+    for run in _TO_FOLD.finditer(text):
         if run.start() > position:
             pieces.append(text[position : run.start()])
             starts.extend(range(position, run.start()))
