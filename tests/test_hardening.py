@@ -11,7 +11,14 @@ import json
 
 import pytest
 
-from tests.conftest import AppFactory
+from gateway.detect.detector import PresidioDetector
+from gateway.errors import InputError
+from gateway.formats.media import media_of
+from gateway.formats.request import RequestParts, RequestRules
+from gateway.policy import Policy
+from gateway.redact.requests import redact_request
+from gateway.vault import Vault
+from tests.conftest import AppFactory, make_redactor
 
 pytestmark = pytest.mark.anyio
 
@@ -41,3 +48,62 @@ async def test_control_characters_do_not_hide_values(
     sent = json.dumps(await gateway.vendor.received(), ensure_ascii=False)
     assert hidden not in sent
     assert "please" in sent
+
+
+def form(disposition: str, content: str = "hello") -> bytes:
+    return (
+        f"--XyZ\r\nContent-Disposition: form-data; {disposition}\r\n\r\n{content}\r\n--XyZ--\r\n"
+    ).encode()
+
+
+@pytest.mark.parametrize(
+    "disposition",
+    [
+        'name="f"; filename="a.txt"',
+        "name=\"f\"; filename*=UTF-8''a.txt",  # RFC 5987
+        'name="f"; filename*0="a"; filename*1=".txt"',  # RFC 2231 continuations
+        'name="f"; filename*0*=UTF-8\'\'a; filename*1=".txt"',
+    ],
+)
+async def test_a_file_is_a_file_however_its_name_is_written(
+    policy: Policy, pattern_detector: PresidioDetector, vault: Vault, disposition: str
+) -> None:
+    with pytest.raises(InputError) as refused:
+        await redact_body(policy, pattern_detector, vault, form(disposition))
+    assert refused.value.code == "attachment_refused"
+
+
+async def test_encoded_header_parameters_are_read_decoded(
+    policy: Policy, pattern_detector: PresidioDetector, vault: Vault
+) -> None:
+    body = form("name*=UTF-8''fn.victim%40example.com", "mail fn.victim@example.com")
+    sent = await redact_body(policy, pattern_detector, vault, body)
+    assert b"victim" not in sent
+    assert b"name*=UTF-8''EMAIL-" in sent
+
+
+@pytest.mark.parametrize(
+    ("disposition", "code"),
+    [
+        ("name*=KOI8-R''%C1", "unsupported_charset"),
+        ("name*=UTF-8''%FF", "invalid_encoding"),
+        ('name*0="a"; x="y"; name*1="b"', "invalid_multipart"),
+    ],
+)
+async def test_header_parameters_that_cannot_be_read_are_refused(
+    policy: Policy, pattern_detector: PresidioDetector, vault: Vault, disposition: str, code: str
+) -> None:
+    with pytest.raises(InputError) as refused:
+        await redact_body(policy, pattern_detector, vault, form(disposition))
+    assert refused.value.code == code
+
+
+async def redact_body(
+    policy: Policy, detector: PresidioDetector, vault: Vault, body: bytes
+) -> bytes:
+    content_type = "multipart/form-data; boundary=XyZ"
+    media, charset = media_of(content_type)
+    parts = RequestParts("/", {}, "", [], content_type, media, charset, body)
+    rules = RequestRules.for_route(policy, None)
+    redacted = await redact_request(make_redactor(policy, detector, vault), "T-1", rules, parts)
+    return redacted.body

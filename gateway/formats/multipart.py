@@ -11,21 +11,33 @@ which carry nothing a receiver reads, are dropped rather than scanned.
 Text parts must be UTF-8 (or ASCII) and not transfer-encoded: RFC 7578
 deprecates ``Content-Transfer-Encoding``, and a part the gateway cannot read
 as its receiver would is refused rather than passed unread.
+
+Header parameters are read as receivers read them, RFC 2231/5987 encodings
+included: ``filename*=UTF-8''a%40b.com`` and ``filename*0="a"; filename*1=".txt"``
+are a file named ``a@b.com`` or ``a.txt``, for the file rule and for
+detection. RFC 7578 forbids these forms in form data, but parsers accept them.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
+import urllib.parse
 from dataclasses import dataclass, field
 from email.message import Message
 from email.parser import HeaderParser
+from email.utils import collapse_rfc2231_value
 
 from gateway.errors import InputError
 from gateway.formats.splice import splice
 
-_DISPOSITION_NAME = re.compile(r'\bname="([^"]*)"|\bname=([^;\s]+)', re.IGNORECASE)
-
-
+# A parameter in RFC 2231 form: name*=charset'lang'pct, or one segment name*N[*]=...
+_EXTENDED = re.compile(
+    r";\s*(?P<name>[!#$&+.^_`|~0-9A-Za-z-]+)\*(?:(?P<index>\d{1,3})(?P<star>\*)?)?\s*=\s*"
+    r'(?P<value>"(?:[^"\\\r\n]|\\.)*"|[^;\s]*)'
+)
+_BETWEEN_SEGMENTS = re.compile(r"\s*")
+_PARAM_CHARSETS = frozenset({"utf-8", "utf8", "us-ascii", "ascii", "iso-8859-1", "latin-1", ""})
 _TEXT_CHARSETS = frozenset({"utf-8", "utf8", "us-ascii", "ascii"})
 _IDENTITY_TRANSFER = frozenset({"", "7bit", "8bit", "binary"})
 
@@ -93,11 +105,14 @@ def _part(
     headers: Message, data: bytes, header_start: int, start: int, end: int, index: int
 ) -> Part:
     # Error messages name a part by its position: its name could be anything.
-    disposition = headers.get("content-disposition", "")
-    match = _DISPOSITION_NAME.search(disposition)
-    name = (match.group(1) or match.group(2)) if match else ""
+    try:
+        raw_name = headers.get_param("name", "", header="content-disposition")
+        name = collapse_rfc2231_value(raw_name) if raw_name else ""
+        has_filename = headers.get_filename() is not None
+    except (ValueError, LookupError):  # a parameter that cannot be decoded: not read as text
+        name, has_filename = "", True
     content_type = headers.get_content_type() if headers.get("content-type") else "text/plain"
-    is_file = "filename=" in disposition.lower() or not content_type.startswith("text/")
+    is_file = has_filename or not content_type.startswith("text/")
     if is_file:
         return Part(name, header_start, start, end, True)
     transfer = str(headers.get("content-transfer-encoding", "")).strip().lower()
@@ -126,3 +141,74 @@ def rebuild(data: bytes, body: Multipart, replacements: dict[tuple[int, int], by
         (start - body.start, end - body.start, new) for (start, end), new in replacements.items()
     ]
     return splice(data[body.start : body.end], edits) + b"\r\n"
+
+
+@dataclass(frozen=True, slots=True)
+class Parameter:
+    """A header parameter in RFC 2231 form, decoded; ``headers[start:end]`` holds all its segments."""
+
+    name: str
+    start: int
+    end: int
+    value: str = field(repr=False)
+
+
+def extended_parameters(headers: str, index: int) -> list[Parameter]:
+    """The RFC 2231/5987 parameters of a part's header block, decoded.
+
+    Segments of one parameter must follow one another (``name*0=...; name*1=...``);
+    a charset other than UTF-8, ASCII or Latin-1, or scattered segments, are
+    refused: a value the gateway cannot read is not forwarded unread.
+    """
+    groups: dict[tuple[int, str], list[re.Match[str]]] = {}
+    for match in _EXTENDED.finditer(headers):
+        line = headers.count("\n", 0, match.start())
+        groups.setdefault((line, match.group("name").lower()), []).append(match)
+    found = []
+    for segments in groups.values():
+        segments.sort(key=lambda m: int(m.group("index") or 0))
+        for before, after in itertools.pairwise(segments):
+            if not _BETWEEN_SEGMENTS.fullmatch(headers, before.end(), after.start()):
+                raise InputError(
+                    "invalid_multipart",
+                    f"multipart part {index + 1} has a header parameter in scattered segments",
+                )
+        value = _decode_segments(segments, index)
+        # The span starts after the ";" that opens the first segment.
+        start = segments[0].start("name")
+        found.append(Parameter(segments[0].group("name"), start, segments[-1].end(), value))
+    return found
+
+
+def _decode_segments(segments: list[re.Match[str]], index: int) -> str:
+    charset = ""
+    raw = b""
+    for position, segment in enumerate(segments):
+        value = segment.group("value")
+        extended = segment.group("index") is None or segment.group("star") is not None
+        if value.startswith('"'):
+            value = re.sub(r"\\(.)", r"\1", value[1:-1])
+            extended = False if segment.group("index") is not None else extended
+        if extended and position == 0 and value.count("'") >= 2:
+            charset, _, value = value.split("'", 2)
+        raw += (
+            urllib.parse.unquote_to_bytes(value) if extended else value.encode("latin-1", "replace")
+        )
+    charset = charset.lower()
+    if charset not in _PARAM_CHARSETS:
+        raise InputError(
+            "unsupported_charset",
+            f"multipart part {index + 1} has a header parameter in a charset that is not read",
+        )
+    try:
+        return raw.decode("latin-1" if charset in ("iso-8859-1", "latin-1") else "utf-8")
+    except UnicodeDecodeError:
+        raise InputError(
+            "invalid_encoding",
+            f"multipart part {index + 1} has a header parameter that is not UTF-8",
+        ) from None
+
+
+def encode_parameter(name: str, value: str) -> str:
+    """``name*=UTF-8''...``: a parameter as RFC 5987 writes it."""
+    return f"{name}*=UTF-8''{urllib.parse.quote(value, safe='')}"

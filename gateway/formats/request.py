@@ -118,6 +118,41 @@ class View:
         return found
 
 
+class HeaderView:
+    """A multipart part's header block as detection reads it: the block's text,
+    and each RFC 2231/5987 parameter decoded (``filename*=UTF-8''a%40b.com`` reads
+    ``a@b.com``). A parameter with a replacement is written back encoded."""
+
+    def __init__(self, where: str, headers: str, index: int) -> None:
+        self.parameters = multipart.extended_parameters(headers, index)
+        # The block is scanned with its encoded parameters blanked out: they
+        # are read decoded, and two edits must never touch the same bytes.
+        masked = list(headers)
+        for parameter in self.parameters:
+            masked[parameter.start : parameter.end] = " " * (parameter.end - parameter.start)
+        self.block = View(where, "".join(masked), ())
+        self.pieces = self.block.pieces + [
+            Piece(f"{where}({p.name}*)", p.value) for p in self.parameters
+        ]
+
+    def edits(self, results: Sequence[Redacted]) -> list[Splice]:
+        count = len(self.block.pieces)
+        found = self.block.edits(results[:count])
+        for parameter, result in zip(self.parameters, results[count:], strict=True):
+            if result.replacements:
+                value = splice(
+                    parameter.value, [(r.start, r.end, r.text) for r in result.replacements]
+                )
+                found.append(
+                    (
+                        parameter.start,
+                        parameter.end,
+                        multipart.encode_parameter(parameter.name, value),
+                    )
+                )
+        return found
+
+
 # Headers that are protocol, not content: never scanned (credentials among
 # them are forwarded or replaced as they are).
 UNSCANNED_HEADERS = frozenset(
@@ -294,7 +329,7 @@ class TextFormat:
 
 
 def _slices(
-    views: Sequence[View | None], results: Sequence[Redacted]
+    views: Sequence[View | HeaderView | None], results: Sequence[Redacted]
 ) -> Iterator[Sequence[Redacted]]:
     """The results of each string's pieces (a view's several, or a whole value's one)."""
     position = 0
@@ -304,7 +339,7 @@ def _slices(
         position += count
 
 
-def _redacted(value: str, view: View | None, results: Sequence[Redacted]) -> str:
+def _redacted(value: str, view: View | HeaderView | None, results: Sequence[Redacted]) -> str:
     return splice(value, view.edits(results)) if view is not None else results[0].text
 
 
@@ -416,14 +451,15 @@ class MultipartFormat:
         self.body = body
         self.multipart = multipart.parse(body, content_type)
         # Each string: its byte span, its text, its view (None: replaced whole).
-        self.strings: list[tuple[tuple[int, int], str, View | None]] = []
+        self.strings: list[tuple[tuple[int, int], str, View | HeaderView | None]] = []
         self.pieces = []
         for index, part in enumerate(self.multipart.parts):
             headers = part.headers(body)
             if not _plain_part_headers(headers):
-                self._add((part.header_start, part.start - 4), headers, View(
-                    f"body.part{index + 1}(headers)", headers, ()
-                ))  # fmt: skip
+                where = f"body.part{index + 1}(headers)"
+                self._add(
+                    (part.header_start, part.start - 4), headers, HeaderView(where, headers, index)
+                )
             if part.is_file:
                 if files != "passthrough":
                     raise InputError(
@@ -442,7 +478,7 @@ class MultipartFormat:
                 self.strings.append(((part.start, part.end), part.text, None))
                 self.pieces.append(Piece(where, part.text, kind))
 
-    def _add(self, span: tuple[int, int], text: str, view: View) -> None:
+    def _add(self, span: tuple[int, int], text: str, view: View | HeaderView) -> None:
         self.strings.append((span, text, view))
         self.pieces += view.pieces
 
