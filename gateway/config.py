@@ -78,7 +78,7 @@ ADMIN_KEYS = Variable(
 ADMIN_KEYS_FILE = Variable("GATEWAY_ADMIN_KEYS_FILE", "none", "a file of further admin keys")
 METRICS_DIR = Variable(
     "PROMETHEUS_MULTIPROC_DIR",
-    "set by `serve --workers N`",
+    "set by `serve --workers N` (`DATA_DIR/metrics-PORT`, cleared at start and exit)",
     "where worker processes keep their metrics so that every scrape sums them all",
 )
 

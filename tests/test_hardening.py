@@ -107,3 +107,39 @@ async def redact_body(
     rules = RequestRules.for_route(policy, None)
     redacted = await redact_request(make_redactor(policy, detector, vault), "T-1", rules, parts)
     return redacted.body
+
+
+@pytest.mark.parametrize(
+    ("path", "code"),
+    [
+        ("/api/v2/search.json?query=%FFjane%40example.com", "invalid_encoding"),  # query
+        ("/api/v2/users/%FF%FE.json", "invalid_path"),  # path
+    ],
+)
+async def test_percent_escapes_that_are_not_utf8_are_refused(
+    make_app: AppFactory, path: str, code: str
+) -> None:
+    """They reached the vendor as U+FFFD (issue 13)."""
+    gateway = make_app()
+    async with gateway.client() as client:
+        answer = await client.get(path)
+    assert answer.status_code == 400
+    assert answer.json()["error"]["code"] == code
+    assert await gateway.vendor.received() == []
+
+
+async def test_a_script_keeps_its_quotes(make_app: AppFactory) -> None:
+    gateway = make_app()
+    body = "<p>Hi</p><script>var e='sc.victim@example.com'</script>"
+    async with gateway.client() as client:
+        await client.post("/api/v2/tickets.json", json=ticket(body))
+    sent = (await gateway.vendor.received())[0]["body"]
+    assert "victim" not in sent
+    assert "var e='EMAIL-" in sent
+
+
+@pytest.mark.parametrize("text", ["Passport-502135326", "passport#X1234567 expired"])
+def test_a_passport_joined_to_its_word(pattern_detector: PresidioDetector, text: str) -> None:
+    found = pattern_detector.detect([text])[0]
+    assert [d.entity for d in found] == ["PASSPORT"]
+    assert text[found[0].start : found[0].end].isalnum()

@@ -61,6 +61,14 @@ def test_the_same_value_hashes_the_same_however_it_is_written(scopes: Scopes) ->
     assert a == b
 
 
+@pytest.mark.parametrize(("a", "b"), [("CUST-A", "cust-A"), ("CUST-1", "cust-1"), ("Jane", "jane")])
+def test_ids_are_compared_exactly_whether_kept_or_hashed(scopes: Scopes, a: str, b: str) -> None:
+    """One rule (issue 13): hashed ids were case-folded and kept ones were not."""
+    assert scopes.identify("customer", a, False) != scopes.identify("customer", b, False)
+    assert scopes.identify("customer", a, True) != scopes.identify("customer", b, True)
+    assert scopes.identify("customer", f" {a} ", True) == scopes.identify("customer", a, True)
+
+
 async def test_scope_from_each_source(scopes: Scopes) -> None:
     cases = [
         (config("header", "X-Customer", hash=False), view(headers={"x-customer": "42"}), "customer:42"),

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import ipaddress
 import os
+import shutil
 import socket
-import tempfile
 from typing import Any
 
 import uvicorn
@@ -95,9 +95,17 @@ def run_serve(args: argparse.Namespace, settings: Settings) -> int:
         )
         # Set only now, so that this supervisor's own check above keeps plain
         # in-memory metrics; the workers it spawns write to the shared files.
-        with tempfile.TemporaryDirectory(prefix="gateway-metrics-") as metrics_dir:
-            os.environ[METRICS_DIR.name] = metrics_dir
-            Workers(config, args.host, args.port, metrics_dir).run()
+        # They live in the data directory, one per port: a run killed with -9
+        # leaves its files there, and the next run on the port (it is free,
+        # checked above) clears them instead of leaving them in /tmp forever.
+        metrics_dir = settings.data_dir / f"metrics-{args.port}"
+        shutil.rmtree(metrics_dir, ignore_errors=True)
+        metrics_dir.mkdir(mode=0o700, parents=True)
+        try:
+            os.environ[METRICS_DIR.name] = str(metrics_dir)
+            Workers(config, args.host, args.port, str(metrics_dir)).run()
+        finally:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
     else:
         app = create_app(settings, policy)
         _announce(args, policy.source)

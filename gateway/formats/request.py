@@ -360,14 +360,14 @@ class _Pairs:
             name, sep, value = item.partition("=")
             if not sep:
                 if item:  # a bare "jane@example.com" is a name with no value: scanned
-                    decoded = urllib.parse.unquote_plus(item)
+                    decoded = _unquote(item, prefix)
                     self._add(index, decoded, View(f"{prefix}(name)", decoded, attributes))
                 continue
-            key = urllib.parse.unquote_plus(name)
+            key = _unquote(name, prefix)
             kind = wanted(key)
             if kind is None:
                 continue
-            decoded = urllib.parse.unquote_plus(value)
+            decoded = _unquote(value, prefix)
             if kind == "scan":
                 self._add(index, decoded, View(f"{prefix}.{key}", decoded, attributes))
             else:
@@ -387,6 +387,18 @@ class _Pairs:
                 new = urllib.parse.quote_plus(_redacted(decoded, view, mine))
                 items[index] = f"{name}={new}" if sep else new
         return "&".join(items)
+
+
+def _unquote(text: str, prefix: str) -> str:
+    """Percent-decode strictly: an escape that is not UTF-8 would reach the vendor
+    as U+FFFD once its field is re-encoded, so it is refused."""
+    try:
+        return urllib.parse.unquote_to_bytes(text.replace("+", " ")).decode("utf-8")
+    except UnicodeDecodeError:
+        part = "query" if prefix == "query" else "form"
+        raise InputError(
+            "invalid_encoding", f"a {part} field's percent-escapes are not UTF-8"
+        ) from None
 
 
 class FormFormat(_Pairs):

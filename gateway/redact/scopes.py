@@ -157,4 +157,9 @@ def _value(config: ScopeConfig, view: RequestView, plan: Plan) -> tuple[str, str
 
 
 def _fold(value: str) -> str:
-    return " ".join(unicodedata.normalize("NFKC", value).split()).casefold()
+    # One rule for every id: compared exactly (case included), as the systems
+    # that assign them do; "CUST-A" and "cust-A" are two customers. Only
+    # Unicode form and surrounding or repeated whitespace are evened out.
+    # Values declared as an entity use that entity's normaliser instead (an
+    # email's case never matters).
+    return " ".join(unicodedata.normalize("NFKC", value).split())

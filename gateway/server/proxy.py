@@ -17,6 +17,7 @@ vendor nothing. Error bodies name the failure, never a value.
 from __future__ import annotations
 
 import time
+import urllib.parse
 import uuid
 
 from starlette.requests import ClientDisconnect, Request
@@ -185,6 +186,11 @@ def _checked_path(request: Request) -> str:
         raise InputError(
             "invalid_path", "the path holds encoded slashes, backslashes or percent signs"
         )
+    try:
+        urllib.parse.unquote_to_bytes(raw).decode("utf-8")
+    except UnicodeDecodeError:
+        # The server decoded them to U+FFFD, which would be forwarded re-encoded.
+        raise InputError("invalid_path", "the path's percent-escapes are not UTF-8") from None
     segments = path.split("/")
     if "." in segments or ".." in segments or "\x00" in path or "\\" in path:
         raise InputError("invalid_path", "paths with dot segments or backslashes are not proxied")
