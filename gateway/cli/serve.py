@@ -17,6 +17,7 @@ from gateway.errors import ConfigError
 from gateway.keys.credentials import ApiKeys, missing_secrets
 from gateway.policy import check_model, load_policy
 from gateway.server.app import create_app
+from gateway.server.protocol import HEAD_TIMEOUT, GatewayHttpProtocol
 from gateway.server.workers import Workers
 from gateway.testing.standin import create_standin
 
@@ -41,6 +42,13 @@ def register(commands: Commands, common: argparse.ArgumentParser) -> None:
         type=int,
         default=1,
         help="worker processes (default: 1; use the number of cores)",
+    )
+    serve.add_argument(
+        "--header-timeout",
+        type=float,
+        default=HEAD_TIMEOUT,
+        metavar="SECONDS",
+        help=f"time a client has to send a request's line and headers (default: {HEAD_TIMEOUT:g})",
     )
     serve.set_defaults(handler=run_serve)
 
@@ -84,6 +92,7 @@ def run_serve(args: argparse.Namespace, settings: Settings) -> int:
         "server_header": False,
         "proxy_headers": False,
         "timeout_keep_alive": 30,
+        "http": GatewayHttpProtocol,  # a deadline for request heads (slowloris)
         "timeout_graceful_shutdown": 20,
     }
     if args.workers > 1:
@@ -93,6 +102,7 @@ def run_serve(args: argparse.Namespace, settings: Settings) -> int:
         config = uvicorn.Config(
             "gateway.server.app:app_from_environ", factory=True, workers=args.workers, **options
         )
+        config.head_timeout = args.header_timeout  # type: ignore[attr-defined]
         # Set only now, so that this supervisor's own check above keeps plain
         # in-memory metrics; the workers it spawns write to the shared files.
         # They live in the data directory, one per port: a run killed with -9
@@ -109,7 +119,9 @@ def run_serve(args: argparse.Namespace, settings: Settings) -> int:
     else:
         app = create_app(settings, policy)
         _announce(args, policy.source)
-        uvicorn.run(app, **options)
+        config = uvicorn.Config(app, **options)
+        config.head_timeout = args.header_timeout  # type: ignore[attr-defined]
+        uvicorn.Server(config).run()
     return EXIT_OK
 
 
