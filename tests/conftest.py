@@ -35,6 +35,7 @@ from gateway.server.app import GatewayApp, create_app
 from gateway.server.upstream import Transport
 from gateway.testing.standin import create_standin
 from gateway.vault import Vault
+from gateway.vault.backend import Backend
 from gateway.vault.memory import MemoryBackend
 from gateway.vault.sqlite import SqliteBackend
 from tests.asgi import AsgiVendor
@@ -197,6 +198,7 @@ def make_app(tmp_path: Path, pattern_detector: PresidioDetector) -> AppFactory:
         detector: Detector | None = None,
         clock: Callable[[], float] | None = None,
         transport: Transport | None = None,
+        backend: Backend | None = None,
     ) -> InProcess:
         directory = tmp_path / f"app-{next(made)}"
         directory.mkdir()
@@ -221,7 +223,7 @@ def make_app(tmp_path: Path, pattern_detector: PresidioDetector) -> AppFactory:
             settings,
             loaded,
             detector=detector or PresidioDetector(loaded, None),
-            backend=MemoryBackend(),
+            backend=backend or MemoryBackend(),
             transport=transport or vendor,
             **options,
         )

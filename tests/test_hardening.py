@@ -7,17 +7,19 @@ itself (slow headers, a full disk, a lost vault) are in ``test_faults``.
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import pytest
 
 from gateway.detect.detector import PresidioDetector
-from gateway.errors import InputError
+from gateway.errors import InputError, VaultError
 from gateway.formats.media import media_of
 from gateway.formats.request import RequestParts, RequestRules
 from gateway.policy import Policy
 from gateway.redact.requests import redact_request
 from gateway.vault import Vault
+from gateway.vault.memory import MemoryBackend
 from tests.conftest import AppFactory, make_redactor
 
 pytestmark = pytest.mark.anyio
@@ -143,3 +145,38 @@ def test_a_passport_joined_to_its_word(pattern_detector: PresidioDetector, text:
     found = pattern_detector.detect([text])[0]
     assert [d.entity for d in found] == ["PASSPORT"]
     assert text[found[0].start : found[0].end].isalnum()
+
+
+class Unreachable(MemoryBackend):
+    """A vault that cannot be reached until ``down`` is cleared (PostgreSQL still booting)."""
+
+    down = True
+
+    async def check_writable(self) -> None:
+        if self.down:
+            raise VaultError("the vault cannot be reached")
+        await super().check_writable()
+
+    async def close(self) -> None:
+        pass  # each start-up attempt reopens it
+
+
+async def test_a_vault_unreachable_at_start_is_waited_for(make_app: AppFactory) -> None:
+    """Start-up used to fail, and the supervisor restarted workers for ever with
+    no one answering health checks (issue 13)."""
+    vault = Unreachable()
+    gateway = make_app(backend=vault)
+    async with gateway.client() as client:
+        health = await client.get("/healthz")
+        assert health.status_code == 503
+        assert health.json() == {"status": "starting", "reason": "vault_unavailable"}
+        refused = await client.post("/api/v2/tickets.json", json=ticket("hi"))
+        assert refused.json()["error"]["code"] == "not_ready"
+        assert await gateway.vendor.received() == []
+        vault.down = False
+        for _ in range(60):  # the first retry comes after a second
+            if (await client.get("/healthz")).status_code == 200:
+                break
+            await asyncio.sleep(0.1)
+        answer = await client.post("/api/v2/tickets.json", json=ticket("hi"))
+        assert answer.status_code == 201

@@ -92,13 +92,15 @@ class Verification(BaseModel):
 
 def build_api(
     gateway: Callable[[], Gateway | None],
+    waiting_for: Callable[[], str | None],
     metrics: Metrics,
     admin_keys: ApiKeys,
     audit_dir: Path,
     audit_keys: AuditKeys,
     lifespan: Any,
 ) -> FastAPI:
-    """The API over a gateway that may still be starting (``gateway()`` is then ``None``)."""
+    """The API over a gateway that may still be starting (``gateway()`` is then ``None``,
+    and ``waiting_for()`` the error code start-up is waiting out, if any)."""
     api = FastAPI(
         title="Redaction gateway",
         summary="Health, metrics and the audit trail of a redaction gateway.",
@@ -163,7 +165,9 @@ def build_api(
         """Ready when the gateway has started and its vault and audit log can be written."""
         running = gateway()
         if running is None:
-            return JSONResponse({"status": "starting"}, status_code=503)
+            reason = waiting_for()
+            body = {"status": "starting"} | ({"reason": reason} if reason else {})
+            return JSONResponse(body, status_code=503)
         try:
             await running.core.vault.check_writable()
             await running.audit.check_writable()

@@ -10,10 +10,19 @@ fails at once on a mistake. Start-up happens in the lifespan
 (:func:`gateway.server.runtime.start`): the spaCy pipeline loads and is warmed
 up, the vault proves it can write, the audit chain opens and records the
 policy. Until then ``/healthz`` answers 503 and requests get ``not_ready``.
+
+A vault or an audit directory that cannot be written at start-up (PostgreSQL
+still booting, a full disk) is waited for, not fatal: the process keeps
+serving ``/healthz`` (503, with the reason) and tries again, 1 s, 2 s, 4 s...
+up to every 30 s. Exiting instead made the supervisor restart workers in a
+loop, with no one answering health checks. Configuration mistakes still stop
+the process at once.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import os
 import time
@@ -27,8 +36,9 @@ from starlette.routing import request_response
 from starlette.types import Receive, Scope, Send
 
 from gateway.config import Settings
+from gateway.core import load_detector
 from gateway.detect import Detector
-from gateway.errors import StreamAborted
+from gateway.errors import AuditError, StreamAborted, VaultError
 from gateway.policy import Policy, load_policy
 from gateway.server.api import build_api
 from gateway.server.metrics import Metrics
@@ -37,6 +47,7 @@ from gateway.server.runtime import Blueprint, Gateway, start
 from gateway.server.upstream import Transport
 from gateway.vault.backend import Backend
 
+log = logging.getLogger("gateway")
 _OWN_PATHS = ("/healthz", "/metrics", "/openapi.json", "/audit")
 
 
@@ -75,9 +86,11 @@ class GatewayApp:
         self.blueprint = blueprint
         self.metrics = metrics
         self.gateway: Gateway | None = None
+        self.waiting_for: str | None = None  # the error code start-up is waiting out
         self._parts = (detector, backend, transport)
         self.api = build_api(
             lambda: self.gateway,
+            lambda: self.waiting_for,
             metrics,
             blueprint.admin_keys,
             blueprint.audit_dir,
@@ -87,21 +100,53 @@ class GatewayApp:
         self.proxy = request_response(self._proxy)
 
     @asynccontextmanager
-    async def running(self) -> AsyncIterator[Gateway]:
-        """Start the gateway, and stop it on exit (the lifespan; tests use it directly)."""
+    async def running(self) -> AsyncIterator[Gateway | None]:
+        """Start the gateway, and stop it on exit (the lifespan; tests use it directly).
+
+        Yields the running gateway, or ``None`` while start-up waits for the
+        vault or the audit directory (see the module docstring).
+        """
         server_log = logging.getLogger("uvicorn.error")
         if not any(isinstance(f, QuietAborts) for f in server_log.filters):
             server_log.addFilter(QuietAborts())
+        retrying: asyncio.Task[None] | None = None
+        try:
+            await self._start()
+        except (VaultError, AuditError) as exc:
+            self.waiting_for = exc.code
+            log.warning("gateway not ready: %s; trying again", exc.code)
+            retrying = asyncio.create_task(self._keep_starting())
+        try:
+            yield self.gateway
+        finally:
+            if retrying is not None:
+                retrying.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await retrying
+            gateway, self.gateway = self.gateway, None
+            if gateway is not None:
+                await gateway.close()
+
+    async def _start(self) -> None:
         detector, backend, transport = self._parts
-        gateway = await start(
+        if detector is None:  # loaded once, whatever start-up then waits for
+            detector = await asyncio.to_thread(load_detector, self.blueprint.policy)
+            self._parts = (detector, backend, transport)
+        self.gateway = await start(
             self.blueprint, self.metrics, detector=detector, backend=backend, transport=transport
         )
-        self.gateway = gateway
-        try:
-            yield gateway
-        finally:
-            self.gateway = None
-            await gateway.close()
+        self.waiting_for = None
+
+    async def _keep_starting(self) -> None:
+        delay = 1.0
+        while self.gateway is None:
+            await asyncio.sleep(delay)
+            try:
+                await self._start()
+            except (VaultError, AuditError) as exc:
+                self.waiting_for = exc.code
+                delay = min(delay * 2, 30.0)
+        log.warning("gateway ready after waiting")
 
     @asynccontextmanager
     async def lifespan(self, app: Any) -> AsyncIterator[None]:
