@@ -82,9 +82,26 @@ METRICS_DIR = Variable(
     "where worker processes keep their metrics so that every scrape sums them all",
 )
 
+AUDIT_ROTATE_MB = Variable(
+    "GATEWAY_AUDIT_ROTATE_MB",
+    "64",
+    "start a new segment of the audit chain when the current one reaches this size",
+)
+AUDIT_ROTATE_HOURS = Variable(
+    "GATEWAY_AUDIT_ROTATE_HOURS",
+    "24",
+    "start a new segment of the audit chain when the current one is this old",
+)
+AUDIT_RETENTION_DAYS = Variable(
+    "GATEWAY_AUDIT_RETENTION_DAYS",
+    "none: segments are kept",
+    "delete rotated audit segments whose newest record is older than this (recorded in the chain first)",
+)
+
 VARIABLES = (
     POLICY, DATA_DIR, VAULT_URL, UPSTREAM, INSTANCE, TOKEN_KEY, VAULT_KEYS, AUDIT_KEY,
-    API_KEYS, API_KEYS_FILE, ADMIN_KEYS, ADMIN_KEYS_FILE, METRICS_DIR,
+    API_KEYS, API_KEYS_FILE, ADMIN_KEYS, ADMIN_KEYS_FILE, METRICS_DIR, AUDIT_ROTATE_MB,
+    AUDIT_ROTATE_HOURS, AUDIT_RETENTION_DAYS,
 )  # fmt: skip
 
 DEFAULT_POLICY = Path("policies/default.yaml")
@@ -108,6 +125,10 @@ class Settings:
     admin_keys: str = field(default="", repr=False)
     admin_keys_file: str | None = None
     metrics_dir: Path | None = None
+    # As given; checked when a gateway is built (Blueprint.build).
+    audit_rotate_mb: str | None = None
+    audit_rotate_hours: str | None = None
+    audit_retention_days: str | None = None  # None: rotated segments are kept
     # The whole environment, for the secrets a policy names by variable.
     environ: Mapping[str, str] = field(default_factory=dict, repr=False)
 
@@ -141,6 +162,9 @@ class Settings:
             admin_keys=get(ADMIN_KEYS) or "",
             admin_keys_file=get(ADMIN_KEYS_FILE),
             metrics_dir=Path(metrics_dir) if metrics_dir else None,
+            audit_rotate_mb=get(AUDIT_ROTATE_MB),
+            audit_rotate_hours=get(AUDIT_ROTATE_HOURS),
+            audit_retention_days=get(AUDIT_RETENTION_DAYS),
             environ=dict(environ),
         )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import json
 import os
 import subprocess
@@ -198,7 +199,9 @@ def test_resume_cuts_a_half_written_record(tmp_path: Path) -> None:
     write_chain(tmp_path, events=3)  # the next process takes the same chain over
     verdict = verify_chain(path, KEYS.public_key, KEYS)
     assert verdict.ok, verdict.problems
-    assert verdict.records == 6 + 4
+    assert verdict.records == 6 + 5  # the second run's chain_opened, tail_repaired and 3
+    repaired = [r["event"] for r in read(tmp_path) if r["event"]["type"] == "tail_repaired"]
+    assert repaired == [{"type": "tail_repaired", "file": "log", "bytes_removed": 21}]
 
 
 def test_processes_never_share_a_chain(tmp_path: Path) -> None:
@@ -214,22 +217,42 @@ def test_processes_never_share_a_chain(tmp_path: Path) -> None:
     assert asyncio.run(go()) == ("gw-1", "gw-2")
 
 
-def test_a_failed_write_is_an_error_and_sticks(tmp_path: Path) -> None:
+def test_a_failed_write_leaves_nothing_and_the_log_recovers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a full disk a record is refused, none of it stays in the file to be
+    flushed later, and writing resumes when space returns (issue 13)."""
+
+    def full(fd: int, data: object) -> int:
+        written = real_write(fd, bytes(memoryview(data))[:10])  # type: ignore[arg-type]
+        if written:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return written
+
+    real_write = os.write
+
     async def go() -> None:
         log = AuditLog(tmp_path, KEYS, "test")
         await log.open()
-        writable, log._log = log._log, open(os.devnull)  # noqa: SIM115
-        assert writable is not None
+        size = log.path.stat().st_size
         try:
-            with pytest.raises(AuditError):
-                await log.append(Raw({"type": "x"}))
-            with pytest.raises(AuditError):
-                await log.check_writable()
+            with monkeypatch.context() as patch:
+                patch.setattr("gateway.audit.log.os.write", full)
+                with pytest.raises(AuditError):
+                    await log.append(Raw({"type": "refused_one"}))
+                assert log.path.stat().st_size == size  # the partial record was cut off
+                with pytest.raises(AuditError):
+                    await log.check_writable()  # the probe fails too
+            await log.check_writable()  # space is back
+            await log.append(Raw({"type": "after"}))
         finally:
-            writable.close()
             await log.close()
 
     asyncio.run(go())
+    types = [r["event"]["type"] for r in read(tmp_path)]
+    assert "refused_one" not in types
+    assert types[-1] == "after"
+    assert verify_chain(tmp_path / "test-1.log.jsonl", KEYS.public_key, KEYS).ok
 
 
 def test_reader_filters_and_lookup(tmp_path: Path) -> None:
@@ -442,3 +465,111 @@ def test_cli_verify_against_offhost_copies_of_several_chains(tmp_path: Path) -> 
         missing.stderr.strip()
         == f"gateway: error: --checkpoints: {tmp_path / 'nowhere'} does not exist"
     )
+
+
+class Clock:
+    def __init__(self, now: float = 1_800_000_000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def rotating_log(directory: Path, clock: Clock, **options: Any) -> AuditLog:
+    return AuditLog(
+        directory, KEYS, "test", clock=clock, checkpoint_interval=3600, rotate_bytes=2000, **options
+    )
+
+
+def test_the_chain_rotates_by_size_and_age_and_verifies_across_segments(tmp_path: Path) -> None:
+    clock = Clock()
+
+    async def go() -> None:
+        log = rotating_log(tmp_path, clock, rotate_seconds=3600)
+        await log.open()
+        for i in range(40):  # about 100 bytes each: rotates every 20 or so
+            await log.append(Raw({"type": "x", "n": i}))
+        clock.now += 7200  # older than an hour: the next write starts a segment
+        await log.append(Raw({"type": "late"}))
+        await log.close()
+
+    asyncio.run(go())
+    segments = sorted(p.name for p in tmp_path.glob("*.log.jsonl"))
+    assert len(segments) >= 3
+    assert segments[-1] == "test-1.log.jsonl"
+    assert [r["event"].get("n") for r in read(tmp_path)][1:41] == list(range(40))
+    verdict = verify_chain(tmp_path / "test-1.log.jsonl", KEYS.public_key, KEYS)
+    assert verdict.ok, verdict.problems
+    assert verdict.records == 42
+    # A segment taken away is caught, wherever it was in the chain.
+    (tmp_path / segments[1]).unlink()
+    gone = verify_chain(tmp_path / "test-1.log.jsonl", KEYS.public_key, KEYS)
+    assert "is missing" in gone.problems[0]
+
+
+def test_retention_removes_old_segments_and_says_so_in_the_chain(tmp_path: Path) -> None:
+    clock = Clock()
+
+    async def go() -> None:
+        log = rotating_log(tmp_path, clock, retention_days=30)
+        await log.open()
+        for i in range(60):
+            await log.append(Raw({"type": "x", "n": i}))
+        clock.now += 31 * 86400
+        await log.append(Raw({"type": "a month later"}))  # rotates
+        await log.apply_retention()
+        await log.close()
+
+    asyncio.run(go())
+    assert sorted(p.name for p in tmp_path.glob("*.log.jsonl")) == ["test-1.log.jsonl"]
+    removed = [r["event"] for r in read(tmp_path) if r["event"]["type"] == "segments_removed"]
+    assert len(removed) == 1
+    assert removed[0]["through_seq"] == 61  # chain_opened and 60: the rest is in the new segment
+    verdict = verify_chain(tmp_path / "test-1.log.jsonl", KEYS.public_key, KEYS)
+    assert verdict.ok, verdict.problems
+    assert "records 1 to 61 were removed by the retention setting" in verdict.notes[0]
+
+
+def test_a_torn_checkpoint_is_repaired_and_recorded(tmp_path: Path) -> None:
+    """The next checkpoint was appended onto the fragment, and verify said
+    TAMPERED for ever (issue 13)."""
+    path = write_chain(tmp_path, events=5)
+    checkpoints = tmp_path / "test-1.checkpoints.jsonl"
+    with checkpoints.open("a") as handle:
+        handle.write('{"instance":"test-1","seq":')  # a crash in the middle of a checkpoint
+    before = verify_chain(path, KEYS.public_key, KEYS)
+    assert before.ok, before.problems  # a torn tail is a note, not tampering
+    assert "partial last checkpoint" in before.notes[0]
+    write_chain(tmp_path, events=3)
+    after = verify_chain(path, KEYS.public_key, KEYS)
+    assert after.ok, after.problems
+    assert after.notes == []
+    repaired = [r["event"] for r in read(tmp_path) if r["event"]["type"] == "tail_repaired"]
+    assert repaired == [{"type": "tail_repaired", "file": "checkpoints", "bytes_removed": 27}]
+
+
+def test_a_torn_record_is_a_note_until_the_chain_reopens(tmp_path: Path) -> None:
+    path = write_chain(tmp_path, events=5)
+    with path.open("a") as handle:
+        handle.write('{"seq":7,"time":"2026')
+    verdict = verify_chain(path, KEYS.public_key, KEYS)
+    assert verdict.ok, verdict.problems
+    assert "partial last record" in verdict.notes[0]
+
+
+def test_closing_on_a_full_disk_is_one_warning(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def go() -> None:
+        log = AuditLog(tmp_path, KEYS, "test", checkpoint_every=1000, checkpoint_interval=3600)
+        await log.open()
+        await log.append(Raw({"type": "x"}))
+        monkeypatch.setattr("gateway.audit.log._append", full_disk)
+        await log.close()  # its final checkpoint fails
+
+    asyncio.run(go())
+    assert "closed without a final checkpoint" in caplog.text
+
+
+def full_disk(*args: object) -> None:
+    raise OSError(errno.ENOSPC, "No space left on device")

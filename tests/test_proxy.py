@@ -8,6 +8,7 @@ real loopback HTTP are in ``test_http`` and ``test_hostile`` (slow).
 
 from __future__ import annotations
 
+import errno
 import gzip
 import json
 from typing import Any
@@ -28,6 +29,10 @@ def assert_clean(*texts: str) -> None:
     for text in texts:
         for value in PLANTED:
             assert value not in text, f"{value!r} leaked"
+
+
+def full_disk(*args: object) -> None:
+    raise OSError(errno.ENOSPC, "No space left on device")
 
 
 def audit_records(app: Any) -> list[dict[str, Any]]:
@@ -180,9 +185,11 @@ async def test_nothing_is_forwarded_when_detection_the_vault_or_the_audit_log_fa
         vault = await client.post("/api/v2/tickets.json", json=TICKET)
         health = await client.get("/healthz")
         running.core.vault.backend.closed = False
-        running.audit.broken = "disk full"
-        audit = await client.post("/api/v2/tickets.json", json=TICKET)
-        unhealthy = await client.get("/healthz")
+        with monkeypatch.context() as patch:  # a full disk: every write and probe fails
+            patch.setattr("gateway.audit.log._append", full_disk)
+            patch.setattr("gateway.audit.log._probe", full_disk)
+            audit = await client.post("/api/v2/tickets.json", json=TICKET)
+            unhealthy = await client.get("/healthz")
     assert (detection.status_code, detection.json()["error"]["code"]) == (503, "detection_failed")
     assert (vault.status_code, vault.json()["error"]["code"]) == (503, "vault_unavailable")
     assert health.status_code == 503

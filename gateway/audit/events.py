@@ -12,6 +12,9 @@
 ``request_refused`` what was refused, with its error code and status
 ``values_purged``   an erasure (scope and count)
 ``keys_rotated``    a new vault key
+``tail_repaired``   a record or checkpoint cut short by a crash, removed at start-up
+``segments_removed``  old segments of the chain deleted by the retention setting
+                    (through which record, and that record's hash)
 ==================  ===========================================================
 
 Exchange events also carry ``request_id``, ``tenant``, ``vendor``, ``route``,
@@ -251,4 +254,38 @@ class KeysRotated:
             "key_id": self.key_id,
             "rewrapped": self.rewrapped,
             "outcome": "rotated",
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class TailRepaired:
+    """A write cut short by a crash (never acknowledged), removed when the chain reopened."""
+
+    kind: ClassVar[str] = "tail_repaired"
+    file: Literal["log", "checkpoints"]
+    bytes_removed: int
+
+    def record(self) -> dict[str, Any]:
+        return {"type": self.kind, "file": self.file, "bytes_removed": self.bytes_removed}
+
+
+@dataclass(frozen=True, slots=True)
+class SegmentsRemoved:
+    """Rotated segments past retention, about to be deleted: records 1 (or the last
+    removal's next) to ``through_seq``; ``head`` is the hash of that last record, to
+    which the chain's first remaining record links."""
+
+    kind: ClassVar[str] = "segments_removed"
+    through_seq: int
+    head: str
+    segments: int
+    retention_days: float
+
+    def record(self) -> dict[str, Any]:
+        return {
+            "type": self.kind,
+            "through_seq": self.through_seq,
+            "head": self.head,
+            "segments": self.segments,
+            "retention_days": self.retention_days,
         }

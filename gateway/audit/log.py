@@ -7,16 +7,25 @@ Each line is a JSON record::
 
 * ``prev`` chains every line to the one before (a hash anyone can recompute);
 * ``mac`` is keyed with the audit key, which never sits next to the log;
-* every ``checkpoint_every`` records, every ``checkpoint_interval`` seconds and
-  at shutdown, a checkpoint signed with Ed25519 over (instance, seq, head hash)
-  is appended to a separate file, ``<instance>.checkpoints.jsonl``. With the
-  public key alone an auditor detects edits, deletions, insertions,
+* every ``checkpoint_every`` records, every ``checkpoint_interval`` seconds, at
+  each rotation and at shutdown, a checkpoint signed with Ed25519 over
+  (instance, seq, head hash) is appended to ``<instance>.checkpoints.jsonl``.
+  With the public key alone an auditor detects edits, deletions, insertions,
   reorderings and truncation up to the last checkpoint (see ``verify``).
 
 Writes are group-committed: concurrent requests share one ``write`` + ``fsync``,
-and :meth:`AuditLog.append` returns only once its record is on disk. A write
-that fails raises :class:`~gateway.errors.AuditError`; the caller must not
-forward or release anything.
+and :meth:`AuditLog.append` returns only once its record is on disk. The
+files are written with unbuffered ``os.write``: a write that fails (a full
+disk) is cut back to where the file ended, so a record that was refused is
+never on disk later; the caller gets :class:`~gateway.errors.AuditError` and
+must not forward or release anything. Nothing latches: the next write tries
+again, and health checks probe the directory, so the gateway recovers by
+itself when space returns.
+
+The chain rotates by size and age (``files``: the chain continues across
+segments) and old segments go after the retention period, recorded first as
+a ``segments_removed`` event. A line cut short by a crash is removed when the
+chain reopens, and recorded as ``tail_repaired``.
 
 Several gateway processes never share a chain: each takes the first instance
 name ``<prefix>-<n>`` whose lock it can get.
@@ -30,6 +39,7 @@ import contextlib
 import fcntl
 import hashlib
 import json
+import logging
 import os
 import time
 from collections.abc import Callable
@@ -37,15 +47,20 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
-from gateway.audit.events import ChainOpened, Event
+from gateway.audit import files
+from gateway.audit.events import ChainOpened, Event, SegmentsRemoved, TailRepaired
+from gateway.audit.files import CHECKPOINT_SUFFIX, LOG_SUFFIX
 from gateway.audit.keys import AuditKeys
 from gateway.errors import AuditError
 
 GENESIS = "0" * 64
-LOG_SUFFIX = ".log.jsonl"
-CHECKPOINT_SUFFIX = ".checkpoints.jsonl"
+ROTATE_BYTES = 64 * 1024 * 1024
+ROTATE_SECONDS = 24 * 3600.0
+log = logging.getLogger("gateway")
+
+__all__ = ["CHECKPOINT_SUFFIX", "GENESIS", "LOG_SUFFIX", "AuditLog"]
 
 
 def canonical(data: dict[str, Any]) -> bytes:
@@ -72,6 +87,15 @@ class _State:
     last_checkpoint: float
 
 
+@dataclass
+class _Segment:
+    """The active file: its first record's number, when it began, how long it is."""
+
+    first: int
+    started: float
+    size: int
+
+
 class AuditLog:
     def __init__(
         self,
@@ -81,6 +105,9 @@ class AuditLog:
         clock: Callable[[], float] = time.time,
         checkpoint_every: int = 100,
         checkpoint_interval: float = 60.0,
+        rotate_bytes: int = ROTATE_BYTES,
+        rotate_seconds: float = ROTATE_SECONDS,
+        retention_days: float | None = None,
     ) -> None:
         self.directory = directory
         self.keys = keys
@@ -88,29 +115,39 @@ class AuditLog:
         self.clock = clock
         self.checkpoint_every = checkpoint_every
         self.checkpoint_interval = checkpoint_interval
+        self.rotate_bytes = rotate_bytes
+        self.rotate_seconds = rotate_seconds
+        self.retention_days = retention_days
         self.instance = ""
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="audit")
         self._lock: asyncio.Lock | None = None
         self._pending: list[tuple[Event, asyncio.Future[int]]] = []
-        self._log: TextIO | None = None
-        self._checkpoints: TextIO | None = None
+        self._log: int | None = None  # file descriptors, written unbuffered
+        self._checkpoints: int | None = None
+        self._checkpoints_size = 0
         self._lockfile: int | None = None
         self._state = _State(0, GENESIS, 0, 0.0)
+        self._segment = _Segment(1, 0.0, 0)
+        self._repaired: list[TailRepaired] = []
         self._ticker: asyncio.Task[None] | None = None
-        self.broken: str | None = None  # why the log can no longer be written
+        self.failing: str | None = None  # why the last write failed, until one succeeds
 
     def __repr__(self) -> str:
         return f"AuditLog({str(self.directory)!r}, instance={self.instance!r})"
 
     @property
     def path(self) -> Path:
-        return self.directory / f"{self.instance}{LOG_SUFFIX}"
+        return files.active(self.directory, self.instance)
 
     async def open(self) -> None:
         loop = asyncio.get_running_loop()
         self._lock = asyncio.Lock()
         await loop.run_in_executor(self._executor, self._open)
         await self.append(ChainOpened(self.keys.key_id))
+        for repair in self._repaired:
+            await self.append(repair)
+        self._repaired = []
+        await self.apply_retention()
         self._ticker = asyncio.create_task(self._tick(), name=f"audit-checkpoints-{self.instance}")
 
     async def _tick(self) -> None:
@@ -118,11 +155,12 @@ class AuditLog:
         # for the next write to be signed: deleting them would go unnoticed.
         while True:
             await asyncio.sleep(self.checkpoint_interval)
-            if self._state.since_checkpoint and self.broken is None:
-                try:
+            try:
+                if self._state.since_checkpoint:
                     await self.checkpoint()
-                except OSError as exc:
-                    self.broken = exc.strerror or type(exc).__name__
+                await self.apply_retention()
+            except AuditError as exc:
+                self.failing = str(exc)
 
     def _open(self) -> None:
         try:
@@ -141,41 +179,43 @@ class AuditLog:
                 raise AuditError(
                     "no free audit chain name: too many gateway processes share this directory"
                 )
+            checkpoints = files.checkpoints(self.directory, self.instance)
+            for path, name in ((self.path, "log"), (checkpoints, "checkpoints")):
+                cut = _repair_tail(path)
+                if cut:
+                    self._repaired.append(TailRepaired(name, cut))  # type: ignore[arg-type]
             self._resume()
-            self._log = open(self.path, "a", encoding="utf-8")  # noqa: SIM115 - held open while serving
-            self._checkpoints = open(  # noqa: SIM115
-                self.directory / f"{self.instance}{CHECKPOINT_SUFFIX}", "a", encoding="utf-8"
-            )
+            flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT
+            self._log = os.open(self.path, flags, 0o600)
+            self._checkpoints = os.open(checkpoints, flags, 0o600)
             os.chmod(self.path, 0o600)
-            os.chmod(self._checkpoints.name, 0o600)
+            os.chmod(checkpoints, 0o600)
+            self._checkpoints_size = os.fstat(self._checkpoints).st_size
         except OSError as exc:
             raise AuditError(f"the audit log cannot be opened ({exc.strerror})") from None
 
     def _resume(self) -> None:
-        """Continue an existing chain; drop a trailing record that was never fully written."""
-        if not self.path.exists():
-            return
-        with open(self.path, "rb+") as handle:
-            data = handle.read()
-            if data and not data.endswith(b"\n"):
-                # A crash during a write: that record was never acknowledged, so its
-                # request was never forwarded. Cut it off and carry on.
-                keep = data.rfind(b"\n") + 1
-                handle.truncate(keep)
-                data = data[:keep]
-                handle.flush()
-                os.fsync(handle.fileno())
-        lines = data.splitlines()
-        if lines:
-            last = json.loads(lines[-1])
-            self._state = _State(int(last["seq"]), line_hash(lines[-1]), 0, self.clock())
+        """Continue the chain where its newest segment ends."""
+        now = self.clock()
+        segments = files.segments_of(self.path)
+        for path in reversed(segments):
+            if path.exists() and path.stat().st_size:
+                last = _last_line(path)
+                record = json.loads(last)
+                self._state = _State(int(record["seq"]), line_hash(last), 0, now)
+                break
+        if self.path.exists() and self.path.stat().st_size:
+            first = json.loads(_first_line(self.path))
+            self._segment = _Segment(
+                int(first["seq"]), _parse_time(first["time"], now), self.path.stat().st_size
+            )
+        else:
+            self._segment = _Segment(self._state.seq + 1, now, 0)
 
     async def append(self, event: Event) -> int:
         """Write ``event`` durably; return its sequence number. Raises :class:`AuditError`."""
         if self._lock is None:
             raise AuditError("the audit log is not open")
-        if self.broken is not None:
-            raise AuditError(f"the audit log cannot be written ({self.broken})")
         future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
         self._pending.append((event, future))
         async with self._lock:
@@ -191,8 +231,8 @@ class AuditLog:
                 self._executor, self._write_batch, [e.record() for e, _ in batch]
             )
         except (OSError, ValueError) as exc:
-            self.broken = getattr(exc, "strerror", None) or type(exc).__name__
-            error = AuditError(f"the audit log cannot be written ({self.broken})")
+            self.failing = getattr(exc, "strerror", None) or type(exc).__name__
+            error = AuditError(f"the audit log cannot be written ({self.failing})")
             for _, future in batch:
                 future.set_exception(error)
             return
@@ -200,15 +240,21 @@ class AuditLog:
             for _, future in batch:
                 future.set_exception(exc)
             return
+        self.failing = None
         for (_, future), seq in zip(batch, sequences, strict=True):
             future.set_result(seq)
 
     def _write_batch(self, events: list[dict[str, Any]]) -> list[int]:
         assert self._log is not None
+        now = self.clock()
+        if self._segment.size and (
+            self._segment.size >= self.rotate_bytes
+            or now - self._segment.started >= self.rotate_seconds
+        ):
+            self._rotate(now)
         lines = []
         sequences = []
         state = self._state
-        now = self.clock()
         for event in events:
             record = {
                 "seq": state.seq + 1,
@@ -227,9 +273,9 @@ class AuditLog:
                 state.last_checkpoint,
             )
             sequences.append(state.seq)
-        self._log.write("".join(f"{line}\n" for line in lines))
-        self._log.flush()
-        os.fsync(self._log.fileno())
+        data = "".join(f"{line}\n" for line in lines).encode()
+        _append(self._log, data, self._segment.size)
+        self._segment.size += len(data)
         self._state = state
         if (
             state.since_checkpoint >= self.checkpoint_every
@@ -237,6 +283,18 @@ class AuditLog:
         ):
             self._checkpoint(now)
         return sequences
+
+    def _rotate(self, now: float) -> None:
+        """Close the active file under a checkpoint, rename it, start the next one."""
+        assert self._log is not None
+        if self._state.since_checkpoint:
+            self._checkpoint(now)
+        os.close(self._log)
+        self._log = None
+        os.rename(self.path, files.rotated(self.directory, self.instance, self._segment.first))
+        self._log = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        _fsync_directory(self.directory)
+        self._segment = _Segment(self._state.seq + 1, now, 0)
 
     def _checkpoint(self, now: float) -> None:
         assert self._checkpoints is not None
@@ -253,10 +311,36 @@ class AuditLog:
             "key_id": self.keys.key_id,
             "signature": base64.b64encode(signature).decode(),
         }
-        self._checkpoints.write(json.dumps(record, separators=(",", ":")) + "\n")
-        self._checkpoints.flush()
-        os.fsync(self._checkpoints.fileno())
+        data = (json.dumps(record, separators=(",", ":")) + "\n").encode()
+        _append(self._checkpoints, data, self._checkpoints_size)
+        self._checkpoints_size += len(data)
         self._state = _State(state.seq, state.head, 0, now)
+
+    async def apply_retention(self) -> None:
+        """Delete rotated segments whose newest record is past retention, oldest first,
+        after recording which records go (``segments_removed``)."""
+        if self.retention_days is None or self._lock is None:
+            return
+        loop = asyncio.get_running_loop()
+        expired = await loop.run_in_executor(self._executor, self._expired_segments)
+        if not expired:
+            return
+        last = await loop.run_in_executor(self._executor, _last_line, expired[-1])
+        record = json.loads(last)
+        await self.append(
+            SegmentsRemoved(int(record["seq"]), line_hash(last), len(expired), self.retention_days)
+        )
+        await loop.run_in_executor(self._executor, _remove, expired, self.directory)
+
+    def _expired_segments(self) -> list[Path]:
+        assert self.retention_days is not None
+        cutoff = self.clock() - self.retention_days * 86400
+        expired = []
+        for path in files.segments_of(self.path)[:-1]:  # never the active file
+            if _parse_time(json.loads(_last_line(path))["time"], cutoff) >= cutoff:
+                break
+            expired.append(path)
+        return expired
 
     async def checkpoint(self) -> None:
         """Sign the chain's head now (also done periodically and at close)."""
@@ -264,13 +348,31 @@ class AuditLog:
             return
         async with self._lock:
             loop = asyncio.get_running_loop()
-            await loop.run_in_executor(self._executor, self._checkpoint, self.clock())
+            try:
+                await loop.run_in_executor(self._executor, self._checkpoint, self.clock())
+            except OSError as exc:
+                raise AuditError(
+                    f"the audit checkpoint cannot be written ({exc.strerror})"
+                ) from None
 
     async def check_writable(self) -> None:
+        """Raise :class:`AuditError` unless a record could be written now.
+
+        After a failed write, the directory is probed (a small file written,
+        synced and removed): when space has returned, writes resume.
+        """
         if self._lock is None or self._log is None:
             raise AuditError("the audit log is not open")
-        if self.broken is not None:
-            raise AuditError(f"the audit log cannot be written ({self.broken})")
+        if self.failing is None:
+            return
+        loop = asyncio.get_running_loop()
+        try:
+            await loop.run_in_executor(self._executor, _probe, self.directory, self.instance)
+        except OSError as exc:
+            raise AuditError(
+                f"the audit log cannot be written ({exc.strerror or self.failing})"
+            ) from None
+        self.failing = None
 
     async def close(self) -> None:
         if self._lock is None:
@@ -281,8 +383,12 @@ class AuditLog:
                 await self._ticker
             self._ticker = None
         try:
-            if self.broken is None and self._state.since_checkpoint:
+            if self._state.since_checkpoint:
                 await self.checkpoint()
+        except AuditError as exc:
+            # At shutdown on a full disk: one line, and the records stay
+            # protected by their MACs until the next checkpoint.
+            log.warning("audit chain %s closed without a final checkpoint: %s", self.instance, exc)
         finally:
             loop = asyncio.get_running_loop()
             await loop.run_in_executor(self._executor, self._close)
@@ -290,10 +396,92 @@ class AuditLog:
             self._lock = None
 
     def _close(self) -> None:
-        for handle in (self._log, self._checkpoints):
-            if handle is not None:
-                handle.close()
-        if self._lockfile is not None:
-            os.close(self._lockfile)  # releases the flock
-        self._log = self._checkpoints = None
-        self._lockfile = None
+        for fd in (self._log, self._checkpoints, self._lockfile):  # the lock's close frees it
+            if fd is not None:
+                os.close(fd)
+        self._log = self._checkpoints = self._lockfile = None
+
+
+def _append(fd: int, data: bytes, size: int) -> None:
+    """Write all of ``data`` at the end and sync; on failure cut the file back to
+    ``size``, its length before, so nothing of a refused record stays."""
+    try:
+        view = memoryview(data)
+        while view:
+            written = os.write(fd, view)
+            view = view[written:]
+        os.fsync(fd)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.ftruncate(fd, size)
+            os.fsync(fd)
+        raise
+
+
+def _repair_tail(path: Path) -> int:
+    """Cut a last line that has no line end (a write a crash cut short); bytes cut."""
+    if not path.exists():
+        return 0
+    with open(path, "rb+") as handle:
+        data = handle.read()
+        if not data or data.endswith(b"\n"):
+            return 0
+        keep = data.rfind(b"\n") + 1
+        handle.truncate(keep)
+        handle.flush()
+        os.fsync(handle.fileno())
+        return len(data) - keep
+
+
+def _first_line(path: Path) -> bytes:
+    with open(path, "rb") as handle:
+        return handle.readline().rstrip(b"\n")
+
+
+def _last_line(path: Path) -> bytes:
+    """The last line of a file, read from its end (segments are large)."""
+    with open(path, "rb") as handle:
+        handle.seek(0, os.SEEK_END)
+        end = handle.tell()
+        block = 4096
+        data = b""
+        while end > 0:
+            start = max(0, end - block)
+            handle.seek(start)
+            data = handle.read(end - start) + data
+            end = start
+            if data.rstrip(b"\n").count(b"\n") >= 1:
+                break
+        return data.rstrip(b"\n").rsplit(b"\n", 1)[-1]
+
+
+def _parse_time(text: str, default: float) -> float:
+    try:
+        return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC).timestamp()
+    except (TypeError, ValueError):
+        return default
+
+
+def _probe(directory: Path, instance: str) -> None:
+    probe = directory / f".{instance}.probe"
+    fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        _append(fd, b"\0" * 4096, 0)
+    finally:
+        os.close(fd)
+        with contextlib.suppress(OSError):
+            os.unlink(probe)
+
+
+def _remove(paths: list[Path], directory: Path) -> None:
+    for path in paths:
+        path.unlink(missing_ok=True)
+    _fsync_directory(directory)
+
+
+def _fsync_directory(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

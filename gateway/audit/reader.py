@@ -15,9 +15,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from gateway.audit import files
 from gateway.audit.events import OUTCOMES
 from gateway.audit.keys import AuditKeys
-from gateway.audit.log import LOG_SUFFIX
 from gateway.policy.entities import BUILTIN
 
 Record = dict[str, Any]
@@ -99,7 +99,8 @@ def _tokens(event: Record) -> set[str]:
 
 
 def chains(directory: Path) -> list[Path]:
-    return sorted(directory.glob(f"*{LOG_SUFFIX}"))
+    """Every file of every chain (rotated segments included), each chain's oldest first."""
+    return files.all_segments(directory)
 
 
 def records(path: Path, unreadable: Callable[[], None] | None = None) -> Iterator[Record]:

@@ -8,10 +8,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from gateway.audit import files
 from gateway.audit.events import DECISIONS, OUTCOMES, STATUSES
 from gateway.audit.export import render
+from gateway.audit.files import CHECKPOINT_SUFFIX
 from gateway.audit.keys import load_audit_keys, load_public_key
-from gateway.audit.log import CHECKPOINT_SUFFIX
 from gateway.audit.reader import Filters, chains, parse_time, read, value_filters
 from gateway.audit.verify import verify_chain
 from gateway.cli.common import EXIT_FAILED, EXIT_OK, Commands, err, out
@@ -168,7 +169,7 @@ def run_verify(args: argparse.Namespace, settings: Settings) -> int:
     else:
         keys = load_audit_keys(settings.data_dir, settings.audit_key, create=False)
         public = keys.public_key
-    paths = [Path(p) for p in args.chains] or chains(settings.data_dir / "audit")
+    paths = [Path(p) for p in args.chains] or files.chains(settings.data_dir / "audit")
     if not paths:
         raise ConfigError(f"no audit chains in {settings.data_dir / 'audit'}")
     anchors = _checkpoint_copies(args.checkpoints)

@@ -314,9 +314,11 @@ _EMAIL_DOT = r"(?:\.|[ \t]*[\[\(\{<][ \t]*dot[ \t]*[\]\)\}>][ \t]*|[ \t]+dot[ \t
 # giving characters back could never help a match, and not trying halves the
 # scan time (measured on the benchmark corpus).
 # The local part starts with a letter, digit, "+" or "%": a quote before it is
-# the sentence's or the code's ("var e='a@b.com'"), not the address's.
+# the sentence's or the code's ("var e='a@b.com'"), not the address's. It
+# starts a word (a quote or hyphen before it must not follow a letter): a
+# match may not begin inside "A-A-A-...", whose every letter would be tried.
 _EMAIL = regex.compile(
-    rf"(?<![\w.+%])[\w+%][\w+%'-]*+(?:{_EMAIL_DOT}[\w+%'-]++)*+{_EMAIL_AT}[\w-]++(?:{_EMAIL_DOT}[\w-]++)+(?![\w-]|\.\w)",
+    rf"(?<![\w.+%])(?<!\w['-])[\w+%][\w+%'-]*+(?:{_EMAIL_DOT}[\w+%'-]++)*+{_EMAIL_AT}[\w-]++(?:{_EMAIL_DOT}[\w-]++)+(?![\w-]|\.\w)",
     flags=regex.IGNORECASE,
 )
 _OBFUSCATED = regex.compile(r"(?i)[\[\(\{<]\s*(?:at|dot)\s*[\]\)\}>]|\s(?:at|dot)\s")

@@ -28,8 +28,9 @@ from fastapi import Depends, FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
 from pydantic import BaseModel
 
+from gateway.audit import files
 from gateway.audit.keys import AuditKeys
-from gateway.audit.reader import Filters, chains, parse_time, read
+from gateway.audit.reader import Filters, parse_time, read
 from gateway.audit.summary import summarize
 from gateway.audit.verify import verify_chain
 from gateway.errors import AccessError, GatewayError, InputError
@@ -203,7 +204,8 @@ def build_api(
     def audit_verify(_: None = admin_only) -> Verification:
         """Every chain checked: hash links, MACs and signed checkpoints."""
         verdicts = [
-            verify_chain(path, audit_keys.public_key, audit_keys) for path in chains(audit_dir)
+            verify_chain(path, audit_keys.public_key, audit_keys)
+            for path in files.chains(audit_dir)
         ]
         return Verification(
             ok=all(v.ok for v in verdicts),

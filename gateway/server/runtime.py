@@ -24,7 +24,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gateway.audit import AuditKeys, AuditLog, events, load_audit_keys
-from gateway.config import ADMIN_KEYS, API_KEYS, UPSTREAM, Settings
+from gateway.config import (
+    ADMIN_KEYS,
+    API_KEYS,
+    AUDIT_RETENTION_DAYS,
+    AUDIT_ROTATE_HOURS,
+    AUDIT_ROTATE_MB,
+    UPSTREAM,
+    Settings,
+)
 from gateway.core import Core, build_core, load_detector
 from gateway.detect import Detector
 from gateway.detect.batching import DetectionBatcher
@@ -50,6 +58,34 @@ class WebhookSecrets:
 
 
 @dataclass(frozen=True, slots=True)
+class AuditLimits:
+    """When the audit chain rotates, and how long rotated segments stay."""
+
+    rotate_bytes: int
+    rotate_seconds: float
+    retention_days: float | None
+
+    @classmethod
+    def parse(cls, settings: Settings) -> AuditLimits:
+        megabytes = _positive(AUDIT_ROTATE_MB.name, settings.audit_rotate_mb) or 64.0
+        hours = _positive(AUDIT_ROTATE_HOURS.name, settings.audit_rotate_hours) or 24.0
+        days = _positive(AUDIT_RETENTION_DAYS.name, settings.audit_retention_days)
+        return cls(int(megabytes * 1024 * 1024), hours * 3600, days)
+
+
+def _positive(name: str, text: str | None) -> float | None:
+    if text is None:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value > 0:
+        raise ConfigError(f"{name}: expected a positive number, not {text!r}")
+    return value
+
+
+@dataclass(frozen=True, slots=True)
 class Blueprint:
     """What a gateway needs that can be checked before it starts."""
 
@@ -62,6 +98,7 @@ class Blueprint:
     admin_keys: ApiKeys
     audit_keys: AuditKeys
     instance: str  # prefix of the audit chain's name
+    audit_limits: AuditLimits
     router: Router
     rules: Mapping[str, RequestRules]  # per route, compiled once
     clock: Callable[[], float] = field(repr=False)
@@ -115,6 +152,7 @@ class Blueprint:
             ),
             audit_keys=load_audit_keys(settings.data_dir, settings.audit_key),
             instance=settings.instance or os.uname().nodename.split(".")[0] or "gateway",
+            audit_limits=AuditLimits.parse(settings),
             router=Router(routes, policy.document.default_route),
             rules={r.name: RequestRules.for_route(policy, r) for r in routes},
             clock=clock,
@@ -186,8 +224,15 @@ async def start(
         if transport is None:
             transport = AiohttpTransport(policy.document.limits)
         stack.push_async_callback(transport.close)
+        limits = blueprint.audit_limits
         audit = AuditLog(
-            blueprint.audit_dir, blueprint.audit_keys, blueprint.instance, clock=blueprint.clock
+            blueprint.audit_dir,
+            blueprint.audit_keys,
+            blueprint.instance,
+            clock=blueprint.clock,
+            rotate_bytes=limits.rotate_bytes,
+            rotate_seconds=limits.rotate_seconds,
+            retention_days=limits.retention_days,
         )
         await audit.open()
         stack.push_async_callback(audit.close)
