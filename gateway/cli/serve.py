@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import ipaddress
 import os
 import shutil
@@ -121,7 +122,10 @@ def run_serve(args: argparse.Namespace, settings: Settings) -> int:
         _announce(args, policy.source)
         config = uvicorn.Config(app, **options)
         config.head_timeout = args.header_timeout  # type: ignore[attr-defined]
-        uvicorn.Server(config).run()
+        # uvicorn re-raises the stopping signal once it has shut down (uvicorn.run
+        # swallows it the same way): SIGINT is a clean stop, exit 0.
+        with contextlib.suppress(KeyboardInterrupt):
+            uvicorn.Server(config).run()
     return EXIT_OK
 
 
