@@ -191,3 +191,17 @@ async def test_restore_of_redact_is_identity_among_token_shaped_text(
     text = "".join(parts)
     redacted = (await redactor.redact("T-1", [text])).texts[0].text
     assert (await restorer.restore(redacted, {"T-1"})).text == text
+
+
+async def test_a_fragment_that_passes_the_check_does_not_hide_a_real_token(
+    redactor: Redactor, restorer: Restorer
+) -> None:
+    """Found by the fault script's fuzzing: "EMAIL-2MBM0PQ" before a real token
+    reads, with the token's first letter, as a token whose check holds (one
+    fragment in 32 does); the vault knows the real one, so it wins."""
+    from gateway.vault.tokens import check_char
+
+    real = await token_for(redactor, "Jane Doe")
+    payload = next(p for p in (f"{n:07d}" for n in range(10_000)) if check_char(p) == real[0])
+    text = f"EMAIL-{payload}{real} wrote"
+    assert (await restorer.restore(text, {"T-1"})).text == f"EMAIL-{payload}Jane Doe wrote"

@@ -14,7 +14,7 @@ Finding tokens never raises, whatever the input: it is a regex over ``str``.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
 import regex
@@ -50,6 +50,12 @@ _ESCAPE_BEFORE = regex.compile(r"(?:%[0-9A-Fa-f]{2}|\\[A-Za-z]|\\u[0-9A-Fa-f]{4}
 _TOKEN_BEFORE = regex.compile(r"(?:-|[\u2010-\u2015\u2212]|;|%2[dD]|\\u002[dD])[0-9A-Za-z]{8}$")
 
 
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    found: Found
+    breaks: int  # line breaks inside it
+
+
 class TokenFinder:
     """Finds tokens with the given labels (one finder per policy).
 
@@ -60,8 +66,10 @@ class TokenFinder:
     label and a hyphen is not one. Inside a word (see :func:`_starts_word`)
     only a token whose check character holds counts: a value glued to a word
     is replaced in place ("A456-78-9012" -> "ASSN-..."), but "VIP-77" is no
-    token. Where candidates overlap, a token whose check character holds
-    wins, then one with fewer breaks, then the first.
+    token. Where candidates overlap, one the vault knows wins (a fragment
+    passes the check one time in 32), then one whose check holds, then one
+    with fewer breaks, then the first: :meth:`candidates` finds them all,
+    :meth:`choose` settles overlaps once the vault has been asked.
     """
 
     def __init__(self, labels: Collection[str]) -> None:
@@ -83,7 +91,12 @@ class TokenFinder:
         )
 
     def find(self, text: str) -> list[Found]:
-        candidates: list[tuple[bool, int, int, Found]] = []
+        """The tokens of ``text``, without asking the vault (see :meth:`choose`)."""
+        return self.choose(self.candidates(text))
+
+    def candidates(self, text: str) -> list[Candidate]:
+        """Every token-shaped string of ``text``, overlapping ones included."""
+        candidates: list[Candidate] = []
         for match in self.pattern.finditer(text, overlapped=True):
             label_written = _squeeze(match.group("label"))
             if not (label_written.isupper() or label_written.islower() or label_written.istitle()):
@@ -100,10 +113,22 @@ class TokenFinder:
             if token is None and not _starts_word(text, match.start(), label_written):
                 continue  # inside a word ("VIP-77..."), only a token whose check holds counts
             found = Found(match.start(), match.end(), token, f"{label}-{written}", encoding)
-            breaks = match.group().count("\n")
-            candidates.append((token is None, breaks, match.start(), found))
+            candidates.append(Candidate(found, match.group().count("\n")))
+        return candidates
+
+    @staticmethod
+    def choose(
+        candidates: list[Candidate], known: Callable[[Token], bool] = lambda token: False
+    ) -> list[Found]:
+        """Non-overlapping tokens: known to the vault, then valid, then fewer breaks, first."""
+
+        def rank(c: Candidate) -> tuple[bool, bool, int, int]:
+            token = c.found.token
+            return (token is None or not known(token), token is None, c.breaks, c.found.start)
+
         chosen: list[Found] = []
-        for *_, found in sorted(candidates, key=lambda c: c[:3]):
+        for candidate in sorted(candidates, key=rank):
+            found = candidate.found
             if all(found.end <= other.start or other.end <= found.start for other in chosen):
                 chosen.append(found)
         return sorted(chosen, key=lambda f: f.start)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import html
 import json
 import urllib.parse
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 
 from gateway.formats.media import Encoding
@@ -95,10 +95,11 @@ class Restorer:
 
         ``cache`` keeps resolutions between calls (a stream restores piece by piece).
         """
-        found = [self.finder.find(text) for text in texts]
+        candidates = [self.finder.candidates(text) for text in texts]
         resolutions = await self.resolve(
-            [f.token for items in found for f in items if f.token], scopes, cache
+            [c.found.token for items in candidates for c in items if c.found.token], scopes, cache
         )
+        found = [self.finder.choose(items, known(resolutions)) for items in candidates]
         return [
             apply(text, items, resolutions, context)
             for text, items in zip(texts, found, strict=True)
@@ -112,6 +113,12 @@ class Restorer:
         if missing:
             known.update(await self.vault.resolve(self.tenant, missing, self.entities, scopes))
         return known
+
+
+def known(resolutions: Resolutions) -> Callable[[Token], bool]:
+    """Whether the vault holds a token (in any scope or state): a real one, not a
+    fragment that happens to pass the check character."""
+    return lambda token: token in resolutions and resolutions[token].status != "unknown"
 
 
 def apply(

@@ -26,7 +26,7 @@ from gateway.errors import InputError, UpstreamError
 from gateway.formats import jsontext
 from gateway.formats.media import Encoding
 from gateway.policy.selectors import PathPart, Selector
-from gateway.restore.restorer import Outcome, Resolutions, Restorer, apply
+from gateway.restore.restorer import Outcome, Resolutions, Restorer, apply, known
 
 # Server-sent events end lines with CRLF, CR or LF, and nothing else (not the
 # U+2028 or U+0085 that str.splitlines also splits on).
@@ -68,11 +68,12 @@ class TextStream:
     async def _restore(self, text: str) -> str:
         if not text:
             return text
-        items = self.restorer.finder.find(text)
-        if not items:
+        candidates = self.restorer.finder.candidates(text)
+        if not candidates:
             return text
-        tokens = [i.token for i in items if i.token is not None]
+        tokens = [c.found.token for c in candidates if c.found.token is not None]
         resolutions = await self.restorer.resolve(tokens, self.scopes, self.cache)
+        items = self.restorer.finder.choose(candidates, known(resolutions))
         restored = apply(text, items, resolutions, self.context)
         self.outcomes.extend(restored.outcomes)
         return restored.text
