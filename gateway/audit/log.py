@@ -359,20 +359,42 @@ class AuditLog:
         """Raise :class:`AuditError` unless a record could be written now.
 
         After a failed write, the directory is probed (a small file written,
-        synced and removed): when space has returned, writes resume.
+        synced and removed) and the files reopened: when space has returned,
+        writes resume.
         """
         if self._lock is None or self._log is None:
             raise AuditError("the audit log is not open")
         if self.failing is None:
             return
         loop = asyncio.get_running_loop()
-        try:
-            await loop.run_in_executor(self._executor, _probe, self.directory, self.instance)
-        except OSError as exc:
-            raise AuditError(
-                f"the audit log cannot be written ({exc.strerror or self.failing})"
-            ) from None
-        self.failing = None
+        async with self._lock:
+            try:
+                cut = await loop.run_in_executor(self._executor, self._recover)
+            except OSError as exc:
+                raise AuditError(
+                    f"the audit log cannot be written ({exc.strerror or self.failing})"
+                ) from None
+            self.failing = None
+        if cut:
+            await self.append(TailRepaired("log", cut))
+
+    def _recover(self) -> int:
+        """Probe the directory, then reopen the files (a descriptor that failed is
+        not trusted again) and cut any partial record; returns the bytes cut."""
+        _probe(self.directory, self.instance)
+        for fd in (self._log, self._checkpoints):
+            if fd is not None:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+        self._log = self._checkpoints = None
+        cut = _repair_tail(self.path)
+        _repair_tail(files.checkpoints(self.directory, self.instance))
+        flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT
+        self._log = os.open(self.path, flags, 0o600)
+        self._checkpoints = os.open(files.checkpoints(self.directory, self.instance), flags, 0o600)
+        self._segment.size = os.fstat(self._log).st_size
+        self._checkpoints_size = os.fstat(self._checkpoints).st_size
+        return cut
 
     async def close(self) -> None:
         if self._lock is None:
