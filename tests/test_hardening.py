@@ -8,6 +8,7 @@ itself (slow headers, a full disk, a lost vault) are in ``test_faults``.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 
 import pytest
@@ -82,6 +83,22 @@ async def test_encoded_header_parameters_are_read_decoded(
     sent = await redact_body(policy, pattern_detector, vault, body)
     assert b"victim" not in sent
     assert b"name*=UTF-8''EMAIL-" in sent
+
+
+async def test_a_file_name_in_rfc_5987_form_is_scanned_where_files_pass(
+    policy: Policy, pattern_detector: PresidioDetector, vault: Vault
+) -> None:
+    """filename*=UTF-8''fn.victim%40example.com reached the vendor in clear (issue 13)."""
+    body = form("name=\"f\"; filename*=UTF-8''fn.victim%40example.com", "file bytes")
+    content_type = "multipart/form-data; boundary=XyZ"
+    media, charset = media_of(content_type)
+    parts = RequestParts("/", {}, "", [], content_type, media, charset, body)
+    rules = dataclasses.replace(RequestRules.for_route(policy, None), files="passthrough")
+    redactor = make_redactor(policy, pattern_detector, vault)
+    sent = (await redact_request(redactor, "T-1", rules, parts)).body
+    assert b"victim" not in sent
+    assert b"filename*=UTF-8''EMAIL-" in sent
+    assert b"file bytes" in sent  # the file itself passes, as the route says
 
 
 @pytest.mark.parametrize(
