@@ -43,6 +43,7 @@ def test_ticket_round_trip(zendesk: Server, standin: Server) -> None:
     forget(standin)
     answer = httpx.post(f"{zendesk.url}/api/v2/tickets.json", json=TICKET)
     assert answer.status_code == 201
+    assert len(answer.headers.get_list("date")) == 1  # the vendor's and the server's were both sent
     back = answer.json()["ticket"]
     # The Zendesk policy masks cards and drops SSNs: those never come back.
     expected = TICKET["ticket"]["comment"]["body"].replace(

@@ -277,3 +277,19 @@ async def test_a_bug_answers_without_details(
     assert answer.json()["error"]["message"] == "the gateway failed; nothing was sent to the vendor"
     assert_clean(answer.text)
     assert await gateway.vendor.received() == []
+
+
+async def test_answer_headers_keep_repeats_and_drop_hop_by_hop(make_app: AppFactory) -> None:
+    """Buffered answers were rebuilt as a dict: a second Set-Cookie was lost (issue 14)."""
+    gateway = make_app()
+    async with gateway.client() as client:
+        cookies = await client.post(
+            "/api/v2/tickets.json", json=TICKET, headers={"x-standin-mode": "cookies"}
+        )
+        hops = await client.post(
+            "/api/v2/tickets.json", json=TICKET, headers={"x-standin-mode": "hop-by-hop"}
+        )
+    assert cookies.headers.get_list("set-cookie") == ["a=1; Path=/", "b=2; Path=/"]
+    assert cookies.json()["ticket"]["requester"] == TICKET["ticket"]["requester"]
+    for name in ("connection", "x-hop", "keep-alive", "date"):  # the server adds its own Date
+        assert name not in hops.headers

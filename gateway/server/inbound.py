@@ -132,16 +132,23 @@ async def _buffered(
     )
     gateway.metrics.latency.labels(call.route_name).observe(call.elapsed_ms() / 1000)
     gateway.metrics.restored(call.route_name, restored.outcomes)
-    headers = dict(_merge(response_headers(response.headers, changed=True)))
+    headers = _merge(response_headers(response.headers, changed=True))
     try:
         body = restored.text.encode(charset, errors="surrogateescape")
     except UnicodeEncodeError:
         # A restored value the answer's charset cannot spell ("Łukasz" in a
         # Latin-1 page): the whole answer goes out as UTF-8, relabelled.
         body = restored.text.encode("utf-8", errors="surrogateescape")
-        headers = {k: v for k, v in headers.items() if k.lower() != "content-type"}
-        headers["content-type"] = utf8_content_type(response.headers["content-type"], charset)
-    return Response(body, status_code=response.status, headers=headers)
+        headers = [(k, v) for k, v in headers if k.lower() != "content-type"]
+        headers.append(
+            ("content-type", utf8_content_type(response.headers["content-type"], charset))
+        )
+    answer = Response(body, status_code=response.status)
+    # Set as a list, not a mapping: repeated headers (Set-Cookie) keep every value.
+    answer.raw_headers = [
+        (k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers
+    ] + [(b"content-length", str(len(body)).encode())]
+    return answer
 
 
 async def _bind_aliases(call: Call, route: RouteConfig, text: str) -> list[str]:

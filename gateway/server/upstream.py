@@ -145,9 +145,14 @@ def request_headers(
 
 
 def response_headers(upstream: CIMultiDictProxy[str], changed: bool) -> list[tuple[str, str]]:
-    """Headers to return to the caller; length and encoding go when the body was rewritten."""
+    """Headers to return to the caller, repeated ones kept in order (``Set-Cookie``);
+    length and encoding go when the body was rewritten.
+
+    The vendor's ``Date`` goes too: the server adds its own, and two ``Date``
+    headers are invalid. nginx does the same for proxied answers.
+    """
     items = list(upstream.items())
-    dropped = HOP_BY_HOP | _connection_tokens(items)
+    dropped = HOP_BY_HOP | {"date"} | _connection_tokens(items)
     if changed:
         dropped = dropped | {"content-length", "content-encoding", "etag", "content-md5", "digest"}
     return [(n, v) for n, v in items if n.lower() not in dropped]

@@ -63,6 +63,15 @@ def create_standin() -> Starlette:
             return Response(status_code=302, headers={"location": "https://evil.example/"})
         elif mode == "error":
             return JSONResponse({"error": "vendor failure"}, status_code=500)
+        elif mode == "cookies":  # repeated headers, as vendors' load balancers send them
+            answer = Response(text, status_code=status, media_type=media_type)
+            answer.raw_headers += [(b"set-cookie", b"a=1; Path=/"), (b"set-cookie", b"b=2; Path=/")]
+            return answer
+        elif mode == "hop-by-hop":  # headers for one connection only, named by Connection
+            answer = Response(text, status_code=status, media_type=media_type)
+            answer.raw_headers += [(b"connection", b"x-hop"), (b"x-hop", b"1"),
+                                   (b"keep-alive", b"timeout=5"), (b"date", b"Mon, 01 Jan 2001 00:00:00 GMT")]  # fmt: skip
+            return answer
         if mode == "one-byte":
             data = text.encode()
 
