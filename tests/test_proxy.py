@@ -11,6 +11,7 @@ from __future__ import annotations
 import errno
 import gzip
 import json
+import urllib.parse
 from typing import Any
 
 import httpx
@@ -293,3 +294,39 @@ async def test_answer_headers_keep_repeats_and_drop_hop_by_hop(make_app: AppFact
     assert cookies.json()["ticket"]["requester"] == TICKET["ticket"]["requester"]
     for name in ("connection", "x-hop", "keep-alive", "date"):  # the server adds its own Date
         assert name not in hops.headers
+
+
+async def test_a_user_search_carries_the_token_the_user_was_stored_with(
+    make_app: AppFactory,
+) -> None:
+    """users/search.json was taken for the user route with id "search", and the email
+    was tokenized in another scope than the user's (issue 14)."""
+    gateway = make_app()
+    user = {"user": {"name": "Jane Doe", "email": "jane.doe@example.com"}}
+    async with gateway.client() as client:
+        await client.post("/api/v2/users.json", json=user)
+        found = await client.get(
+            "/api/v2/users/search.json", params={"query": "jane.doe@example.com"}
+        )
+    assert found.status_code == 200
+    created, searched = await gateway.vendor.received()
+    stored = json.loads(created["body"])["user"]["email"]
+    assert stored.startswith("EMAIL-")
+    assert searched["query"] == f"query={stored}"
+
+
+async def test_a_freshdesk_filter_keeps_its_quotes_and_the_contact_token(
+    make_app: AppFactory,
+) -> None:
+    """`email:'jane.doe@example.com'` went out as `email:EMAIL-...'`: the quote was taken
+    into the value, and the token differed from the contact's (issue 14)."""
+    gateway = make_app("freshdesk.yaml", environ={"FRESHDESK_AUTHORIZATION": "Basic dGVzdDpY"})
+    contact = {"name": "Jane Doe", "email": "jane.doe@example.com"}
+    async with gateway.client() as client:
+        await client.post("/api/v2/contacts", json=contact)
+        await client.get(
+            "/api/v2/search/contacts", params={"query": "\"email:'jane.doe@example.com'\""}
+        )
+    created, searched = await gateway.vendor.received()
+    stored = json.loads(created["body"])["email"]
+    assert urllib.parse.unquote_plus(searched["query"]) == f"query=\"email:'{stored}'\""

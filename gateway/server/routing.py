@@ -30,12 +30,18 @@ class Match:
 
 
 class Router:
+    """Routes tried most specific first: fewer parameters, then more literal text, then
+    the policy's order. ``/api/v2/users/search.json`` is the search route, not the
+    user ``search``, whichever the policy lists first."""
+
     def __init__(self, routes: Sequence[RouteConfig], default: str | None) -> None:
-        self.routes = [Route(r, compile_path(r.path)) for r in routes]
-        self.default = next((r for r in self.routes if r.name == default), None)
+        compiled = [Route(r, compile_path(r.path)) for r in routes]
+        self.routes = sorted(compiled, key=_specificity)
+        self.default = next((r for r in compiled if r.name == default), None)
 
     def match(self, method: str, path: str, media_type: str | None) -> Match | None:
-        """The first route that allows this method, path and content type; else the default route."""
+        """The most specific route that allows this method, path and content type; else the
+        default route."""
         for route in self.routes:
             found = route.pattern.match(path)
             if found is None or method.upper() not in route.config.methods:
@@ -49,3 +55,11 @@ class Router:
             # No pattern to tell ids from literals: the whole path is the caller's.
             return Match(self.default, {}, {"path": (0, len(path))})
         return None
+
+
+_PARAMETER = re.compile(r"\{[^}]*\}")
+
+
+def _specificity(route: Route) -> tuple[int, int]:
+    path = route.config.path
+    return (len(_PARAMETER.findall(path)), -len(_PARAMETER.sub("", path)))
