@@ -74,3 +74,14 @@ def zendesk_delivery(body: bytes, secret: str, when: datetime | None = None) -> 
         "x-zendesk-webhook-signature": signature,
         "x-zendesk-webhook-signature-timestamp": stamp,
     }
+
+
+def error_code(answer: httpx.Response) -> str:
+    """The gateway's stable code in a refusal, whatever the policy's ``error_format``."""
+    body = answer.json()
+    error = body.get("error")
+    if isinstance(error, dict):  # the gateway's shape, and OpenAI's
+        return str(error["code"])
+    if isinstance(error, str):  # Zendesk's
+        return error
+    return str(body["errors"][0]["code"])  # Freshdesk's

@@ -17,7 +17,7 @@ from gateway.config import Settings
 from gateway.policy import load_policy
 from gateway.server.app import create_app
 from gateway.testing.standin import create_standin
-from tests.gateways import ENVIRON, TICKET
+from tests.gateways import ENVIRON, TICKET, error_code
 from tests.servers import Server, serving
 
 pytestmark = pytest.mark.slow  # real servers on loopback, or subprocesses
@@ -120,7 +120,7 @@ def test_a_misspelt_filter_is_a_clear_400(gateway: Server) -> None:
         headers={"authorization": f"Bearer {ADMIN}"},
     )
     assert answer.status_code == 400
-    assert answer.json()["error"]["code"] == "invalid_filter"
+    assert error_code(answer) == "invalid_filter"
 
 
 def test_without_the_key_the_page_asks_for_it(gateway: Server) -> None:

@@ -22,7 +22,7 @@ import httpx
 import pytest
 
 from gateway.testing.standin import create_standin
-from tests.gateways import ENVIRON, TICKET
+from tests.gateways import ENVIRON, TICKET, error_code
 from tests.servers import Server, serving
 
 pytestmark = pytest.mark.slow
@@ -168,7 +168,7 @@ def test_a_full_audit_disk_refuses_records_nothing_false_and_recovers(
             statuses = [a.status_code for a in answers]
             first = statuses.index(503)
             assert statuses[first:] == [503] * (20 - first)
-            assert {a.json()["error"]["code"] for a in answers[first:]} == {"audit_unavailable"}
+            assert {error_code(a) for a in answers[first:]} == {"audit_unavailable"}
             assert httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 503
             filler.unlink()
             assert httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200

@@ -17,6 +17,7 @@ from multidict import CIMultiDict, CIMultiDictProxy
 from gateway.errors import StreamAborted, UpstreamError
 from gateway.server.upstream import UpstreamResponse
 from tests.conftest import AppFactory
+from tests.gateways import error_code
 
 pytestmark = pytest.mark.anyio
 SCOPE = {"x-gateway-scope": "T-1"}
@@ -134,7 +135,7 @@ async def test_an_answer_in_an_unknown_charset_is_not_released(make_app: AppFact
     gateway = make_app("generic-json.yaml", transport=vendor)
     async with gateway.client() as client:
         answer = await client.post("/notes", json={"note": NOTE}, headers=SCOPE)
-    assert (answer.status_code, answer.json()["error"]["code"]) == (
+    assert (answer.status_code, error_code(answer)) == (
         502,
         "upstream_invalid_response",
     )

@@ -21,7 +21,7 @@ from gateway.errors import UpstreamError
 from gateway.server.upstream import UpstreamResponse
 from gateway.vault.memory import MemoryBackend
 from tests.conftest import AppFactory
-from tests.gateways import PLANTED, TICKET
+from tests.gateways import PLANTED, TICKET, error_code
 
 pytestmark = pytest.mark.anyio
 
@@ -134,8 +134,8 @@ async def test_what_cannot_be_read_is_refused_and_nothing_is_forwarded(
             content=content,
             headers={"content-type": "application/json", **headers},
         )
-    assert (answer.status_code, answer.json()["error"]["code"]) == (status, code)
-    assert answer.headers["x-request-id"] == answer.json()["error"]["request_id"]
+    assert (answer.status_code, error_code(answer)) == (status, code)
+    assert answer.headers["x-request-id"] == answer.json()["request_id"]  # Zendesk's shape
     assert await gateway.vendor.received() == []
     refused = [e for e in audit_records(gateway.app) if e["type"] == "request_refused"]
     assert [(e["reason"], e["status"]) for e in refused] == [(code, status)]
@@ -145,7 +145,7 @@ async def test_a_body_over_the_limit_is_refused(make_app: AppFactory) -> None:
     gateway = make_app(edit=lambda t: t.replace("max_body_bytes: 1048576", "max_body_bytes: 2048"))
     async with gateway.client() as client:
         answer = await client.post("/api/v2/tickets.json", json={"note": "x" * 4000})
-    assert (answer.status_code, answer.json()["error"]["code"]) == (413, "body_too_large")
+    assert (answer.status_code, error_code(answer)) == (413, "body_too_large")
     assert await gateway.vendor.received() == []
 
 
@@ -191,10 +191,10 @@ async def test_nothing_is_forwarded_when_detection_the_vault_or_the_audit_log_fa
             patch.setattr("gateway.audit.log._probe", full_disk)
             audit = await client.post("/api/v2/tickets.json", json=TICKET)
             unhealthy = await client.get("/healthz")
-    assert (detection.status_code, detection.json()["error"]["code"]) == (503, "detection_failed")
-    assert (vault.status_code, vault.json()["error"]["code"]) == (503, "vault_unavailable")
+    assert (detection.status_code, error_code(detection)) == (503, "detection_failed")
+    assert (vault.status_code, error_code(vault)) == (503, "vault_unavailable")
     assert health.status_code == 503
-    assert (audit.status_code, audit.json()["error"]["code"]) == (503, "audit_unavailable")
+    assert (audit.status_code, error_code(audit)) == (503, "audit_unavailable")
     assert unhealthy.json() == {"status": "unhealthy", "reason": "audit_unavailable"}
     assert await gateway.vendor.received() == []
     assert_clean(detection.text, vault.text, audit.text)
@@ -206,7 +206,7 @@ async def test_before_start_up_every_request_is_not_ready(make_app: AppFactory) 
     async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as client:
         answer = await client.post("/api/v2/tickets.json", json=TICKET)
         health = await client.get("/healthz")
-    assert (answer.status_code, answer.json()["error"]["code"]) == (503, "not_ready")
+    assert (answer.status_code, error_code(answer)) == (503, "not_ready")
     assert (health.status_code, health.json()) == (503, {"status": "starting"})
     assert await gateway.vendor.received() == []
 
@@ -217,7 +217,7 @@ async def test_a_redirect_is_not_followed(make_app: AppFactory) -> None:
         answer = await client.post(
             "/api/v2/tickets.json", json=TICKET, headers={"x-standin-mode": "redirect"}
         )
-    assert (answer.status_code, answer.json()["error"]["code"]) == (502, "upstream_redirect")
+    assert (answer.status_code, error_code(answer)) == (502, "upstream_redirect")
     assert "evil.example" not in answer.text
 
 
@@ -237,7 +237,7 @@ async def test_an_unreachable_vendor_is_a_502_and_is_audited(make_app: AppFactor
     gateway = make_app(transport=Unreachable())
     async with gateway.client() as client:
         answer = await client.post("/api/v2/tickets.json", json=TICKET)
-    assert (answer.status_code, answer.json()["error"]["code"]) == (502, "upstream_unreachable")
+    assert (answer.status_code, error_code(answer)) == (502, "upstream_unreachable")
     events = audit_records(gateway.app)
     assert [e["type"] for e in events][-2:] == ["request_redacted", "request_refused"]
     # Redacted and audited, then refused: nothing came back, so it is an outbound refusal.
@@ -274,8 +274,8 @@ async def test_a_bug_answers_without_details(
 
         monkeypatch.setattr(running.scopes, "choose", buggy)
         answer = await client.post("/api/v2/tickets.json", json=TICKET)
-    assert (answer.status_code, answer.json()["error"]["code"]) == (500, "internal_error")
-    assert answer.json()["error"]["message"] == "the gateway failed; nothing was sent to the vendor"
+    assert (answer.status_code, error_code(answer)) == (500, "internal_error")
+    assert answer.json()["description"] == "the gateway failed; nothing was sent to the vendor"
     assert_clean(answer.text)
     assert await gateway.vendor.received() == []
 
@@ -330,3 +330,43 @@ async def test_a_freshdesk_filter_keeps_its_quotes_and_the_contact_token(
     created, searched = await gateway.vendor.received()
     stored = json.loads(created["body"])["email"]
     assert urllib.parse.unquote_plus(searched["query"]) == f"query=\"email:'{stored}'\""
+
+
+@pytest.mark.parametrize(
+    ("profile", "environ", "path", "expected"),
+    [
+        ("zendesk.yaml", {}, "/api/v2/organizations.json",
+         {"error": "route_not_allowed", "description": str}),
+        ("freshdesk.yaml", {"FRESHDESK_AUTHORIZATION": "Basic dGVzdDpY"}, "/api/v2/groups",
+         {"description": str, "errors": [{"field": "", "code": "route_not_allowed", "message": str}]}),
+        ("openai-compatible.yaml", {"AI_VENDOR_AUTHORIZATION": "Bearer sk-test"}, "/v1/files",
+         {"error": {"message": str, "type": "permission_error", "code": "route_not_allowed",
+                    "param": None}}),
+    ],
+)  # fmt: skip
+async def test_refusals_come_in_the_vendors_own_shape(
+    make_app: AppFactory, profile: str, environ: dict[str, str], path: str, expected: Any
+) -> None:
+    """python-freshdesk showed only "Freshdesk Request Failed" for the gateway's own shape
+    (issue 14): each profile answers in its vendor's, the gateway's code inside."""
+    gateway = make_app(profile, environ=environ)
+    async with gateway.client() as client:
+        answer = await client.get(path)
+    assert answer.status_code == 403
+    assert shaped_like(answer.json(), expected)
+
+
+def shaped_like(value: Any, expected: Any) -> bool:
+    if expected is str:
+        return isinstance(value, str) and bool(value)
+    if isinstance(expected, dict):
+        return (
+            isinstance(value, dict)
+            and set(expected) <= set(value)
+            and all(shaped_like(value[k], v) for k, v in expected.items())
+        )
+    if isinstance(expected, list):
+        return isinstance(value, list) and all(
+            shaped_like(v, e) for v, e in zip(value, expected, strict=True)
+        )
+    return bool(value == expected)

@@ -28,6 +28,7 @@ _DURATION = re.compile(r"^(\d+)\s*([smhdw])$")
 _SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 Action = Literal["token", "mask", "drop", "keep"]
+ErrorFormat = Literal["gateway", "zendesk", "freshdesk", "openai"]
 # The validators a recognizer may name; gateway/detect/validators.py implements each.
 VALIDATOR_NAMES = (
     "card", "iban", "us_ssn", "uk_nino", "ip_address", "birth_date", "has_digit",
@@ -320,5 +321,8 @@ class PolicyDocument(_Model):
     routes: list[RouteConfig] = []
     # Unmatched requests are refused (403) unless a route is named here.
     default_route: str | None = None
+    # The shape refusals are answered in: the gateway's, or the vendor's own,
+    # so that the vendor's official client raises its typed error.
+    error_format: ErrorFormat = "gateway"
 
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)

@@ -154,7 +154,8 @@ class GatewayApp:
             yield
 
     async def _proxy(self, request: Request) -> Response:
-        return await handle(self.gateway, self.metrics, request)
+        shape = self.blueprint.policy.document.error_format
+        return await handle(self.gateway, self.metrics, request, shape)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = str(scope.get("path", ""))

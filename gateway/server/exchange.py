@@ -11,6 +11,7 @@ import asyncio
 import time
 from collections.abc import Collection
 from dataclasses import dataclass, field
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -18,19 +19,54 @@ from starlette.responses import JSONResponse
 from gateway.audit import events
 from gateway.errors import GatewayError, InputError
 from gateway.policy import Limits, RouteConfig
+from gateway.policy.schema import ErrorFormat
 from gateway.server.routing import Match
 from gateway.server.runtime import Gateway
 from gateway.vault import Resolution
 from gateway.vault.tokens import Token
 
 
-def error_response(error: GatewayError, request_id: str) -> JSONResponse:
-    """The JSON error every refusal answers with: a stable code, a message, the request id."""
+def error_response(
+    error: GatewayError, request_id: str, shape: ErrorFormat = "gateway"
+) -> JSONResponse:
+    """The JSON error a refusal answers with: a stable code, a message, the request id,
+    in the gateway's shape or the vendor's (``error_format``)."""
     return JSONResponse(
-        {"error": {"code": error.code, "message": error.message, "request_id": request_id}},
+        error_body(error, request_id, shape),
         status_code=error.status,
         headers={"x-request-id": request_id},
     )
+
+
+def error_body(error: GatewayError, request_id: str, shape: ErrorFormat) -> dict[str, Any]:
+    """A refusal in the shape the vendor's own clients read, the gateway's code inside.
+
+    * gateway: ``{"error": {"code", "message", "request_id"}}``
+    * zendesk: ``{"error": code, "description": message}`` (Zendesk's error shape)
+    * freshdesk: ``{"description": message, "errors": [{"code", "message"}]}``
+    * openai: ``{"error": {"message", "type", "code", "param"}}``
+    """
+    code, message = error.code, error.message
+    if shape == "zendesk":
+        return {"error": code, "description": message, "request_id": request_id}
+    if shape == "freshdesk":
+        return {
+            "description": message,
+            "errors": [{"field": "", "code": code, "message": message}],
+            "request_id": request_id,
+        }
+    if shape == "openai":
+        kind = (
+            "authentication_error"
+            if error.status == 401
+            else "permission_error"
+            if error.status == 403
+            else "server_error"
+            if (error.status or 500) >= 500
+            else "invalid_request_error"
+        )
+        return {"error": {"message": message, "type": kind, "code": code, "param": None}}
+    return {"error": {"code": code, "message": message, "request_id": request_id}}
 
 
 @dataclass

@@ -37,6 +37,7 @@ from gateway.formats.compression import decompress
 from gateway.formats.media import is_json, media_of
 from gateway.formats.request import RequestParts
 from gateway.policy import RouteConfig
+from gateway.policy.schema import ErrorFormat
 from gateway.redact.redactor import Plan
 from gateway.redact.requests import redact_request
 from gateway.redact.scopes import RequestView
@@ -48,13 +49,16 @@ from gateway.server.runtime import Gateway
 from gateway.server.upstream import UpstreamResponse, request_headers
 
 
-async def handle(gateway: Gateway | None, metrics: Metrics, request: Request) -> Response:
-    """The catch-all endpoint: every path that is not the gateway's own."""
+async def handle(
+    gateway: Gateway | None, metrics: Metrics, request: Request, shape: ErrorFormat = "gateway"
+) -> Response:
+    """The catch-all endpoint: every path that is not the gateway's own. ``shape`` is
+    the policy's ``error_format`` (for refusals before the gateway has started)."""
     request_id = _request_id(request)
     if gateway is None:
         metrics.refused("-", "not_ready")
         refusal = AccessError("not_ready", "the gateway is starting; try again shortly")
-        return error_response(refusal, request_id)
+        return error_response(refusal, request_id, shape)
     call = Call(gateway, request, request_id, time.perf_counter())
     metrics.in_flight.inc()
     try:
@@ -235,4 +239,4 @@ async def _refuse(call: Call, error: GatewayError) -> JSONResponse:
             gateway.metrics.audit_errors.inc()
     if error.code == "vault_unavailable":
         gateway.metrics.vault_errors.inc()
-    return error_response(error, call.request_id)
+    return error_response(error, call.request_id, gateway.policy.document.error_format)
