@@ -95,7 +95,7 @@ def ours(
 
     from gateway.core import load_detector
     from gateway.formats import markup
-    from gateway.formats.request import View
+    from gateway.formats.pieces import View
     from gateway.policy import load_policy
 
     detector = load_detector(load_policy(policy_path))

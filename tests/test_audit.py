@@ -237,7 +237,7 @@ def test_a_failed_write_leaves_nothing_and_the_log_recovers(
         size = log.path.stat().st_size
         try:
             with monkeypatch.context() as patch:
-                patch.setattr("gateway.audit.log.os.write", full)
+                patch.setattr("gateway.audit.files.os.write", full)
                 with pytest.raises(AuditError):
                     await log.append(Raw({"type": "refused_one"}))
                 assert log.path.stat().st_size == size  # the partial record was cut off
@@ -564,7 +564,7 @@ def test_closing_on_a_full_disk_is_one_warning(
         log = AuditLog(tmp_path, KEYS, "test", checkpoint_every=1000, checkpoint_interval=3600)
         await log.open()
         await log.append(Raw({"type": "x"}))
-        monkeypatch.setattr("gateway.audit.log._append", full_disk)
+        monkeypatch.setattr("gateway.audit.files.append", full_disk)
         await log.close()  # its final checkpoint fails
 
     asyncio.run(go())

@@ -187,8 +187,8 @@ async def test_nothing_is_forwarded_when_detection_the_vault_or_the_audit_log_fa
         health = await client.get("/healthz")
         running.core.vault.backend.closed = False
         with monkeypatch.context() as patch:  # a full disk: every write and probe fails
-            patch.setattr("gateway.audit.log._append", full_disk)
-            patch.setattr("gateway.audit.log._probe", full_disk)
+            patch.setattr("gateway.audit.files.append", full_disk)
+            patch.setattr("gateway.audit.files.probe", full_disk)
             audit = await client.post("/api/v2/tickets.json", json=TICKET)
             unhealthy = await client.get("/healthz")
     assert (detection.status_code, error_code(detection)) == (503, "detection_failed")

@@ -181,7 +181,7 @@ class AuditLog:
                 )
             checkpoints = files.checkpoints(self.directory, self.instance)
             for path, name in ((self.path, "log"), (checkpoints, "checkpoints")):
-                cut = _repair_tail(path)
+                cut = files.repair_tail(path)
                 if cut:
                     self._repaired.append(TailRepaired(name, cut))  # type: ignore[arg-type]
             self._resume()
@@ -200,14 +200,14 @@ class AuditLog:
         segments = files.segments_of(self.path)
         for path in reversed(segments):
             if path.exists() and path.stat().st_size:
-                last = _last_line(path)
+                last = files.last_line(path)
                 record = json.loads(last)
                 self._state = _State(int(record["seq"]), line_hash(last), 0, now)
                 break
         if self.path.exists() and self.path.stat().st_size:
-            first = json.loads(_first_line(self.path))
+            first = json.loads(files.first_line(self.path))
             self._segment = _Segment(
-                int(first["seq"]), _parse_time(first["time"], now), self.path.stat().st_size
+                int(first["seq"]), files.parse_time(first["time"], now), self.path.stat().st_size
             )
         else:
             self._segment = _Segment(self._state.seq + 1, now, 0)
@@ -274,7 +274,7 @@ class AuditLog:
             )
             sequences.append(state.seq)
         data = "".join(f"{line}\n" for line in lines).encode()
-        _append(self._log, data, self._segment.size)
+        files.append(self._log, data, self._segment.size)
         self._segment.size += len(data)
         self._state = state
         if (
@@ -293,7 +293,7 @@ class AuditLog:
         self._log = None
         os.rename(self.path, files.rotated(self.directory, self.instance, self._segment.first))
         self._log = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-        _fsync_directory(self.directory)
+        files.fsync_directory(self.directory)
         self._segment = _Segment(self._state.seq + 1, now, 0)
 
     def _checkpoint(self, now: float) -> None:
@@ -312,7 +312,7 @@ class AuditLog:
             "signature": base64.b64encode(signature).decode(),
         }
         data = (json.dumps(record, separators=(",", ":")) + "\n").encode()
-        _append(self._checkpoints, data, self._checkpoints_size)
+        files.append(self._checkpoints, data, self._checkpoints_size)
         self._checkpoints_size += len(data)
         self._state = _State(state.seq, state.head, 0, now)
 
@@ -325,19 +325,19 @@ class AuditLog:
         expired = await loop.run_in_executor(self._executor, self._expired_segments)
         if not expired:
             return
-        last = await loop.run_in_executor(self._executor, _last_line, expired[-1])
+        last = await loop.run_in_executor(self._executor, files.last_line, expired[-1])
         record = json.loads(last)
         await self.append(
             SegmentsRemoved(int(record["seq"]), line_hash(last), len(expired), self.retention_days)
         )
-        await loop.run_in_executor(self._executor, _remove, expired, self.directory)
+        await loop.run_in_executor(self._executor, files.remove, expired, self.directory)
 
     def _expired_segments(self) -> list[Path]:
         assert self.retention_days is not None
         cutoff = self.clock() - self.retention_days * 86400
         expired = []
         for path in files.segments_of(self.path)[:-1]:  # never the active file
-            if _parse_time(json.loads(_last_line(path))["time"], cutoff) >= cutoff:
+            if files.parse_time(json.loads(files.last_line(path))["time"], cutoff) >= cutoff:
                 break
             expired.append(path)
         return expired
@@ -381,14 +381,14 @@ class AuditLog:
     def _recover(self) -> int:
         """Probe the directory, then reopen the files (a descriptor that failed is
         not trusted again) and cut any partial record; returns the bytes cut."""
-        _probe(self.directory, self.instance)
+        files.probe(self.directory, self.instance)
         for fd in (self._log, self._checkpoints):
             if fd is not None:
                 with contextlib.suppress(OSError):
                     os.close(fd)
         self._log = self._checkpoints = None
-        cut = _repair_tail(self.path)
-        _repair_tail(files.checkpoints(self.directory, self.instance))
+        cut = files.repair_tail(self.path)
+        files.repair_tail(files.checkpoints(self.directory, self.instance))
         flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT
         self._log = os.open(self.path, flags, 0o600)
         self._checkpoints = os.open(files.checkpoints(self.directory, self.instance), flags, 0o600)
@@ -422,88 +422,3 @@ class AuditLog:
             if fd is not None:
                 os.close(fd)
         self._log = self._checkpoints = self._lockfile = None
-
-
-def _append(fd: int, data: bytes, size: int) -> None:
-    """Write all of ``data`` at the end and sync; on failure cut the file back to
-    ``size``, its length before, so nothing of a refused record stays."""
-    try:
-        view = memoryview(data)
-        while view:
-            written = os.write(fd, view)
-            view = view[written:]
-        os.fsync(fd)
-    except OSError:
-        with contextlib.suppress(OSError):
-            os.ftruncate(fd, size)
-            os.fsync(fd)
-        raise
-
-
-def _repair_tail(path: Path) -> int:
-    """Cut a last line that has no line end (a write a crash cut short); bytes cut."""
-    if not path.exists():
-        return 0
-    with open(path, "rb+") as handle:
-        data = handle.read()
-        if not data or data.endswith(b"\n"):
-            return 0
-        keep = data.rfind(b"\n") + 1
-        handle.truncate(keep)
-        handle.flush()
-        os.fsync(handle.fileno())
-        return len(data) - keep
-
-
-def _first_line(path: Path) -> bytes:
-    with open(path, "rb") as handle:
-        return handle.readline().rstrip(b"\n")
-
-
-def _last_line(path: Path) -> bytes:
-    """The last line of a file, read from its end (segments are large)."""
-    with open(path, "rb") as handle:
-        handle.seek(0, os.SEEK_END)
-        end = handle.tell()
-        block = 4096
-        data = b""
-        while end > 0:
-            start = max(0, end - block)
-            handle.seek(start)
-            data = handle.read(end - start) + data
-            end = start
-            if data.rstrip(b"\n").count(b"\n") >= 1:
-                break
-        return data.rstrip(b"\n").rsplit(b"\n", 1)[-1]
-
-
-def _parse_time(text: str, default: float) -> float:
-    try:
-        return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC).timestamp()
-    except (TypeError, ValueError):
-        return default
-
-
-def _probe(directory: Path, instance: str) -> None:
-    probe = directory / f".{instance}.probe"
-    fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        _append(fd, b"\0" * 4096, 0)
-    finally:
-        os.close(fd)
-        with contextlib.suppress(OSError):
-            os.unlink(probe)
-
-
-def _remove(paths: list[Path], directory: Path) -> None:
-    for path in paths:
-        path.unlink(missing_ok=True)
-    _fsync_directory(directory)
-
-
-def _fsync_directory(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -1,19 +1,20 @@
 """A request as pieces of text to redact: its body (by media type), path, query, headers.
 
-Each part of a request is a :class:`Format`: it offers the strings a person
-could have written (:class:`Piece`, with where it was found), and rebuilds
-itself from their redactions by splicing the replacements into the raw bytes,
+Each part of a request is a :class:`~gateway.formats.pieces.Format`: it offers
+the strings a person could have written (``Piece``, with where it was found),
+and rebuilds itself from their redactions by splicing the replacements into
+the raw bytes,
 so what reaches the vendor is the caller's request with only personal data
 changed. :func:`gateway.redact.requests.redact_request` collects every piece
 of a request and redacts them in one call.
 
 =====================================  ==========================================
 ``application/json``, ``*/*+json``     string values, by the route's field rules
-``application/x-www-form-urlencoded``  field values, by the same rules (paths of one name)
+``application/x-www-form-urlencoded``  field values, by the same rules (``forms``)
 ``text/plain`` and other ``text/*``    the whole text
 ``text/html``                          text, attributes, comments, scripts
 ``multipart/form-data``                text fields and part headers; files refused
-                                       unless passed
+                                       unless passed (``multipart_format``)
 =====================================  ==========================================
 
 Anything else is refused (``unsupported_media_type``) unless the route lets
@@ -25,133 +26,18 @@ in: what reaches the vendor is exactly the text that was scanned.
 
 from __future__ import annotations
 
-import re
-import urllib.parse
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
 
 from gateway.errors import InputError
-from gateway.formats import jsontext, markup, multipart
+from gateway.formats import jsontext, markup
 from gateway.formats.documents import classify, record_of
+from gateway.formats.forms import FormFormat
+from gateway.formats.multipart_format import MultipartFormat
+from gateway.formats.pieces import Format, Piece, Redacted, Splice, View
 from gateway.formats.splice import splice
 from gateway.policy import CompiledFieldRules, Policy, RequestConfig, RouteConfig
 from gateway.policy.selectors import path_to_string
-
-Splice = tuple[int, int, str]
-
-
-class Edit(Protocol):
-    """A replacement made in a piece: ``value[start:end]`` became ``text``."""
-
-    @property
-    def start(self) -> int: ...
-    @property
-    def end(self) -> int: ...
-    @property
-    def text(self) -> str: ...
-
-
-class Redacted(Protocol):
-    """A piece after redaction: its new text, and the replacements that made it."""
-
-    @property
-    def text(self) -> str: ...
-    @property
-    def replacements(self) -> Sequence[Edit]: ...
-
-
-@dataclass(frozen=True, slots=True)
-class Piece:
-    """One string of the request to redact. ``entity`` set: the whole value is that entity."""
-
-    where: str  # "body.ticket.comment.body", "query.q", "header.x-customer-email"
-    value: str = field(repr=False)
-    entity: str | None = None
-    record: str | None = None  # the bulk document's record it is in ("tickets[3]")
-
-
-class Format(Protocol):
-    """A request part that offers pieces and rebuilds itself from their redactions."""
-
-    pieces: list[Piece]
-
-    def rebuild(self, results: Sequence[Redacted]) -> bytes | str: ...
-
-
-class View:
-    """One string as detection reads it: its texts, and its replacements as edits of it.
-
-    A plain string is one text. A string that holds HTML (:func:`markup.is_markup`)
-    is read as HTML, wherever it came from: its visible text, then its readable
-    attributes and raw sections, each a text of its own; replacements land on
-    the text's raw characters and never on markup.
-    """
-
-    def __init__(
-        self, where: str, value: str, attributes: Sequence[str], record: str | None = None
-    ) -> None:
-        self.markup = markup.read(value, attributes) if markup.is_markup(value) else None
-        if self.markup is None:
-            self.pieces = [Piece(where, value, record=record)]
-        else:
-            self.pieces = [Piece(where, self.markup.rendered.text, record=record)] + [
-                Piece(f"{where}(html.{s.where})", s.value, record=record)
-                for s in self.markup.segments
-            ]
-
-    def edits(self, results: Sequence[Redacted]) -> list[Splice]:
-        """Edits of the string, from the redactions of :attr:`pieces` (in order)."""
-        if self.markup is None:
-            return [(r.start, r.end, r.text) for r in results[0].replacements]
-        rendered = self.markup.rendered
-        found = [
-            edit
-            for r in results[0].replacements
-            for edit in rendered.edits(r.start, r.end, markup.escape(r.text))
-        ]
-        for segment, result in zip(self.markup.segments, results[1:], strict=True):
-            found += [
-                (*segment.raw_span(r.start, r.end), markup.escape(r.text))
-                for r in result.replacements
-            ]
-        return found
-
-
-class HeaderView:
-    """A multipart part's header block as detection reads it: the block's text,
-    and each RFC 2231/5987 parameter decoded (``filename*=UTF-8''a%40b.com`` reads
-    ``a@b.com``). A parameter with a replacement is written back encoded."""
-
-    def __init__(self, where: str, headers: str, index: int) -> None:
-        self.parameters = multipart.extended_parameters(headers, index)
-        # The block is scanned with its encoded parameters blanked out: they
-        # are read decoded, and two edits must never touch the same bytes.
-        masked = list(headers)
-        for parameter in self.parameters:
-            masked[parameter.start : parameter.end] = " " * (parameter.end - parameter.start)
-        self.block = View(where, "".join(masked), ())
-        self.pieces = self.block.pieces + [
-            Piece(f"{where}({p.name}*)", p.value) for p in self.parameters
-        ]
-
-    def edits(self, results: Sequence[Redacted]) -> list[Splice]:
-        count = len(self.block.pieces)
-        found = self.block.edits(results[:count])
-        for parameter, result in zip(self.parameters, results[count:], strict=True):
-            if result.replacements:
-                value = splice(
-                    parameter.value, [(r.start, r.end, r.text) for r in result.replacements]
-                )
-                found.append(
-                    (
-                        parameter.start,
-                        parameter.end,
-                        multipart.encode_parameter(parameter.name, value),
-                    )
-                )
-        return found
-
 
 # Headers that are protocol, not content: never scanned (credentials among
 # them are forwarded or replaced as they are).
@@ -328,93 +214,6 @@ class TextFormat:
         return splice(self.text, self.view.edits(results))
 
 
-def _slices(
-    views: Sequence[View | HeaderView | None], results: Sequence[Redacted]
-) -> Iterator[Sequence[Redacted]]:
-    """The results of each string's pieces (a view's several, or a whole value's one)."""
-    position = 0
-    for view in views:
-        count = len(view.pieces) if view is not None else 1
-        yield results[position : position + count]
-        position += count
-
-
-def _redacted(value: str, view: View | HeaderView | None, results: Sequence[Redacted]) -> str:
-    return splice(value, view.edits(results)) if view is not None else results[0].text
-
-
-class _Pairs:
-    """``a=1&b=2`` (forms and query strings); changed values are re-encoded, the rest kept."""
-
-    def __init__(
-        self,
-        raw: str,
-        prefix: str,
-        wanted: Callable[[str], str | None],
-        attributes: Sequence[str] = markup.DEFAULT_ATTRIBUTES,
-    ) -> None:
-        self.items = raw.split("&")
-        self.strings: list[tuple[int, str, View | None]] = []  # (item index, decoded, view)
-        self.pieces = []
-        for index, item in enumerate(self.items):
-            name, sep, value = item.partition("=")
-            if not sep:
-                if item:  # a bare "jane@example.com" is a name with no value: scanned
-                    decoded = _unquote(item, prefix)
-                    self._add(index, decoded, View(f"{prefix}(name)", decoded, attributes))
-                continue
-            key = _unquote(name, prefix)
-            kind = wanted(key)
-            if kind is None:
-                continue
-            decoded = _unquote(value, prefix)
-            if kind == "scan":
-                self._add(index, decoded, View(f"{prefix}.{key}", decoded, attributes))
-            else:
-                self.strings.append((index, decoded, None))
-                self.pieces.append(Piece(f"{prefix}.{key}", decoded, kind))
-
-    def _add(self, index: int, decoded: str, view: View) -> None:
-        self.strings.append((index, decoded, view))
-        self.pieces += view.pieces
-
-    def rebuild(self, results: Sequence[Redacted]) -> str:
-        items = list(self.items)
-        views = [view for _, _, view in self.strings]
-        for (index, decoded, view), mine in zip(self.strings, _slices(views, results), strict=True):
-            if any(r.replacements for r in mine):
-                name, sep, _ = items[index].partition("=")
-                new = urllib.parse.quote_plus(_redacted(decoded, view, mine))
-                items[index] = f"{name}={new}" if sep else new
-        return "&".join(items)
-
-
-def _unquote(text: str, prefix: str) -> str:
-    """Percent-decode strictly: an escape that is not UTF-8 would reach the vendor
-    as U+FFFD once its field is re-encoded, so it is refused."""
-    try:
-        return urllib.parse.unquote_to_bytes(text.replace("+", " ")).decode("utf-8")
-    except UnicodeDecodeError:
-        part = "query" if prefix == "query" else "form"
-        raise InputError(
-            "invalid_encoding", f"a {part} field's percent-escapes are not UTF-8"
-        ) from None
-
-
-class FormFormat(_Pairs):
-    def __init__(self, raw: str, rules: CompiledFieldRules, attributes: Sequence[str]) -> None:
-        def wanted(key: str) -> str | None:
-            kind = classify((key,), rules)
-            return None if kind == "passthrough" else kind
-
-        super().__init__(raw, "body", wanted, attributes)
-
-
-class QueryFormat(_Pairs):
-    def __init__(self, raw: str, names: Sequence[str]) -> None:
-        super().__init__(raw, "query", lambda key: "scan" if "*" in names or key in names else None)
-
-
 class PathFormat:
     """The path parameters of the route (``/users/{user_id}.json``); the literal parts are the policy's."""
 
@@ -447,74 +246,6 @@ class HeaderFormat:
             if result.replacements:
                 self.items[index] = (self.items[index][0], result.text)
         return ""
-
-
-class MultipartFormat:
-    """Text parts' bodies by the form rules, and every part's header block as text."""
-
-    def __init__(
-        self,
-        body: bytes,
-        content_type: str,
-        rules: CompiledFieldRules,
-        files: str,
-        attributes: Sequence[str] = markup.DEFAULT_ATTRIBUTES,
-    ) -> None:
-        self.body = body
-        self.multipart = multipart.parse(body, content_type)
-        # Each string: its byte span, its text, its view (None: replaced whole).
-        self.strings: list[tuple[tuple[int, int], str, View | HeaderView | None]] = []
-        self.pieces = []
-        for index, part in enumerate(self.multipart.parts):
-            headers = part.headers(body)
-            if not _plain_part_headers(headers):
-                where = f"body.part{index + 1}(headers)"
-                self._add(
-                    (part.header_start, part.start - 4), headers, HeaderView(where, headers, index)
-                )
-            if part.is_file:
-                if files != "passthrough":
-                    raise InputError(
-                        "attachment_refused",
-                        f"multipart part {index + 1} is a file, which cannot be checked for "
-                        "personal data; this route refuses files",
-                    )
-                continue
-            kind = classify((part.name,), rules)
-            if kind == "passthrough" or part.text is None:
-                continue
-            where = f"body.{part.name}"
-            if kind == "scan":
-                self._add((part.start, part.end), part.text, View(where, part.text, attributes))
-            else:
-                self.strings.append(((part.start, part.end), part.text, None))
-                self.pieces.append(Piece(where, part.text, kind))
-
-    def _add(self, span: tuple[int, int], text: str, view: View | HeaderView) -> None:
-        self.strings.append((span, text, view))
-        self.pieces += view.pieces
-
-    def rebuild(self, results: Sequence[Redacted]) -> bytes:
-        views = [view for _, _, view in self.strings]
-        replacements = {
-            span: _redacted(text, view, mine).encode("utf-8", errors="surrogateescape")
-            for (span, text, view), mine in zip(self.strings, _slices(views, results), strict=True)
-            if any(r.replacements for r in mine)
-        }
-        return multipart.rebuild(self.body, self.multipart, replacements)
-
-
-_PLAIN_PART_HEADER = re.compile(
-    r'content-disposition:\s*form-data;\s*name="?[A-Za-z0-9_.\[\]-]{1,100}"?'
-    r"|content-type:\s*text/plain(;\s*charset=\"?utf-8\"?)?",
-    re.IGNORECASE,
-)
-
-
-def _plain_part_headers(headers: str) -> bool:
-    # The usual `form-data; name="comment"` says nothing about anyone; a file
-    # name, an unusual field name or any other header is scanned.
-    return all(_PLAIN_PART_HEADER.fullmatch(line.strip()) for line in headers.splitlines())
 
 
 class Passthrough:

@@ -12,12 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from gateway.formats import jsontext
+from gateway.formats.forms import QueryFormat
 from gateway.formats.media import utf8_content_type
+from gateway.formats.pieces import Format
 from gateway.formats.request import (
-    Format,
     HeaderFormat,
     PathFormat,
-    QueryFormat,
     RequestParts,
     RequestRules,
     body_format,
