@@ -26,10 +26,13 @@ from gateway.detect import Detector
 from gateway.detect.detector import PresidioDetector
 from gateway.detect.gazetteer import Gazetteer
 from gateway.detect.nlp import WindowedSpacyNlpEngine
+from gateway.formats.media import media_of
+from gateway.formats.request import RequestParts, RequestRules
 from gateway.keys.crypto import Key, Secret
 from gateway.keys.keyring import Keyring
 from gateway.policy import Policy, load_policy, parse_policy
 from gateway.redact.redactor import Redactor
+from gateway.redact.requests import RedactedRequest, redact_request
 from gateway.restore.restorer import Restorer
 from gateway.server.app import GatewayApp, create_app
 from gateway.server.upstream import Transport
@@ -138,6 +141,27 @@ async def vault(tmp_path: Path, keyring: Keyring) -> AsyncIterator[Vault]:
 
 def make_redactor(policy: Policy, detector: Detector, vault: Vault) -> Redactor:
     return Redactor(policy, vault, in_thread(detector))
+
+
+async def redact_parts(
+    policy: Policy,
+    detector: PresidioDetector,
+    vault: Vault,
+    body: bytes,
+    content_type: str,
+    path: str = "/",
+    path_spans: dict[str, tuple[int, int]] | None = None,
+    query: str = "",
+    headers: list[tuple[str, str]] | None = None,
+    rules: RequestRules | None = None,
+) -> RedactedRequest:
+    """Redact one request's parts in process, with the policy's rules unless given."""
+    media, charset = media_of(content_type)
+    parts = RequestParts(
+        path, path_spans or {}, query, headers or [], content_type, media, charset, body
+    )
+    rules = rules or RequestRules.for_route(policy, None)
+    return await redact_request(make_redactor(policy, detector, vault), "T-1", rules, parts)
 
 
 @pytest.fixture

@@ -15,13 +15,11 @@ import pytest
 
 from gateway.detect.detector import PresidioDetector
 from gateway.errors import InputError, VaultError
-from gateway.formats.media import media_of
-from gateway.formats.request import RequestParts, RequestRules
+from gateway.formats.request import RequestRules
 from gateway.policy import Policy
-from gateway.redact.requests import redact_request
 from gateway.vault import Vault
 from gateway.vault.memory import MemoryBackend
-from tests.conftest import AppFactory, make_redactor
+from tests.conftest import AppFactory, redact_parts
 from tests.gateways import error_code
 
 pytestmark = pytest.mark.anyio
@@ -91,12 +89,10 @@ async def test_a_file_name_in_rfc_5987_form_is_scanned_where_files_pass(
 ) -> None:
     """filename*=UTF-8''fn.victim%40example.com reached the vendor in clear (issue 13)."""
     body = form("name=\"f\"; filename*=UTF-8''fn.victim%40example.com", "file bytes")
-    content_type = "multipart/form-data; boundary=XyZ"
-    media, charset = media_of(content_type)
-    parts = RequestParts("/", {}, "", [], content_type, media, charset, body)
     rules = dataclasses.replace(RequestRules.for_route(policy, None), files="passthrough")
-    redactor = make_redactor(policy, pattern_detector, vault)
-    sent = (await redact_request(redactor, "T-1", rules, parts)).body
+    content_type = "multipart/form-data; boundary=XyZ"
+    redacted = await redact_parts(policy, pattern_detector, vault, body, content_type, rules=rules)
+    sent = redacted.body
     assert b"victim" not in sent
     assert b"filename*=UTF-8''EMAIL-" in sent
     assert b"file bytes" in sent  # the file itself passes, as the route says
@@ -122,11 +118,7 @@ async def redact_body(
     policy: Policy, detector: PresidioDetector, vault: Vault, body: bytes
 ) -> bytes:
     content_type = "multipart/form-data; boundary=XyZ"
-    media, charset = media_of(content_type)
-    parts = RequestParts("/", {}, "", [], content_type, media, charset, body)
-    rules = RequestRules.for_route(policy, None)
-    redacted = await redact_request(make_redactor(policy, detector, vault), "T-1", rules, parts)
-    return redacted.body
+    return (await redact_parts(policy, detector, vault, body, content_type)).body
 
 
 @pytest.mark.parametrize(

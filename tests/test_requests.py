@@ -6,34 +6,12 @@ import pytest
 
 from gateway.detect.detector import PresidioDetector
 from gateway.errors import InputError
-from gateway.formats.media import media_of
-from gateway.formats.request import RequestParts, RequestRules
 from gateway.policy import Policy
-from gateway.redact.requests import RedactedRequest, redact_request
 from gateway.vault import Vault
-from tests.conftest import make_redactor
+from tests.conftest import redact_parts
 
 pytestmark = pytest.mark.anyio
 EMAIL = "jane.doe@example.com"
-
-
-async def redact(
-    policy: Policy,
-    detector: PresidioDetector,
-    vault: Vault,
-    body: bytes,
-    content_type: str,
-    path: str = "/",
-    path_spans: dict[str, tuple[int, int]] | None = None,
-    query: str = "",
-    headers: list[tuple[str, str]] | None = None,
-) -> RedactedRequest:
-    media, charset = media_of(content_type)
-    parts = RequestParts(
-        path, path_spans or {}, query, headers or [], content_type, media, charset, body
-    )
-    rules = RequestRules.for_route(policy, None)
-    return await redact_request(make_redactor(policy, detector, vault), "T-1", rules, parts)
 
 
 @pytest.mark.parametrize(
@@ -58,7 +36,7 @@ async def test_each_body_format_is_redacted_in_place(
     body: bytes,
     kept: bytes,
 ) -> None:
-    redacted = await redact(policy, pattern_detector, vault, body, content_type)
+    redacted = await redact_parts(policy, pattern_detector, vault, body, content_type)
     assert EMAIL.encode() not in redacted.body
     assert b"jane.doe%40example.com" not in redacted.body
     assert b"EMAIL-" in redacted.body
@@ -70,7 +48,7 @@ async def test_path_query_and_headers_are_scanned_but_protocol_headers_are_not(
     policy: Policy, pattern_detector: PresidioDetector, vault: Vault
 ) -> None:
     path = f"/users/{EMAIL}.json"
-    redacted = await redact(
+    redacted = await redact_parts(
         policy,
         pattern_detector,
         vault,
@@ -102,7 +80,7 @@ async def test_path_query_and_headers_are_scanned_but_protocol_headers_are_not(
 async def test_one_value_gets_one_token_across_the_request(
     policy: Policy, pattern_detector: PresidioDetector, vault: Vault
 ) -> None:
-    redacted = await redact(
+    redacted = await redact_parts(
         policy, pattern_detector, vault, f'{{"a": "{EMAIL}", "b": "again {EMAIL}"}}'.encode(),
         "application/json", query=f"email={EMAIL}",
     )  # fmt: skip
@@ -131,5 +109,5 @@ async def test_what_cannot_be_read_is_refused(
     code: str,
 ) -> None:
     with pytest.raises(InputError) as refused:
-        await redact(policy, pattern_detector, vault, body, content_type)
+        await redact_parts(policy, pattern_detector, vault, body, content_type)
     assert refused.value.code == code

@@ -15,12 +15,9 @@ import pytest
 
 from gateway.detect import Detection
 from gateway.detect.detector import PresidioDetector
-from gateway.formats.media import media_of
-from gateway.formats.request import RequestParts, RequestRules
 from gateway.policy import Policy, load_policy
-from gateway.redact.requests import redact_request
 from gateway.vault import Vault
-from tests.conftest import ROOT, AppFactory, make_redactor
+from tests.conftest import ROOT, AppFactory, redact_parts
 
 
 def detections(detector: PresidioDetector, text: str) -> list[Detection]:
@@ -205,11 +202,7 @@ pytestmark = pytest.mark.anyio
 
 async def redact_json(policy: Policy, detector: PresidioDetector, vault: Vault, doc: object) -> str:
     body = json.dumps(doc).encode()
-    media, charset = media_of("application/json")
-    parts = RequestParts("/", {}, "", [], "application/json", media, charset, body)
-    rules = RequestRules.for_route(policy, None)
-    redacted = await redact_request(make_redactor(policy, detector, vault), "T-1", rules, parts)
-    return redacted.body.decode()
+    return (await redact_parts(policy, detector, vault, body, "application/json")).body.decode()
 
 
 async def test_html_in_json_is_read_as_html(detector: PresidioDetector, vault: Vault) -> None:

@@ -86,11 +86,11 @@ class Gazetteer:
 
     def is_first(self, word: str) -> bool:
         folded = word.casefold()
-        return folded in self.first or _plain(folded) in self.first
+        return folded in self.first or (not folded.isascii() and _plain(folded) in self.first)
 
     def is_last(self, word: str) -> bool:
         folded = word.casefold()
-        return folded in self.last or _plain(folded) in self.last
+        return folded in self.last or (not folded.isascii() and _plain(folded) in self.last)
 
     def is_ordinary(self, word: str) -> bool:
         """An everyday word or a calendar or greeting word: capitalised, it may be no name."""
@@ -138,16 +138,16 @@ class NameRecognizer(GatewayRecognizer):
     def analyze(
         self, text: str, entities: Sequence[str], nlp_artifacts: Any = None
     ) -> list[RecognizerResult]:
-        loud_lines: dict[int, bool] = {}
         words = []
+        line_start, line_end, loud = 0, -1, False
         for m in _TOKEN.finditer(text, timeout=budget(self.timeout, text)):
-            line = text.rfind("\n", 0, m.start()) + 1
-            if line not in loud_lines:
-                end = text.find("\n", m.end())
-                loud_lines[line] = not any(
-                    c.islower() for c in text[line : None if end < 0 else end]
-                )
-            words.append(_Word(m.start(), m.end(), m.group(), loud_lines[line]))
+            if m.start() > line_end:  # the first word of a line: look at that line once
+                newline = text.rfind("\n", line_start, m.start())
+                line_start = newline + 1 if newline >= 0 else line_start
+                line_end = text.find("\n", m.end())
+                line_end = len(text) if line_end < 0 else line_end
+                loud = not any(c.islower() for c in text[line_start:line_end])
+            words.append(_Word(m.start(), m.end(), m.group(), loud))
         results: list[RecognizerResult] = []
         index = 0
         while index < len(words):

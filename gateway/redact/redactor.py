@@ -160,16 +160,20 @@ class Redactor:
         fields = [f for f in fields if self.policy.rule(f.entity).action != "keep"]
         detections: list[list[Detection]] = [[] for _ in texts]
         if any(t.strip() for t in texts):
-            record_of = list(records) or [None] * len(texts)
-            keys = list(dict.fromkeys(record_of))
-            groups: list[Group] = []
-            members: list[list[int]] = []
-            for key in keys:
-                indexes = [i for i, r in enumerate(record_of) if r == key]
-                known = [KnownValue(f.entity, f.value) for f in fields if f.record in (None, key)]
-                groups.append(([texts[i] for i in indexes], known))
-                members.append(indexes)
-            for indexes, found in zip(members, await self.detect(groups), strict=True):
+            # One pass each: a bulk import holds thousands of records.
+            members: dict[str | None, list[int]] = {}
+            for index, record in enumerate(records or [None] * len(texts)):
+                members.setdefault(record, []).append(index)
+            declared: dict[str | None, list[KnownValue]] = {}
+            for f in fields:
+                declared.setdefault(f.record, []).append(KnownValue(f.entity, f.value))
+            shared = declared.get(None, [])
+            groups: list[Group] = [
+                ([texts[i] for i in indexes], shared + (declared.get(key, []) if key else []))
+                for key, indexes in members.items()
+            ]
+            found_per_group = await self.detect(groups)
+            for indexes, found in zip(members.values(), found_per_group, strict=True):
                 for index, items in zip(indexes, found, strict=True):
                     detections[index] = items
         whole = [

@@ -33,7 +33,7 @@ from gateway.config import (
     UPSTREAM,
     Settings,
 )
-from gateway.core import Core, build_core, load_detector
+from gateway.core import Core, build_core
 from gateway.detect import Detector
 from gateway.detect.batching import DetectionBatcher
 from gateway.errors import ConfigError
@@ -201,11 +201,12 @@ async def start(
     blueprint: Blueprint,
     metrics: Metrics,
     *,
-    detector: Detector | None = None,
+    detector: Detector,
     backend: Backend | None = None,
     transport: Transport | None = None,
 ) -> Gateway:
-    """Load, open and prove everything; on any failure close what was opened and raise."""
+    """Open and prove everything around a loaded ``detector`` (the app loads it once,
+    whatever start-up then waits for); on any failure close what was opened and raise."""
     policy, settings = blueprint.policy, blueprint.settings
     loop = asyncio.get_running_loop()
     async with AsyncExitStack() as stack:
@@ -213,8 +214,6 @@ async def start(
         # for health checks and streams; processes (--workers) bring more cores.
         executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="detect")
         stack.callback(executor.shutdown, wait=False)
-        if detector is None:
-            detector = await loop.run_in_executor(executor, load_detector, policy)
         await loop.run_in_executor(executor, detector.warm_up)
         vault = open_vault(settings, backend)
         stack.push_async_callback(vault.close)
