@@ -49,17 +49,19 @@ async def test_a_ticket_goes_out_tokenized_and_comes_back_restored(make_app: App
     gateway = make_app()
     async with gateway.client() as client:
         answer = await client.post("/api/v2/tickets.json", json=TICKET)
+        kinds = [e["type"] for e in audit_records(gateway.app)]
+        # Zendesk answers with the requester's id: the user it made restores through it.
+        requester_id = answer.json()["ticket"]["requester_id"]
+        user = (await client.get(f"/api/v2/users/{requester_id}.json")).json()["user"]
+    assert {k: user[k] for k in ("name", "email")} == TICKET["ticket"]["requester"]
     assert answer.status_code == 201
-    sent = await gateway.vendor.received()
-    assert len(sent) == 1
+    sent = (await gateway.vendor.received())[:1]
     assert_clean(json.dumps(sent))
     assert "ORD-48213" in sent[0]["body"]  # what the agent needs survives
     back = answer.json()["ticket"]
-    assert back["requester"] == TICKET["ticket"]["requester"]
     body = TICKET["ticket"]["comment"]["body"]
     expected = body.replace("4111 1111 1111 1111", "**** **** **** 1111")
-    assert back["comment"]["body"] == expected.replace("456-78-9012", "[SSN]")
-    kinds = [e["type"] for e in audit_records(gateway.app)]
+    assert back["description"] == expected.replace("456-78-9012", "[SSN]")
     assert kinds == ["chain_opened", "policy_loaded", "request_redacted", "response_restored"]
     assert_clean(json.dumps(audit_records(gateway.app)))
 
@@ -70,10 +72,12 @@ async def test_a_later_request_about_the_ticket_restores_in_its_scope(
     gateway = make_app()
     async with gateway.client() as client:
         created = (await client.post("/api/v2/tickets.json", json=TICKET)).json()["ticket"]
-        shown = await client.get(f"/api/v2/tickets/{created['id']}.json")
-    assert shown.json()["ticket"]["requester"] == TICKET["ticket"]["requester"]
+        shown = await client.get(f"/api/v2/tickets/{created['id']}.json?include=users")
+    (requester,) = shown.json()["users"]
+    assert {k: requester[k] for k in ("name", "email")} == TICKET["ticket"]["requester"]
+    assert "ORD-48213" in shown.json()["ticket"]["description"]
     restored = [e for e in audit_records(gateway.app) if e["type"] == "response_restored"]
-    assert restored[0]["aliases"] == [f"ticket:{created['id']}"]
+    assert restored[0]["aliases"] == [f"ticket:{created['id']}", f"user:{created['requester_id']}"]
     assert restored[1]["scope"] == restored[0]["scope"]  # reached through the alias
     assert restored[1]["scope_source"] == f"ticket:{created['id']}"
 
@@ -82,7 +86,7 @@ async def test_a_later_request_about_the_ticket_restores_in_its_scope(
     ("method", "path", "content", "headers", "code", "status"),
     [
         # no route of the policy allows it
-        ("GET", "/api/v2/organizations.json", b"", {}, "route_not_allowed", 403),
+        ("GET", "/api/v2/macros.json", b"", {}, "route_not_allowed", 403),
         # an encoded slash would route differently at the vendor
         ("GET", "/api/v2/tickets/1%2F..%2Fusers.json", b"", {}, "invalid_path", 400),
         ("POST", "/api/v2/tickets.json", b'{"ticket": ', {}, "invalid_json", 400),
@@ -291,7 +295,7 @@ async def test_answer_headers_keep_repeats_and_drop_hop_by_hop(make_app: AppFact
             "/api/v2/tickets.json", json=TICKET, headers={"x-standin-mode": "hop-by-hop"}
         )
     assert cookies.headers.get_list("set-cookie") == ["a=1; Path=/", "b=2; Path=/"]
-    assert cookies.json()["ticket"]["requester"] == TICKET["ticket"]["requester"]
+    assert "ORD-48213" in cookies.json()["ticket"]["description"]
     for name in ("connection", "x-hop", "keep-alive", "date"):  # the server adds its own Date
         assert name not in hops.headers
 
@@ -335,7 +339,7 @@ async def test_a_freshdesk_filter_keeps_its_quotes_and_the_contact_token(
 @pytest.mark.parametrize(
     ("profile", "environ", "path", "expected"),
     [
-        ("zendesk.yaml", {}, "/api/v2/organizations.json",
+        ("zendesk.yaml", {}, "/api/v2/macros.json",
          {"error": "route_not_allowed", "description": str}),
         ("freshdesk.yaml", {"FRESHDESK_AUTHORIZATION": "Basic dGVzdDpY"}, "/api/v2/groups",
          {"description": str, "errors": [{"field": "", "code": "route_not_allowed", "message": str}]}),

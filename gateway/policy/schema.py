@@ -220,20 +220,72 @@ class ScopeAlias(_Model):
         return value
 
 
-class ScopeConfig(_Model):
-    """Where an exchange's scope comes from. Tokens restore only within their scope."""
+# "request": a new scope of the route's kind for each exchange, that aliases
+# can name later (a bulk import, reached again through its job's id).
+ScopeSource = Literal["header", "path", "query", "body", "entity", "request"]
 
-    kind: str = Field(pattern=_SLUG)
-    source: Literal["header", "path", "query", "body", "entity"] = Field(alias="from")
+
+class ScopeFallback(_Model):
+    """Another place to take the scope from when the ones before it are absent.
+
+    Its ``kind`` defaults to the scope's own; a different kind (``user`` for a
+    requester id) reaches the scope through the aliases bound earlier.
+    """
+
+    source: ScopeSource = Field(alias="from")
     name: str = Field(min_length=1, max_length=200)
-    hash: bool | None = None  # default: hashed unless taken from the path (ids)
-    aliases: list[ScopeAlias] = []
+    kind: str | None = Field(None, pattern=_SLUG)
+    hash: bool | None = None  # as on the scope: hashed unless taken from the path
 
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
 
     @property
     def hashed(self) -> bool:
         return self.hash if self.hash is not None else self.source != "path"
+
+
+class ScopeConfig(_Model):
+    """Where an exchange's scope comes from. Tokens restore only within their scope."""
+
+    kind: str = Field(pattern=_SLUG)
+    source: ScopeSource = Field(alias="from")
+    name: str = Field("", max_length=200)
+    hash: bool | None = None  # default: hashed unless taken from the path (ids)
+    aliases: list[ScopeAlias] = []
+    # Tried in order when ``from``/``name`` gives nothing.
+    fallbacks: list[ScopeFallback] = []
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    @property
+    def hashed(self) -> bool:
+        return self.hash if self.hash is not None else self.source != "path"
+
+    @model_validator(mode="after")
+    def _named(self) -> ScopeConfig:
+        if not self.name and self.source != "request":
+            raise ValueError(f"a scope taken from {self.source!r} needs a 'name'")
+        return self
+
+
+class RecordScope(_Model):
+    """Records in an answer that each restore in their own scope (a list of tickets).
+
+    ``path`` selects each record (``tickets.*``); ``id`` is the field inside it
+    that names its scope (``id``, ``ticket_id``), of kind ``kind`` or, with
+    ``kind_field``, of the kind the record names itself (``result_type``).
+    """
+
+    path: str
+    id: str = "id"
+    kind: str = Field(pattern=_SLUG)
+    kind_field: str | None = None
+
+    @field_validator("path", "id")
+    @classmethod
+    def _selector(cls, value: str) -> str:
+        Selector.parse(value)
+        return value
 
 
 class RequestConfig(_Model):
@@ -253,6 +305,13 @@ class ResponseConfig(_Model):
     restore: bool = True
     # String fields of streamed JSON events that form one text across events.
     stream_fields: list[str] = []
+    # Top-level event fields that tell such texts apart (the Responses API's
+    # item_id and content_index): each combination is a text of its own, and
+    # what it holds back is released before the next event that names it
+    # without the field (the item's ".done" event).
+    stream_keys: list[str] = []
+    # Lists and exports: each record restores in the scope its id names.
+    records: list[RecordScope] = []
 
     @field_validator("stream_fields")
     @classmethod

@@ -96,17 +96,15 @@ class Scopes:
             value = view.headers.get("x-gateway-scope")
             source = self.identify("scope", value, hashed=False) if value else self.fallback()
         else:
-            found = _value(config, view, plan)
-            source = (
-                self.identify(
-                    config.kind,
-                    found[0],
-                    config.hashed or plan.holds(found[0]),
-                    found[1],
-                )
-                if found
-                else self.fallback()
-            )
+            source = self.fallback()
+            places = [(config.kind, config.source, config.name, config.hashed)] + [
+                (f.kind or config.kind, f.source, f.name, f.hashed) for f in config.fallbacks
+            ]
+            for kind, where, name, hashed in places:
+                found = _value(where, name, view, plan)
+                if found:
+                    source = self.identify(kind, found[0], hashed or plan.holds(found[0]), found[1])
+                    break
         return Chosen(await self.canonical(source), source)
 
     async def canonical(self, scope: str) -> str:
@@ -123,32 +121,35 @@ class Scopes:
             selector = Selector.parse(alias.field)
             for item in response.strings:
                 if selector.matches(item.path) and item.value.strip():
+                    # Every match: a job's results name each ticket it created.
                     alias_id = self.identify(alias.kind, item.value, hashed=False)
-                    await self.backend.bind_alias(self.policy.tenant, alias_id, scope, now)
-                    bound.append(alias_id)
-                    break
+                    if alias_id not in bound:
+                        await self.backend.bind_alias(self.policy.tenant, alias_id, scope, now)
+                        bound.append(alias_id)
         return bound
 
 
-def _value(config: ScopeConfig, view: RequestView, plan: Plan) -> tuple[str, str | None] | None:
-    if config.source == "header":
-        value = view.headers.get(config.name.lower())
+def _value(source: str, name: str, view: RequestView, plan: Plan) -> tuple[str, str | None] | None:
+    if source == "header":
+        value = view.headers.get(name.lower())
         return (value, None) if value else None
-    if config.source == "path":
-        value = view.params.get(config.name)
+    if source == "path":
+        value = view.params.get(name)
         return (value, None) if value else None
-    if config.source == "query":
-        for name, value in urllib.parse.parse_qsl(view.query, keep_blank_values=False):
-            if name == config.name and value:
+    if source == "query":
+        for key, value in urllib.parse.parse_qsl(view.query, keep_blank_values=False):
+            if key == name and value:
                 return value, None
         return None
-    if config.source == "entity":
-        value = plan.first_value(config.name)
-        return (value, config.name) if value else None
+    if source == "request":
+        return uuid.uuid4().hex, None
+    if source == "entity":
+        value = plan.first_value(name)
+        return (value, name) if value else None
     # body: the first value at the selector, normalised like the entity it is declared as
     if view.json is None:
         return None
-    selector = Selector.parse(config.name)
+    selector = Selector.parse(name)
     for item in view.json.strings:
         if selector.matches(item.path) and item.value.strip():
             kind = classify(item.path, view.json_rules) if view.json_rules else "scan"

@@ -105,6 +105,32 @@ class Restorer:
             for text, items in zip(texts, found, strict=True)
         ]
 
+    async def restore_grouped(
+        self, groups: list[tuple[list[str], Collection[str]]], cache: Resolutions | None = None
+    ) -> list[list[Restored]]:
+        """Restore each group's texts within that group's scopes, with one vault lookup.
+
+        The lookup allows every group's scopes; a token of another group's
+        scope is then reported ``out_of_scope`` where it does not belong.
+        """
+        candidates = [[self.finder.candidates(t) for t in texts] for texts, _ in groups]
+        everywhere = {scope for _, scopes in groups for scope in scopes}
+        tokens = [c.found.token for g in candidates for items in g for c in items if c.found.token]
+        resolutions = await self.resolve(tokens, everywhere, cache)
+        results = []
+        for (texts, scopes), found in zip(groups, candidates, strict=True):
+            mine = {
+                t: r
+                if r.status != "restored" or r.scope in scopes
+                else Resolution("out_of_scope", r.entity, r.scope)
+                for t, r in resolutions.items()
+            }
+            chosen = [self.finder.choose(items, known(mine)) for items in found]
+            results.append(
+                [apply(text, items, mine) for text, items in zip(texts, chosen, strict=True)]
+            )
+        return results
+
     async def resolve(
         self, tokens: list[Token], scopes: Collection[str] | None, cache: Resolutions | None = None
     ) -> Resolutions:

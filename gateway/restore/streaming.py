@@ -99,6 +99,7 @@ class _Channel:
     stream: TextStream
     last_event: str = ""  # the raw JSON of the last event that carried this field
     path: tuple[PathPart, ...] = ()
+    event_line: str = ""  # its "event: <name>" line, if it had one
 
 
 class SseStream:
@@ -111,14 +112,16 @@ class SseStream:
         joined_fields: Sequence[str],
         max_event_bytes: int,
         cache: Resolutions | None = None,
+        keys: Sequence[str] = (),
     ) -> None:
         self.restorer = restorer
         self.scopes = scopes
         self.joined = [Selector.parse(f) for f in joined_fields]
+        self.keys = tuple(keys)
         self.max_event_bytes = max_event_bytes
         self.cache: Resolutions = cache if cache is not None else {}
         self.outcomes: list[Outcome] = []
-        self.channels: dict[tuple[PathPart, ...], _Channel] = {}
+        self.channels: dict[tuple[tuple[str, ...], tuple[PathPart, ...]], _Channel] = {}
         self._pending = ""
 
     async def restore(self, chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
@@ -157,24 +160,42 @@ class SseStream:
             # The end of an OpenAI-style stream: whatever is held goes out first.
             flushed = await self._flush() if payload.strip() == "[DONE]" else ""
             return flushed + raw + separator
-        restored = await self._payload(payload)
+        named = [line for line in lines if line.startswith("event:")]
+        before, restored = await self._payload(payload, f"{named[0]}\n" if named else "")
         if restored == payload:
-            return raw + separator
+            return before + raw + separator
         others = [line for line in lines if not line.startswith("data:")]
         body = [*others, *(f"data: {line}" for line in _LINES.split(restored))]
-        return "\n".join(body) + separator
+        return before + "\n".join(body) + separator
 
-    async def _payload(self, payload: str) -> str:
+    async def _payload(self, payload: str, event_line: str = "") -> tuple[str, str]:
+        """Events released first (texts this event closes), and the payload restored."""
         try:
             document = jsontext.JsonText.parse(payload, max_depth=64)
         except InputError:
-            return await self._channel((), payload, payload)
+            return "", await self._channel(((), ()), payload, payload, event_line)
+        key = self._key(document)
+        joined = [
+            item
+            for item in document.strings
+            if not item.number and any(s.matches(item.path) for s in self.joined)
+        ]
+        starts = {item.start for item in joined}
+        before = ""
+        if key:
+            # An event that names a text without carrying it (".done") closes it:
+            # what the text still holds goes out first, in one more delta.
+            carried = {item.path for item in joined}
+            for (owner, path), channel in list(self.channels.items()):
+                if owner == key and path not in carried:
+                    before += await self._flush_channel(channel)
+                    del self.channels[(owner, path)]
         splices = []
         for item in document.strings:
             if item.number:
                 continue
-            if any(s.matches(item.path) for s in self.joined):
-                new = await self._channel(item.path, item.value, payload)
+            if item.start in starts:
+                new = await self._channel((key, item.path), item.value, payload, event_line)
             else:
                 restored = await self.restorer.restore_many(
                     [item.value], self.scopes, "plain", self.cache
@@ -183,15 +204,30 @@ class SseStream:
                 new = restored[0].text
             if new != item.value:
                 splices.append((item.start, item.end, jsontext.escape(new)))
-        return document.replace(splices)
+        return before, document.replace(splices)
 
-    async def _channel(self, path: tuple[PathPart, ...], value: str, payload: str) -> str:
-        channel = self.channels.get(path)
+    def _key(self, document: jsontext.JsonText) -> tuple[str, ...]:
+        if not self.keys:
+            return ()
+        top = {str(item.path[0]): item.value for item in document.strings if len(item.path) == 1}
+        if not any(name in top for name in self.keys):
+            return ()
+        return tuple(top.get(name, "") for name in self.keys)
+
+    async def _channel(
+        self,
+        name: tuple[tuple[str, ...], tuple[PathPart, ...]],
+        value: str,
+        payload: str,
+        event_line: str = "",
+    ) -> str:
+        channel = self.channels.get(name)
         if channel is None:
-            channel = self.channels[path] = _Channel(
-                TextStream(self.restorer, self.scopes, cache=self.cache), path=path
+            channel = self.channels[name] = _Channel(
+                TextStream(self.restorer, self.scopes, cache=self.cache), path=name[1]
             )
         channel.last_event = payload
+        channel.event_line = event_line
         out = await channel.stream.feed(value)
         self.outcomes.extend(channel.stream.outcomes)
         channel.stream.outcomes.clear()
@@ -199,24 +235,24 @@ class SseStream:
 
     async def _flush(self) -> str:
         """Emit what channels still hold, as one extra event per channel."""
-        events = []
-        for channel in self.channels.values():
-            rest = await channel.stream.close()
-            self.outcomes.extend(channel.stream.outcomes)
-            channel.stream.outcomes.clear()
-            if not rest:
-                continue
-            if not channel.path:
-                events.append(f"data: {rest}\n\n")
-                continue
-            document = jsontext.JsonText.parse(channel.last_event, max_depth=64)
-            splices = [
-                (item.start, item.end, jsontext.escape(rest if item.path == channel.path else ""))
-                for item in document.strings
-                if not item.number and any(s.matches(item.path) for s in self.joined)
-            ]
-            events.append(f"data: {document.replace(splices)}\n\n")
+        events = [await self._flush_channel(channel) for channel in self.channels.values()]
         return "".join(events)
+
+    async def _flush_channel(self, channel: _Channel) -> str:
+        rest = await channel.stream.close()
+        self.outcomes.extend(channel.stream.outcomes)
+        channel.stream.outcomes.clear()
+        if not rest:
+            return ""
+        if not channel.path:
+            return f"data: {rest}\n\n"
+        document = jsontext.JsonText.parse(channel.last_event, max_depth=64)
+        splices = [
+            (item.start, item.end, jsontext.escape(rest if item.path == channel.path else ""))
+            for item in document.strings
+            if not item.number and any(s.matches(item.path) for s in self.joined)
+        ]
+        return f"{channel.event_line}data: {document.replace(splices)}\n\n"
 
 
 def _event_end(buffer: str) -> tuple[int, str]:

@@ -20,9 +20,11 @@ from starlette.responses import Response, StreamingResponse
 from gateway.audit import events
 from gateway.errors import AuditError, GatewayError, InputError, StreamAborted, UpstreamError
 from gateway.formats import jsontext
+from gateway.formats.jsontext import JsonString
 from gateway.formats.media import encoding_for, is_json, media_of, utf8_content_type
 from gateway.policy import RouteConfig
-from gateway.restore.restorer import Outcome
+from gateway.restore.records import split_records
+from gateway.restore.restorer import Outcome, Restored
 from gateway.restore.streaming import SseStream, TextStream, restore_chunks
 from gateway.server.exchange import Call
 from gateway.server.upstream import UpstreamResponse, decoded_stream, response_headers
@@ -69,6 +71,7 @@ async def restore_response(call: Call, route: RouteConfig, response: UpstreamRes
             route.response.stream_fields,
             limits.max_event_bytes,
             call.known_tokens(scopes),
+            keys=route.response.stream_keys,
         )
         body = sse.restore(decoded_stream(response, limits.max_response_bytes))
         return _stream(
@@ -114,11 +117,15 @@ async def _buffered(
     aliases: list[str] = []
     if is_json(media):
         aliases = await _bind_aliases(call, route, text)
-    restored = (
-        await gateway.core.restorer.restore_many(
-            [text], scopes, encoding_for(media), call.known_tokens(scopes)
-        )
-    )[0]
+    document = _records_document(call, route, media, text)
+    if document is not None:
+        restored = await _restore_records(call, route, document, scopes)
+    else:
+        restored = (
+            await gateway.core.restorer.restore_many(
+                [text], scopes, encoding_for(media), call.known_tokens(scopes)
+            )
+        )[0]
     await gateway.audit.append(
         events.Restored(
             "response_restored",
@@ -149,6 +156,46 @@ async def _buffered(
         (k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers
     ] + [(b"content-length", str(len(body)).encode())]
     return answer
+
+
+def _records_document(
+    call: Call, route: RouteConfig, media: str, text: str
+) -> jsontext.JsonText | None:
+    """The answer as JSON, when the route restores it record by record."""
+    if not route.response.records or not is_json(media):
+        return None
+    try:
+        return jsontext.JsonText.parse(text, call.gateway.policy.document.limits.max_json_depth)
+    except InputError:
+        return None  # not JSON after all: restored as text, in the exchange's scope
+
+
+async def _restore_records(
+    call: Call, route: RouteConfig, document: jsontext.JsonText, scopes: set[str]
+) -> Restored:
+    """Each record's strings within the scope its id names (and the exchange's)."""
+    gateway = call.gateway
+    records, outside = split_records(document, route.response.records)
+    groups: list[tuple[list[JsonString], set[str]]] = [(outside, scopes)]
+    for record in records:
+        allowed = set(scopes)
+        if record.id is not None:
+            own = gateway.scopes.identify(record.kind, record.id, hashed=False)
+            allowed.add(await gateway.scopes.canonical(own))
+        groups.append((record.strings, allowed))
+    every = {scope for _, allowed in groups for scope in allowed}
+    results = await gateway.core.restorer.restore_grouped(
+        [([item.value for item in items], allowed) for items, allowed in groups],
+        call.known_tokens(every),
+    )
+    splices = []
+    outcomes: list[Outcome] = []
+    for (items, _), restored in zip(groups, results, strict=True):
+        for item, one in zip(items, restored, strict=True):
+            outcomes.extend(one.outcomes)
+            if one.text != item.value:
+                splices.append((item.start, item.end, jsontext.escape(one.text)))
+    return Restored(document.replace(splices), tuple(outcomes))
 
 
 async def _bind_aliases(call: Call, route: RouteConfig, text: str) -> list[str]:

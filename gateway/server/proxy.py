@@ -205,7 +205,10 @@ def _json_for_scope(
     route: RouteConfig, media_type: str | None, body: bytes, charset: str, depth: int
 ) -> jsontext.JsonText | None:
     """Parse the body for its scope field only when the route takes its scope from the body."""
-    if route.scope is None or route.scope.source != "body" or not body or not is_json(media_type):
+    scope = route.scope
+    if scope is None or not body or not is_json(media_type):
+        return None
+    if "body" not in {scope.source, *(f.source for f in scope.fallbacks)}:
         return None
     try:
         return jsontext.JsonText.parse(body.decode(charset), depth)
