@@ -42,6 +42,11 @@ VAULT_URL = Variable(
 UPSTREAM = Variable(
     "GATEWAY_UPSTREAM", "the policy's `upstream`", "the vendor's base URL (`--upstream`)"
 )
+PUBLIC_URL = Variable(
+    "GATEWAY_PUBLIC_URL",
+    "the origin each caller used",
+    "the gateway's URL as callers reach it: the vendor's links in answers are rewritten to it",
+)
 INSTANCE = Variable(
     "GATEWAY_INSTANCE",
     "the host name",
@@ -99,7 +104,7 @@ AUDIT_RETENTION_DAYS = Variable(
 )
 
 VARIABLES = (
-    POLICY, DATA_DIR, VAULT_URL, UPSTREAM, INSTANCE, TOKEN_KEY, VAULT_KEYS, AUDIT_KEY,
+    POLICY, DATA_DIR, VAULT_URL, UPSTREAM, PUBLIC_URL, INSTANCE, TOKEN_KEY, VAULT_KEYS, AUDIT_KEY,
     API_KEYS, API_KEYS_FILE, ADMIN_KEYS, ADMIN_KEYS_FILE, METRICS_DIR, AUDIT_ROTATE_MB,
     AUDIT_ROTATE_HOURS, AUDIT_RETENTION_DAYS,
 )  # fmt: skip
@@ -116,6 +121,7 @@ class Settings:
     data_dir: Path
     vault_url: str | None = None  # None: the SQLite file in the data directory
     upstream: str | None = None  # None: the policy's
+    public_url: str | None = None  # None: the origin each caller used
     instance: str | None = None  # None: the host name
     token_key: str | None = field(default=None, repr=False)
     vault_keys: str | None = field(default=None, repr=False)
@@ -153,6 +159,7 @@ class Settings:
             data_dir=Path(data_dir or get(DATA_DIR) or DEFAULT_DATA_DIR),
             vault_url=vault_url or get(VAULT_URL),
             upstream=upstream or get(UPSTREAM),
+            public_url=(get(PUBLIC_URL) or "").rstrip("/") or None,
             instance=get(INSTANCE),
             token_key=get(TOKEN_KEY),
             vault_keys=get(VAULT_KEYS),
@@ -179,6 +186,8 @@ class Settings:
             values[VAULT_URL.name] = self.vault_url
         if self.upstream:
             values[UPSTREAM.name] = self.upstream
+        if self.public_url:
+            values[PUBLIC_URL.name] = self.public_url
         return values
 
 

@@ -40,6 +40,8 @@ ENVIRON = {
     "ZENDESK_WEBHOOK_SECRET": "whsec-zendesk-test-secret",
     "GATEWAY_FORWARD_SECRET": "forward-test-secret-0123456789",
     "AI_VENDOR_AUTHORIZATION": "Bearer sk-test",
+    "FRESHDESK_AUTHORIZATION": "Basic dGVzdDpY",
+    "FRESHDESK_WEBHOOK_SECRET": "freshdesk-webhook-test-secret",
 }
 
 

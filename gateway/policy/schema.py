@@ -280,6 +280,8 @@ class RecordScope(_Model):
     id: str = "id"
     kind: str = Field(pattern=_SLUG)
     kind_field: str | None = None
+    # Ids inside the record that name its scope from now on (its requester's).
+    aliases: list[ScopeAlias] = []
 
     @field_validator("path", "id")
     @classmethod
@@ -322,7 +324,7 @@ class ResponseConfig(_Model):
 
 
 class WebhookSignature(_Model):
-    scheme: Literal["zendesk", "hmac-sha256"] = "zendesk"
+    scheme: Literal["zendesk", "hmac-sha256", "shared-secret"] = "zendesk"
     secret: SecretSource
     tolerance_s: int = Field(300, ge=10, le=86400)
     header: str = "X-Zendesk-Webhook-Signature"
@@ -383,5 +385,16 @@ class PolicyDocument(_Model):
     # The shape refusals are answered in: the gateway's, or the vendor's own,
     # so that the vendor's official client raises its typed error.
     error_format: ErrorFormat = "gateway"
+    # Fields of the vendor's JSON answers that hold its own URLs (pages,
+    # records): their origin is rewritten to the gateway's, as are Link and
+    # Location headers, so clients that follow them come back through it.
+    links: list[str] = []
+
+    @field_validator("links")
+    @classmethod
+    def _link_selectors(cls, value: list[str]) -> list[str]:
+        for item in value:
+            Selector.parse(item)
+        return value
 
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)

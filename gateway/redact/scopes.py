@@ -110,6 +110,12 @@ class Scopes:
     async def canonical(self, scope: str) -> str:
         return await self.backend.lookup_alias(self.policy.tenant, scope) or scope
 
+    async def bind(self, aliases: list[tuple[str, str]], scope: str, now: int) -> None:
+        """Bind ``(kind, id)`` pairs to ``scope`` (first binding wins, as for every alias)."""
+        for kind, value in aliases:
+            alias_id = self.identify(kind, value, hashed=False)
+            await self.backend.bind_alias(self.policy.tenant, alias_id, scope, now)
+
     async def bind_aliases(
         self, config: ScopeConfig | None, response: JsonText, scope: str, now: int
     ) -> list[str]:

@@ -26,7 +26,14 @@ class Record:
     root: tuple[PathPart, ...]
     kind: str
     id: str | None = None
-    strings: list[JsonString] = field(default_factory=list)
+    strings: list[JsonString] = field(default_factory=list)  # text, to restore
+    aliases: list[tuple[str, str]] = field(default_factory=list)  # (kind, id) it names
+
+
+@dataclass(frozen=True, slots=True)
+class _Alias:
+    field: Selector
+    kind: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,11 +42,15 @@ class _Rule:
     id: Selector
     kind: str
     kind_field: Selector | None
+    aliases: tuple[_Alias, ...]
 
     @classmethod
     def of(cls, config: RecordScope) -> _Rule:
         kind_field = Selector.parse(config.kind_field) if config.kind_field else None
-        return cls(Selector.parse(config.path), Selector.parse(config.id), config.kind, kind_field)
+        aliases = tuple(_Alias(Selector.parse(a.field), a.kind) for a in config.aliases)
+        return cls(
+            Selector.parse(config.path), Selector.parse(config.id), config.kind, kind_field, aliases
+        )
 
 
 def split_records(
@@ -64,6 +75,9 @@ def split_records(
             record.id = item.value.strip()
         if rule.kind_field and rule.kind_field.matches(inner) and _KIND.fullmatch(item.value):
             record.kind = item.value
+        for alias in rule.aliases:
+            if alias.field.matches(inner) and item.value.strip():
+                record.aliases.append((alias.kind, item.value.strip()))
         if not item.number:
             record.strings.append(item)
     return list(records.values()), outside

@@ -58,10 +58,11 @@ async def restore_response(call: Call, route: RouteConfig, response: UpstreamRes
                 "upstream_invalid_response",
                 "the vendor's answer is in an unknown charset; it was not released",
             ) from None
+    links, public = gateway.blueprint.links, gateway.blueprint.links.public(call.request)
     if not restorable:
         return _stream(
             response,
-            response_headers(response.headers, changed=False),
+            links.headers(response_headers(response.headers, changed=False), public),
             _passthrough(call, response),
         )
     if media == "text/event-stream":
@@ -76,7 +77,7 @@ async def restore_response(call: Call, route: RouteConfig, response: UpstreamRes
         body = sse.restore(decoded_stream(response, limits.max_response_bytes))
         return _stream(
             response,
-            response_headers(response.headers, changed=True),
+            links.headers(response_headers(response.headers, changed=True), public),
             _audited(call, body, sse, response),
         )
     length = response.headers.get("content-length")
@@ -88,7 +89,7 @@ async def restore_response(call: Call, route: RouteConfig, response: UpstreamRes
     body = restore_chunks(decoded_stream(response, limits.max_response_bytes), stream, charset)
     return _stream(
         response,
-        response_headers(response.headers, changed=True),
+        links.headers(response_headers(response.headers, changed=True), public),
         _audited(call, body, stream, response),
     )
 
@@ -139,13 +140,17 @@ async def _buffered(
     )
     gateway.metrics.latency.labels(call.route_name).observe(call.elapsed_ms() / 1000)
     gateway.metrics.restored(call.route_name, restored.outcomes)
-    headers = _merge(response_headers(response.headers, changed=True))
+    links, public = gateway.blueprint.links, gateway.blueprint.links.public(call.request)
+    headers = links.headers(_merge(response_headers(response.headers, changed=True)), public)
+    text = restored.text
+    if is_json(media):
+        text = links.json(text, public, gateway.policy.document.limits.max_json_depth)
     try:
-        body = restored.text.encode(charset, errors="surrogateescape")
+        body = text.encode(charset, errors="surrogateescape")
     except UnicodeEncodeError:
         # A restored value the answer's charset cannot spell ("Łukasz" in a
         # Latin-1 page): the whole answer goes out as UTF-8, relabelled.
-        body = restored.text.encode("utf-8", errors="surrogateescape")
+        body = text.encode("utf-8", errors="surrogateescape")
         headers = [(k, v) for k, v in headers if k.lower() != "content-type"]
         headers.append(
             ("content-type", utf8_content_type(response.headers["content-type"], charset))
@@ -181,7 +186,10 @@ async def _restore_records(
         allowed = set(scopes)
         if record.id is not None:
             own = gateway.scopes.identify(record.kind, record.id, hashed=False)
-            allowed.add(await gateway.scopes.canonical(own))
+            canonical = await gateway.scopes.canonical(own)
+            allowed.add(canonical)
+            if record.aliases and canonical != own:  # the record's scope is known
+                await gateway.scopes.bind(record.aliases, canonical, int(gateway.now()))
         groups.append((record.strings, allowed))
     every = {scope for _, allowed in groups for scope in allowed}
     results = await gateway.core.restorer.restore_grouped(

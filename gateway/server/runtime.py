@@ -42,6 +42,7 @@ from gateway.keys.credentials import ApiKeys, read_secret
 from gateway.keys.crypto import Secret
 from gateway.policy import Policy
 from gateway.redact.scopes import Scopes
+from gateway.server.links import Links
 from gateway.server.metrics import Metrics
 from gateway.server.routing import Router
 from gateway.server.upstream import AiohttpTransport, Transport
@@ -101,6 +102,7 @@ class Blueprint:
     audit_limits: AuditLimits
     router: Router
     rules: Mapping[str, RequestRules]  # per route, compiled once
+    links: Links
     clock: Callable[[], float] = field(repr=False)
 
     @classmethod
@@ -155,6 +157,9 @@ class Blueprint:
             audit_limits=AuditLimits.parse(settings),
             router=Router(routes, policy.document.default_route),
             rules={r.name: RequestRules.for_route(policy, r) for r in routes},
+            links=Links.of(
+                policy.document.links, [policy.document.upstream, base], settings.public_url
+            ),
             clock=clock,
         )
 

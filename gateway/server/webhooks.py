@@ -6,6 +6,11 @@ Zendesk signs ``base64(HMAC-SHA256(secret, timestamp + body))`` and sends it in
 ``X-Zendesk-Webhook-Signature-Timestamp``. The generic ``hmac-sha256`` scheme
 takes a hex digest of the same message.
 
+Freshdesk's automation webhooks cannot sign; they send a fixed header the
+company chooses. The ``shared-secret`` scheme checks that header against the
+secret in constant time; with no timestamp to age it, a delivery is refused as
+a replay when the same body came within ``tolerance_s``.
+
 The gateway signs what it forwards the way Stripe does, so the internal
 receiver can check it came through the gateway unaltered::
 
@@ -45,6 +50,15 @@ def verify(
     config: WebhookSignature, secret: Secret, headers: dict[str, str], body: bytes, now: float
 ) -> str:
     """Check a delivery's signature and age; return the replay key that identifies it."""
+    if config.scheme == "shared-secret":
+        given = headers.get(config.header.lower(), "")
+        if not given:
+            raise WebhookError("webhook_signature_missing", f"the delivery has no {config.header}")
+        if not hmac.compare_digest(given.strip().encode(), secret.reveal()):
+            raise WebhookError(
+                "webhook_signature_invalid", f"the delivery's {config.header} is wrong"
+            )
+        return hashlib.sha256(b"shared-secret:" + hashlib.sha256(body).digest()).hexdigest()
     signature = headers.get(config.header.lower(), "")
     timestamp = headers.get(config.timestamp_header.lower(), "")
     if not signature or not timestamp:

@@ -47,8 +47,10 @@ def create_standin(public_url: str | None = None) -> Starlette:
     routes = [
         Route("/__standin/received", show, methods=["GET"]),
         Route("/__standin/received", forget, methods=["DELETE"]),
-        *Zendesk(state).routes(),
+        # Freshdesk first: its paths are Zendesk's without ".json", which
+        # Zendesk also takes, so only what Freshdesk does not serve reaches Zendesk.
         *Freshdesk(state).routes(),
+        *Zendesk(state).routes(),
         *OpenAI(state).routes(),
         Route("/{path:path}", echo, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
     ]

@@ -254,7 +254,7 @@ class Freshdesk:
     async def search(self, request: Request) -> Response:
         """``query="email:'jane@example.com' AND priority:1"``: every term must hold."""
         await self.state.record(request)
-        kind = request.path_params["kind"]
+        kind = request.url.path.rsplit("/", 1)[-1]
         query = request.query_params.get("query", "").strip().strip('"')
         table = {"tickets": self.tickets, "contacts": self.contacts, "companies": self.companies}.get(kind)  # fmt: skip
         if table is None:
@@ -283,6 +283,9 @@ class Freshdesk:
             (f"{API}/contacts/{{id:int}}", self.contact, ["GET", "PUT", "DELETE"]),
             (f"{API}/companies", self.companies_collection, ["GET", "POST"]),
             (f"{API}/companies/{{id:int}}", self.company, ["GET", "PUT", "DELETE"]),
-            (f"{API}/search/{{kind}}", self.search, ["GET"]),
+            *(
+                (f"{API}/search/{kind}", self.search, ["GET"])
+                for kind in ("tickets", "contacts", "companies")
+            ),
         ]
         return [Route(path, handler, methods=methods) for path, handler, methods in table]

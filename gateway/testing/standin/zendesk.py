@@ -691,4 +691,9 @@ class Zendesk:
             (f"{API}/job_statuses/{{job_id}}.json", self.job_status, ["GET"]),
             (f"{API}/uploads.json", self.uploads, ["POST"]),
         ]
-        return [Route(path, handler, methods=methods) for path, handler, methods in table]
+        # Zendesk takes every path with or without ".json".
+        return [
+            Route(variant, handler, methods=methods)
+            for path, handler, methods in table
+            for variant in dict.fromkeys([path, path.removesuffix(".json")])
+        ]
