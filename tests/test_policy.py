@@ -6,6 +6,7 @@ import pytest
 
 from gateway.errors import PolicyError
 from gateway.policy import load_policy, parse_policy
+from gateway.policy.paths import compile_path
 
 ROOT = Path(__file__).resolve().parent.parent
 BASE = "version: 1\ntenant: acme\nvendor: zendesk\n"
@@ -108,3 +109,26 @@ def test_custom_recognizer_gets_a_label() -> None:
         "p.yaml",
     )
     assert policy.label_for("CUSTOMER_ID") == "CUSTOMERID"
+
+
+@pytest.mark.parametrize(
+    ("pattern", "path", "params"),
+    [
+        ("/api/v2/tickets/{id}[.json]", "/api/v2/tickets/1001.json", {"id": "1001"}),
+        ("/api/v2/tickets/{id}[.json]", "/api/v2/tickets/1001", {"id": "1001"}),
+        ("/api/v2/tickets/{id}[.json]", "/api/v2/tickets/1001/comments", None),
+        ("/api/v2/search[.json]", "/api/v2/search.jsonx", None),
+        ("/files/{rest:path}", "/files/a/b.json", {"rest": "a/b.json"}),
+    ],
+)
+def test_path_patterns_take_optional_text(
+    pattern: str, path: str, params: dict[str, str] | None
+) -> None:
+    found = compile_path(pattern).match(path)
+    assert (found.groupdict() if found else None) == params
+
+
+@pytest.mark.parametrize("pattern", ["/a/[x", "/a/x]", "/a/{id", "/a/[{id}]"])
+def test_malformed_path_patterns_are_refused(pattern: str) -> None:
+    with pytest.raises(ValueError, match="parameters"):
+        compile_path(pattern)

@@ -121,3 +121,37 @@ async def test_aliases_lead_to_the_scope_that_bound_them_first(scopes: Scopes) -
         config("path", "ticket_id", kind="ticket"), view(params={"ticket_id": "1001"}), NO_PLAN
     )
     assert (chosen.scope, chosen.source) == ("customer:aaa", "ticket:1001")
+
+
+async def test_fallbacks_are_tried_in_order(scopes: Scopes) -> None:
+    """Without X-Gateway-Scope, the conversation id the client already sends names the scope."""
+    rule = config(
+        "header", "X-Gateway-Scope", kind="conversation", hash=False,
+        fallbacks=[{"from": "body", "name": "metadata.conversation_id", "hash": False},
+                   {"from": "body", "name": "previous_response_id", "kind": "response", "hash": False}],
+    )  # fmt: skip
+    with_header = view(
+        headers={"x-gateway-scope": "c-1"}, body='{"metadata": {"conversation_id": "c-2"}}'
+    )
+    assert (await scopes.choose(rule, with_header, NO_PLAN)).source == "conversation:c-1"
+    from_body = view(body='{"metadata": {"conversation_id": "c-2"}}')
+    assert (await scopes.choose(rule, from_body, NO_PLAN)).source == "conversation:c-2"
+    chained = view(body='{"previous_response_id": "resp_1"}')
+    assert (await scopes.choose(rule, chained, NO_PLAN)).source.startswith("response:")
+    assert (await scopes.choose(rule, view(body="{}"), NO_PLAN)).source.startswith("request:")
+
+
+async def test_a_request_scope_is_new_each_time_and_can_be_named_later(scopes: Scopes) -> None:
+    rule = config("request", "", kind="batch", aliases=[{"field": "job_status.id", "kind": "job"}])
+    first = await scopes.choose(rule, view(), NO_PLAN)
+    second = await scopes.choose(rule, view(), NO_PLAN)
+    assert first.scope.startswith("batch:")
+    assert first.scope != second.scope
+    job = JsonText.parse('{"job_status": {"id": "abc123def"}}', 64)
+    (alias,) = await scopes.bind_aliases(rule, job, first.scope, 0)
+    assert await scopes.canonical(alias) == first.scope
+
+
+def test_a_scope_needs_a_name_unless_it_is_the_requests() -> None:
+    with pytest.raises(ValueError, match="needs a 'name'"):
+        config("body", "")

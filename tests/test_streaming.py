@@ -96,7 +96,7 @@ async def test_tokens_split_across_events(
 
 async def test_a_held_tail_goes_out_before_done(redactor: Redactor, restorer: Restorer) -> None:
     (jane,) = await tokens_for(redactor, "Jane Doe")
-    events = [
+    events: list[dict[str, Any]] = [
         {"choices": [{"index": 0, "delta": {"content": "Bye " + jane[:5]}}]},
         {"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]},
     ]
@@ -113,3 +113,34 @@ async def test_a_held_tail_goes_out_before_done(redactor: Redactor, restorer: Re
     )
     assert content == "Bye " + jane[:5]  # not a token after all: released untouched
     assert out.index(jane[:5]) < out.index("[DONE]")
+
+
+async def test_items_are_texts_of_their_own_and_done_releases_each(
+    redactor: Redactor, restorer: Restorer
+) -> None:
+    """The Responses API streams several items: a tail held in one (a token cut at its
+    end) goes out before that item's ".done" event, never into the next item."""
+    (jane,) = await tokens_for(redactor, "Jane Doe")
+    head, tail = jane[:7], jane[7:]
+    events: list[dict[str, Any]] = [
+        {"type": "response.output_text.delta", "item_id": "msg_1", "content_index": 0,
+         "delta": "Hello " + head},
+        {"type": "response.output_text.delta", "item_id": "msg_1", "content_index": 0,
+         "delta": tail + " PERS"},
+        {"type": "response.output_text.done", "item_id": "msg_1", "content_index": 0,
+         "text": f"Hello {jane} PERS"},
+        {"type": "response.function_call_arguments.delta", "item_id": "fc_1", "delta": "{}"},
+    ]  # fmt: skip
+    stream = SseStream(restorer, {"T-1"}, ["delta"], 1_000_000, keys=["item_id", "content_index"])
+
+    async def one() -> AsyncIterator[bytes]:
+        yield "".join(f"event: {e['type']}\ndata: {json.dumps(e)}\n\n" for e in events).encode()
+
+    out = b"".join([c async for c in stream.restore(one())]).decode()
+    seen = [json.loads(line[6:]) for line in out.splitlines() if line.startswith("data: {")]
+    text = [e for e in seen if e["type"] == "response.output_text.delta"]
+    done = next(i for i, e in enumerate(seen) if e["type"].endswith(".done"))
+    assert "".join(e["delta"] for e in text) == "Hello Jane Doe PERS"
+    assert all(seen.index(e) < done for e in text)  # released before .done
+    assert seen[-1]["delta"] == "{}"  # the next item got nothing of the first
+    assert "event: response.output_text.delta\ndata:" in out  # the released event is named
