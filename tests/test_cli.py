@@ -243,7 +243,8 @@ def test_broken_key_environment_is_a_config_error(tmp_path: Path) -> None:
 
 
 def test_every_command_has_help() -> None:
-    commands = [[], ["redact"], ["restore"], ["policy"], ["policy", "check"], ["vault"], ["vault", "purge"],
+    commands = [[], ["redact"], ["restore"], ["policy"], ["policy", "check"], ["policy", "routes"],
+                ["vault"], ["vault", "purge"],
                 ["vault", "stats"], ["keys"], ["keys", "rotate"]]  # fmt: skip
     for command in commands:
         process = gateway(*command, "--help")
@@ -257,6 +258,17 @@ def test_policy_check_reports_each_file(tmp_path: Path) -> None:
     )
     assert process.returncode == 0
     assert text(process)[0].count(": ok (") == len(list((ROOT / "policies").glob("*.yaml")))
+
+
+def test_policy_routes_prints_the_table() -> None:
+    process = gateway("policy", "routes", "policies/openai-compatible.yaml")
+    assert process.returncode == 0
+    lines = text(process)[0].splitlines()
+    assert lines[0] == "| route | methods | path | scope | answers |"
+    assert any(line.startswith("| `responses` | POST | `/v1/responses` |") for line in lines)
+    broken = gateway("policy", "routes", "tests/data/broken-policy.yaml")
+    assert broken.returncode == 2
+    assert "entities.CREDIT_CARD.action" in text(broken)[1]
 
 
 @pytest.mark.slow  # a real process

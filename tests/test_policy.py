@@ -7,6 +7,7 @@ import pytest
 from gateway.errors import PolicyError
 from gateway.policy import load_policy, parse_policy
 from gateway.policy.paths import compile_path
+from gateway.policy.routes_table import markdown_routes
 
 ROOT = Path(__file__).resolve().parent.parent
 BASE = "version: 1\ntenant: acme\nvendor: zendesk\n"
@@ -132,3 +133,10 @@ def test_path_patterns_take_optional_text(
 def test_malformed_path_patterns_are_refused(pattern: str) -> None:
     with pytest.raises(ValueError, match="parameters"):
         compile_path(pattern)
+
+
+@pytest.mark.parametrize("profile", ["zendesk", "freshdesk", "openai-compatible"])
+def test_the_readme_lists_every_route_of_the_shipped_profiles(profile: str) -> None:
+    table = markdown_routes(load_policy(ROOT / "policies" / f"{profile}.yaml").document.routes)
+    readme = (ROOT / "README.md").read_text()
+    assert table in readme, f"README route table for {profile}; expected:\n{table}"

@@ -1,6 +1,7 @@
-"""``gateway policy check``: load each policy exactly as ``serve`` would.
+"""``gateway policy check``: load each policy exactly as ``serve`` would;
+``gateway policy routes``: what a policy lets through, as a table.
 
-It imports no NLP: checking policies in a CI job takes a fraction of a second.
+They import no NLP: checking policies in a CI job takes a fraction of a second.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from gateway.config import Settings
 from gateway.errors import ConfigError, PolicyError
 from gateway.keys.credentials import missing_secrets
 from gateway.policy import check_model, load_policy
+from gateway.policy.routes_table import markdown_routes
 
 
 def register(commands: Commands, common: argparse.ArgumentParser) -> None:
@@ -27,6 +29,15 @@ def register(commands: Commands, common: argparse.ArgumentParser) -> None:
     )
     check.add_argument("files", nargs="*", metavar="FILE", help="policy files (default: --policy)")
     check.set_defaults(handler=run_check)
+    routes = policy.add_parser(
+        "routes",
+        parents=[common],
+        help="list a policy's routes",
+        description="Print a policy's routes as a Markdown table: methods, path, where the "
+        "scope comes from and what names it later, how answers are restored.",
+    )
+    routes.add_argument("file", nargs="?", metavar="FILE", help="policy file (default: --policy)")
+    routes.set_defaults(handler=run_routes)
 
 
 def run_check(args: argparse.Namespace, settings: Settings) -> int:
@@ -50,3 +61,13 @@ def run_check(args: argparse.Namespace, settings: Settings) -> int:
             f"sha256 {policy.digest[:12]})"
         )
     return EXIT_USAGE if failed else EXIT_OK
+
+
+def run_routes(args: argparse.Namespace, settings: Settings) -> int:
+    try:
+        policy = load_policy(args.file or str(settings.policy_path))
+    except PolicyError as exc:
+        err(f"gateway: error: {exc.message}")
+        return EXIT_USAGE
+    out(markdown_routes(policy.document.routes).rstrip("\n"))
+    return EXIT_OK
