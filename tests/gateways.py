@@ -41,7 +41,7 @@ ENVIRON = {
     "GATEWAY_FORWARD_SECRET": "forward-test-secret-0123456789",
     "AI_VENDOR_AUTHORIZATION": "Bearer sk-test",
     "FRESHDESK_AUTHORIZATION": "Basic dGVzdDpY",
-    "FRESHDESK_WEBHOOK_SECRET": "freshdesk-webhook-test-secret",
+    "FRESHDESK_WEBHOOK_SECRET": "Basic ZnJlc2hkZXNrOndlYmhvb2stdGVzdA==",
 }
 
 

@@ -170,12 +170,13 @@ def test_an_automation_webhook_is_checked_restored_and_forwarded(
         }
     }
     url = f"{gateway.url}/webhooks/freshdesk"
-    wrong = requests.post(url, json=delivery, headers={"x-webhook-secret": "guess"}, timeout=30)
+    wrong = requests.post(url, json=delivery, auth=("freshdesk", "guess"), timeout=30)
     assert (wrong.status_code, wrong.json()["errors"][0]["code"]) == (
         401,
         "webhook_signature_invalid",
     )
-    secret = {"x-webhook-secret": ENVIRON["FRESHDESK_WEBHOOK_SECRET"]}
+    # The rule's username and password, as Freshdesk sends them.
+    secret = {"authorization": ENVIRON["FRESHDESK_WEBHOOK_SECRET"]}
     answer = requests.post(url, json=delivery, headers=secret, timeout=30)
     assert answer.status_code == 200, answer.text
     forwarded = [r for r in vendor_saw(vendor) if r["path"] == "/internal/freshdesk-events"]

@@ -146,7 +146,9 @@ class Tickets(Store):
         self.side_conversations[conversation_id] = conversation
         event = {"id": self.state.next_id(), "side_conversation_id": conversation_id,
                  "type": "create", "message": message, "created_at": now()}  # fmt: skip
-        return shaped(request, {"side_conversation": conversation, "event": event}, 201)
+        return shaped(
+            request, {"side_conversation": conversation, "event": event, "updates": {}}, 201
+        )
 
     async def side_conversation(self, request: Request) -> Response:
         body = await self.state.record(request)
@@ -156,9 +158,8 @@ class Tickets(Store):
         if request.url.path.endswith("/reply"):
             message = read_json(body).get("message", {})
             found["preview_text"] = message.get("body", "")
-            event = {"id": self.state.next_id(), "side_conversation_id": found["id"],
-                     "type": "reply", "message": message, "created_at": now()}  # fmt: skip
-            return shaped(request, {"side_conversation": found, "event": event}, 201)
+            found["updated_at"] = now()
+            return shaped(request, {"side_conversation": found})
         return shaped(request, {"side_conversation": found})
 
     async def satisfaction_ratings(self, request: Request) -> Response:
