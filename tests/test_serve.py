@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -131,3 +132,49 @@ def test_every_missing_secret_is_named_at_once(tmp_path: Path) -> None:
     [line] = process.stderr.strip().splitlines()
     for variable in ("ZENDESK_AUTHORIZATION", "ZENDESK_WEBHOOK_SECRET", "GATEWAY_FORWARD_SECRET"):
         assert f"{variable} is not set" in line
+
+
+def wait_until(check: Any, seconds: float = 120) -> None:
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            if check():
+                return
+        except httpx.TransportError:
+            pass
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.3)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_sighup_reloads_the_policy_and_keeps_it_when_broken(tmp_path: Path, workers: int) -> None:
+    """One process reloads in place; with workers, the supervisor checks the file and
+    replaces them one at a time. A broken file changes nothing."""
+    policy = tmp_path / "zendesk.yaml"
+    original = (ROOT / "policies" / "zendesk.yaml").read_text()
+    policy.write_text(original)
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    with serving(create_standin()) as standin:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "gateway", "serve", "--policy", str(policy), "--upstream", standin.url,
+             "--port", str(port), "--workers", str(workers), "--data-dir", str(tmp_path / "data")],
+            cwd=ROOT, env={**os.environ, **ENVIRON}, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        )  # fmt: skip
+        try:
+            wait_until(lambda: httpx.get(f"{url}/healthz").status_code == 200)
+            assert httpx.get(f"{url}/api/v2/organizations.json").status_code == 200
+            listing = "  - name: list_organizations\n    methods: [GET]\n    path: /api/v2/organizations[.json]\n"  # fmt: skip
+            policy.write_text(original.replace(listing, "  - name: list_orgs\n    methods: [GET]\n    path: /api/v2/orgs\n"))  # fmt: skip
+            process.send_signal(signal.SIGHUP)
+            wait_until(lambda: httpx.get(f"{url}/api/v2/organizations.json").status_code == 403)
+            policy.write_text("{not: yaml: [")
+            process.send_signal(signal.SIGHUP)
+            time.sleep(3)
+            assert process.poll() is None, "a broken policy must not stop the gateway"
+            assert httpx.get(f"{url}/api/v2/orgs").status_code == 200  # the reloaded one stays
+            assert httpx.post(f"{url}/api/v2/tickets.json", json=TICKET).status_code == 201
+        finally:
+            process.send_signal(signal.SIGINT)
+            _, stderr = process.communicate(timeout=60)
+    assert "policy reload refused" in stderr.decode()

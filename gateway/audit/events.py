@@ -141,6 +141,34 @@ class PolicyLoaded:
 
 
 @dataclass(frozen=True, slots=True)
+class PolicyReloaded:
+    """A running gateway took a new policy file (``SIGHUP``), or refused it and kept its own.
+
+    A refusal records the error's code and the refused file's digest, never
+    its message (a message may quote a value from the file).
+    """
+
+    kind: ClassVar[str] = "policy_reloaded"
+    policy: str
+    policy_sha256: str  # the new file's digest, taken or refused
+    previous_sha256: str
+    outcome: str  # "loaded" | "refused"
+    reason: str | None = None  # the error code of a refusal
+    routes: tuple[str, ...] = ()
+
+    def record(self) -> dict[str, Any]:
+        return {
+            "type": self.kind,
+            "policy": self.policy,
+            "policy_sha256": self.policy_sha256,
+            "previous_sha256": self.previous_sha256,
+            "outcome": self.outcome,
+            "reason": self.reason,
+            "routes": list(self.routes),
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class RequestRedacted:
     kind: ClassVar[str] = "request_redacted"
     policy: Policy = field(repr=False)

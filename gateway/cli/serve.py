@@ -119,6 +119,7 @@ def run_serve(args: argparse.Namespace, settings: Settings) -> int:
             shutil.rmtree(metrics_dir, ignore_errors=True)
     else:
         app = create_app(settings, policy)
+        app.reload_on_sighup = True  # SIGHUP: reload the policy (see GatewayApp.reload)
         _announce(args, policy.source)
         config = uvicorn.Config(app, **options)
         config.head_timeout = args.header_timeout  # type: ignore[attr-defined]

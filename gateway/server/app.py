@@ -11,6 +11,12 @@ fails at once on a mistake. Start-up happens in the lifespan
 up, the vault proves it can write, the audit chain opens and records the
 policy. Until then ``/healthz`` answers 503 and requests get ``not_ready``.
 
+``SIGHUP`` reloads the policy file (:meth:`GatewayApp.reload`): the new file
+is validated first and a broken one is refused, the running policy kept;
+either way the audit trail records the file's digest. The vault's keys are
+read again too, so a key `gateway keys rotate` added is used for new values
+at once, and the old ones keep restoring.
+
 A vault or an audit directory that cannot be written at start-up (PostgreSQL
 still booting, a full disk) is waited for, not fatal: the process keeps
 serving ``/healthz`` (503, with the reason) and tries again, 1 s, 2 s, 4 s...
@@ -23,8 +29,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
 import os
+import signal
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -35,11 +43,12 @@ from starlette.responses import Response
 from starlette.routing import request_response
 from starlette.types import Receive, Scope, Send
 
+from gateway.audit import events
 from gateway.config import Settings
 from gateway.core import load_detector
 from gateway.detect import Detector
-from gateway.errors import AuditError, StreamAborted, VaultError
-from gateway.policy import Policy, load_policy
+from gateway.errors import AuditError, ConfigError, PolicyError, StreamAborted, VaultError
+from gateway.policy import Policy, check_model, load_policy
 from gateway.server.api import build_api
 from gateway.server.metrics import Metrics
 from gateway.server.proxy import handle
@@ -87,6 +96,8 @@ class GatewayApp:
         self.metrics = metrics
         self.gateway: Gateway | None = None
         self.waiting_for: str | None = None  # the error code start-up is waiting out
+        self.reload_on_sighup = False  # set by `gateway serve`; never in tests' threads
+        self._reloading = asyncio.Lock()
         self._parts = (detector, backend, transport)
         self.api = build_api(
             lambda: self.gateway,
@@ -110,6 +121,8 @@ class GatewayApp:
         if not any(isinstance(f, QuietAborts) for f in server_log.filters):
             server_log.addFilter(QuietAborts())
         retrying: asyncio.Task[None] | None = None
+        if self.reload_on_sighup:
+            asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self._on_sighup)
         try:
             await self._start()
         except (VaultError, AuditError) as exc:
@@ -123,6 +136,8 @@ class GatewayApp:
                 retrying.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await retrying
+            if self.reload_on_sighup:
+                asyncio.get_running_loop().remove_signal_handler(signal.SIGHUP)
             gateway, self.gateway = self.gateway, None
             if gateway is not None:
                 await gateway.close()
@@ -147,6 +162,60 @@ class GatewayApp:
                 self.waiting_for = exc.code
                 delay = min(delay * 2, 30.0)
         log.warning("gateway ready after waiting")
+
+    def _on_sighup(self) -> None:
+        task = asyncio.get_running_loop().create_task(self.reload())
+        self._reload_task = task  # kept referenced until it finishes
+
+    async def reload(self) -> bool:
+        """Load the policy file again; take it if it is valid, else keep the running one.
+
+        Detection is rebuilt only when the policy's detection settings changed
+        (loading a spaCy pipeline takes seconds; requests are served by the old
+        policy meanwhile). A reload cannot change the tenant (its tokens would
+        stop restoring), nor the admin keys, the listening address or the
+        transport's limits: those need a restart.
+        """
+        async with self._reloading:
+            gateway = self.gateway
+            if gateway is None:
+                log.warning("policy reload skipped: the gateway is not running yet")
+                return False
+            settings, current = self.blueprint.settings, self.blueprint.policy
+            path = settings.policy_path
+            try:
+                policy = await asyncio.to_thread(load_policy, path)
+                check_model(policy)
+                if policy.tenant != current.tenant:
+                    raise ConfigError(
+                        f"{policy.source}: a reload cannot change the tenant "
+                        f"({current.tenant} -> {policy.tenant}); restart the gateway"
+                    )
+                blueprint = Blueprint.build(settings, policy, self.blueprint.clock)
+                detector = gateway.core.detector
+                if _detection(policy) != _detection(current):
+                    detector = await asyncio.to_thread(load_detector, policy)
+                reloaded = await gateway.with_policy(blueprint, detector)
+            except (PolicyError, ConfigError) as exc:
+                log.error("policy reload refused, the running policy stays: %s", exc.message)
+                self.metrics.reloads.labels("refused").inc()
+                await gateway.audit.append(
+                    events.PolicyReloaded(
+                        str(path), file_digest(path), current.digest, "refused", exc.code
+                    )
+                )
+                return False
+            await gateway.audit.append(
+                events.PolicyReloaded(
+                    policy.source, policy.digest, current.digest, "loaded",
+                    routes=tuple(r.name for r in policy.document.routes),
+                )
+            )  # fmt: skip
+            gateway.core.vault.reload_keys()
+            self.blueprint, self.gateway = blueprint, reloaded
+            self.metrics.reloads.labels("loaded").inc()
+            log.warning("policy reloaded: %s (sha256 %s)", policy.source, policy.digest[:12])
+            return True
 
     @asynccontextmanager
     async def lifespan(self, app: Any) -> AsyncIterator[None]:
@@ -186,4 +255,21 @@ def _is_abort(exc: BaseException | None) -> bool:
 
 def app_from_environ() -> GatewayApp:
     """The factory ``gateway serve --workers N`` gives uvicorn; settings come from the environment."""
-    return create_app(Settings.from_environ(os.environ))
+    app = create_app(Settings.from_environ(os.environ))
+    app.reload_on_sighup = True
+    return app
+
+
+def _detection(policy: Policy) -> tuple[object, ...]:
+    """What the detector is built from: equal tuples, the same detector."""
+    document = policy.document
+    return (document.detection, document.entities, document.recognizers)
+
+
+def file_digest(path: object) -> str:
+    """The SHA-256 of a file as it is on disk, or "" when it cannot be read."""
+    try:
+        with open(str(path), "rb") as handle:
+            return hashlib.file_digest(handle, "sha256").hexdigest()
+    except OSError:
+        return ""

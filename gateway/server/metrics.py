@@ -63,6 +63,12 @@ class Metrics:
         self.detection_errors = Counter(
             "gateway_detection_errors", "Detector failures", registry=self.registry
         )
+        self.reloads = Counter(
+            "gateway_policy_reloads",
+            "Policy reloads on SIGHUP, by outcome (loaded, refused)",
+            ["outcome"],
+            registry=self.registry,
+        )
         self.in_flight = Gauge(
             "gateway_in_flight_requests",
             "Requests being handled",

@@ -20,7 +20,7 @@ import urllib.parse
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AsyncExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from gateway.audit import AuditKeys, AuditLog, events, load_audit_keys
@@ -186,6 +186,7 @@ class Gateway:
     audit: AuditLog
     metrics: Metrics
     closing: AsyncExitStack = field(repr=False)  # closes what start() opened, in reverse
+    executor: ThreadPoolExecutor = field(repr=False)  # detection's one thread
 
     @property
     def policy(self) -> Policy:
@@ -200,6 +201,21 @@ class Gateway:
 
     async def close(self) -> None:
         await self.closing.aclose()
+
+    async def with_policy(self, blueprint: Blueprint, detector: Detector) -> Gateway:
+        """This gateway with another policy: the same vault, audit chain, transport and
+        detection thread; a new core and router. Exchanges already running keep the
+        gateway they started with."""
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(self.executor, detector.warm_up)
+        batcher = DetectionBatcher(detector, self.executor)
+        vault = self.core.vault
+        return replace(
+            self,
+            blueprint=blueprint,
+            core=build_core(blueprint.policy, detector, vault, batcher.detect),
+            scopes=Scopes(blueprint.policy, vault.hasher, vault.backend),
+        )
 
 
 async def start(
@@ -258,6 +274,7 @@ async def start(
             audit=audit,
             metrics=metrics,
             closing=stack.pop_all(),
+            executor=executor,
         )
     log.info(
         "gateway ready: policy %s, upstream %s, audit chain %s",

@@ -6,6 +6,12 @@ worker took twice the requests of the other and throughput swung between runs.
 With one ``SO_REUSEPORT`` socket per worker, the kernel spreads connections
 across workers by hash instead.
 
+``SIGHUP`` to the supervisor reloads the policy: it is validated here first
+(a broken file is refused with one log line, and every worker keeps the
+running one); then the workers are replaced one at a time, each new one
+ready before the old one stops, and each records the policy it loaded in
+its audit chain.
+
 The sockets are also created as ``IPPROTO_TCP`` with ``TCP_NODELAY``: with the
 protocol left at 0, asyncio does not set ``TCP_NODELAY`` on accepted
 connections and each response whose headers and body are written separately
@@ -14,6 +20,8 @@ waits for the client's delayed ACK (measured: 40 ms per request).
 
 from __future__ import annotations
 
+import logging
+import os
 import socket
 
 from prometheus_client.multiprocess import mark_process_dead
@@ -21,7 +29,11 @@ from uvicorn import Config
 from uvicorn.supervisors import Multiprocess
 from uvicorn.supervisors.multiprocess import Process
 
-from gateway.errors import ConfigError
+from gateway.config import Settings
+from gateway.errors import ConfigError, PolicyError
+from gateway.server.app import create_app
+
+log = logging.getLogger("gateway")
 
 
 def listening_socket(host: str, port: int, reuse_port: bool) -> socket.socket:
@@ -57,6 +69,15 @@ class Workers(Multiprocess):
             process = Process(self.config, [self.worker_sockets[index]])
             process.start()
             self.processes.append(process)
+
+    def handle_hup(self) -> None:
+        try:  # the check each new worker would make, here first
+            create_app(Settings.from_environ(os.environ))
+        except (PolicyError, ConfigError) as exc:
+            log.error("policy reload refused, the workers keep theirs: %s", exc.message)
+            return
+        log.warning("SIGHUP: replacing the workers one at a time with the policy on disk")
+        self.restart_all()
 
     def restart_all(self) -> None:
         for index, old in enumerate(self.processes):

@@ -69,6 +69,12 @@ class Vault:
     def __repr__(self) -> str:
         return f"Vault({self.backend!r}, {self.cipher!r})"
 
+    def reload_keys(self) -> None:
+        """Read the keys again (``SIGHUP``): a key added by a rotation encrypts new values
+        from now on; the older ones still decrypt."""
+        if self._reload is not None:
+            self._use(self._reload())
+
     async def tokenize(
         self, tenant: str, scope: str, requests: Sequence[TokenRequest], ttl: int | None
     ) -> dict[TokenRequest, Token]:
