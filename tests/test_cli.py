@@ -190,8 +190,8 @@ def test_purging_a_vendor_assigned_id_names_the_scope_it_belongs_to(tmp_path: Pa
     async def bind() -> None:
         backend = SqliteBackend(tmp_path / "vault.sqlite3")
         try:
-            await backend.bind_alias(
-                "example", "ticket:1001", "customer:0123456789abcdef01234567", now=0
+            await backend.bind_aliases(
+                "example", ["ticket:1001"], "customer:0123456789abcdef01234567", now=0
             )
         finally:
             await backend.close()

@@ -269,8 +269,12 @@ class VaultContract:
     ) -> None:
         backend = make_backend()
         assert await backend.lookup_alias("acme", "ticket:1") is None
-        assert await backend.bind_alias("acme", "ticket:1", "customer:a", 1) == "customer:a"
-        assert await backend.bind_alias("acme", "ticket:1", "customer:b", 2) == "customer:a"
+        await backend.bind_aliases("acme", ["ticket:1", "user:7"], "customer:a", 1)
+        await backend.bind_aliases("acme", ["ticket:1", "ticket:2"], "customer:b", 2)
+        await backend.bind_aliases("acme", [], "customer:c", 3)
+        assert await backend.lookup_alias("acme", "ticket:1") == "customer:a"  # the first wins
+        assert await backend.lookup_alias("acme", "user:7") == "customer:a"
+        assert await backend.lookup_alias("acme", "ticket:2") == "customer:b"
         assert await backend.lookup_alias("acme", "ticket:1") == "customer:a"
         assert await backend.lookup_alias("globex", "ticket:1") is None
         await backend.close()

@@ -112,9 +112,8 @@ class Scopes:
 
     async def bind(self, aliases: list[tuple[str, str]], scope: str, now: int) -> None:
         """Bind ``(kind, id)`` pairs to ``scope`` (first binding wins, as for every alias)."""
-        for kind, value in aliases:
-            alias_id = self.identify(kind, value, hashed=False)
-            await self.backend.bind_alias(self.policy.tenant, alias_id, scope, now)
+        ids = list(dict.fromkeys(self.identify(k, v, hashed=False) for k, v in aliases))
+        await self.backend.bind_aliases(self.policy.tenant, ids, scope, now)
 
     async def bind_aliases(
         self, config: ScopeConfig | None, response: JsonText, scope: str, now: int
@@ -122,7 +121,7 @@ class Scopes:
         """Bind the ids the vendor assigned in ``response`` to ``scope``; returns the aliases bound."""
         if config is None or not config.aliases or scope.startswith("request:"):
             return []
-        bound = []
+        bound: list[str] = []
         for alias in config.aliases:
             selector = Selector.parse(alias.field)
             for item in response.strings:
@@ -130,8 +129,8 @@ class Scopes:
                     # Every match: a job's results name each ticket it created.
                     alias_id = self.identify(alias.kind, item.value, hashed=False)
                     if alias_id not in bound:
-                        await self.backend.bind_alias(self.policy.tenant, alias_id, scope, now)
                         bound.append(alias_id)
+        await self.backend.bind_aliases(self.policy.tenant, bound, scope, now)  # one write
         return bound
 
 

@@ -115,11 +115,18 @@ async def _buffered(
     finally:
         response.release()
     text = data.decode(charset, errors="surrogateescape")
+    links, public = gateway.blueprint.links, gateway.blueprint.links.public(call.request)
+    # Parsed once, for all that reads the answer's JSON: the ids to bind, the
+    # vendor's links (rewritten before restore: they hold no values), records.
+    document = _document(call, route, media, text)
     aliases: list[str] = []
-    if is_json(media):
-        aliases = await _bind_aliases(call, route, text)
-    document = _records_document(call, route, media, text)
     if document is not None:
+        aliases = await _bind_aliases(call, route, document)
+        linked = links.rewrite(document, public)
+        if linked != text:
+            text = linked
+            document = _document(call, route, media, text) if route.response.records else None
+    if document is not None and route.response.records:
         restored = await _restore_records(call, route, document, scopes)
     else:
         restored = (
@@ -140,11 +147,8 @@ async def _buffered(
     )
     gateway.metrics.latency.labels(call.route_name).observe(call.elapsed_ms() / 1000)
     gateway.metrics.restored(call.route_name, restored.outcomes)
-    links, public = gateway.blueprint.links, gateway.blueprint.links.public(call.request)
     headers = links.headers(_merge(response_headers(response.headers, changed=True)), public)
     text = restored.text
-    if is_json(media):
-        text = links.json(text, public, gateway.policy.document.limits.max_json_depth)
     try:
         body = text.encode(charset, errors="surrogateescape")
     except UnicodeEncodeError:
@@ -163,14 +167,18 @@ async def _buffered(
     return answer
 
 
-def _records_document(
-    call: Call, route: RouteConfig, media: str, text: str
-) -> jsontext.JsonText | None:
-    """The answer as JSON, when the route restores it record by record."""
-    if not route.response.records or not is_json(media):
+def _document(call: Call, route: RouteConfig, media: str, text: str) -> jsontext.JsonText | None:
+    """The answer as JSON, when something reads it as JSON (aliases, links, records)."""
+    gateway = call.gateway
+    wanted = (
+        route.response.records
+        or (route.scope is not None and route.scope.aliases and call.scope)
+        or gateway.blueprint.links.mentioned(text)
+    )
+    if not wanted or not is_json(media):
         return None
     try:
-        return jsontext.JsonText.parse(text, call.gateway.policy.document.limits.max_json_depth)
+        return jsontext.JsonText.parse(text, gateway.policy.document.limits.max_json_depth)
     except InputError:
         return None  # not JSON after all: restored as text, in the exchange's scope
 
@@ -206,14 +214,10 @@ async def _restore_records(
     return Restored(document.replace(splices), tuple(outcomes))
 
 
-async def _bind_aliases(call: Call, route: RouteConfig, text: str) -> list[str]:
+async def _bind_aliases(call: Call, route: RouteConfig, document: jsontext.JsonText) -> list[str]:
     gateway = call.gateway
     if route.scope is None or not route.scope.aliases or not call.scope:
         return []
-    try:
-        document = jsontext.JsonText.parse(text, gateway.policy.document.limits.max_json_depth)
-    except InputError:
-        return []  # not JSON after all: nothing to bind
     return await gateway.scopes.bind_aliases(route.scope, document, call.scope, int(gateway.now()))
 
 

@@ -60,20 +60,35 @@ class Links:
 
     def json(self, text: str, public: str, max_depth: int) -> str:
         """The answer with the vendor's origin replaced in its link fields."""
-        if not self.fields or not self.origins:
+        if not self.mentioned(text):
             return text
         try:
             document = jsontext.JsonText.parse(text, max_depth)
         except InputError:
             return text
+        return self.rewrite(document, public)
+
+    def rewrite(self, document: jsontext.JsonText, public: str) -> str:
+        """``document``'s text with the vendor's origin replaced in its link fields."""
+        if not self.fields:
+            return document.text
         splices = []
         for item in document.strings:
-            if item.number or not any(s.matches(item.path) for s in self.fields):
+            # The cheap test first: most strings are not the vendor's URLs at all.
+            if item.number or (new := self.url(item.value, public)) == item.value:
                 continue
-            new = self.url(item.value, public)
-            if new != item.value:
+            if any(s.matches(item.path) for s in self.fields):
                 splices.append((item.start, item.end, jsontext.escape(new)))
-        return document.replace(splices) if splices else text
+        return document.replace(splices) if splices else document.text
+
+    def mentioned(self, text: str) -> bool:
+        """Whether the vendor's origin appears at all (``/`` may be escaped as ``\\/``)."""
+        if not self.fields:
+            return False
+        lowered = text.lower()
+        return any(
+            origin in lowered or origin.replace("/", "\\/") in lowered for origin in self.origins
+        )
 
     def headers(self, headers: list[tuple[str, str]], public: str) -> list[tuple[str, str]]:
         """``Link`` and ``Location`` headers with the vendor's origin replaced."""

@@ -63,8 +63,9 @@ class Backend(Protocol):
         """Replace ``(token, key_id, sealed)`` for live rows, in one durable transaction."""
         ...
 
-    async def bind_alias(self, tenant: str, alias: str, scope: str, now: int) -> str:
-        """Record that ``alias`` names ``scope`` unless it already names one; return the scope it names."""
+    async def bind_aliases(self, tenant: str, aliases: Sequence[str], scope: str, now: int) -> None:
+        """Record that each of ``aliases`` names ``scope``, unless it already names one (the
+        first binding wins), in one durable transaction."""
         ...
 
     async def lookup_alias(self, tenant: str, alias: str) -> str | None:

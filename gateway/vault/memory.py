@@ -96,9 +96,10 @@ class MemoryBackend:
             if row is not None and row.purged_at is None:
                 self.rows[token] = replace(row, key_id=key_id, sealed=sealed)
 
-    async def bind_alias(self, tenant: str, alias: str, scope: str, now: int) -> str:
+    async def bind_aliases(self, tenant: str, aliases: Sequence[str], scope: str, now: int) -> None:
         self._open()
-        return self.aliases.setdefault((tenant, alias), scope)
+        for alias in aliases:
+            self.aliases.setdefault((tenant, alias), scope)
 
     async def lookup_alias(self, tenant: str, alias: str) -> str | None:
         self._open()

@@ -217,21 +217,18 @@ class PostgresBackend:
         except psycopg.Error as exc:
             raise VaultError(f"the PostgreSQL vault failed ({type(exc).__name__})") from None
 
-    async def bind_alias(self, tenant: str, alias: str, scope: str, now: int) -> str:
-        bound = await self._scalar(
-            [
-                (
-                    "INSERT INTO gateway_scope_aliases (tenant, alias, scope, created_at) "
-                    "VALUES (%s, %s, %s, %s) ON CONFLICT (tenant, alias) DO NOTHING",
-                    (tenant, alias, scope, now),
-                ),
-                (
-                    "SELECT scope FROM gateway_scope_aliases WHERE tenant = %s AND alias = %s",
-                    (tenant, alias),
-                ),
-            ]
-        )
-        return str(bound)
+    async def bind_aliases(self, tenant: str, aliases: Sequence[str], scope: str, now: int) -> None:
+        if aliases:
+            await self._scalar(
+                [
+                    (
+                        "INSERT INTO gateway_scope_aliases (tenant, alias, scope, created_at) "
+                        "SELECT %s, alias, %s, %s FROM unnest(%s::text[]) AS alias "
+                        "ON CONFLICT (tenant, alias) DO NOTHING",
+                        (tenant, scope, now, list(aliases)),
+                    )
+                ]
+            )
 
     async def lookup_alias(self, tenant: str, alias: str) -> str | None:
         found = await self._scalar(

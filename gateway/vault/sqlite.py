@@ -245,23 +245,19 @@ class SqliteBackend:
 
         await self._run(operation)
 
-    async def bind_alias(self, tenant: str, alias: str, scope: str, now: int) -> str:
-        def operation(connection: sqlite3.Connection) -> str:
-            def work() -> str:
-                connection.execute(
+    async def bind_aliases(self, tenant: str, aliases: Sequence[str], scope: str, now: int) -> None:
+        def operation(connection: sqlite3.Connection) -> None:
+            def work() -> None:
+                connection.executemany(
                     "INSERT INTO scope_aliases (tenant, alias, scope, created_at) VALUES (?, ?, ?, ?) "
                     "ON CONFLICT (tenant, alias) DO NOTHING",
-                    (tenant, alias, scope, now),
+                    [(tenant, alias, scope, now) for alias in aliases],
                 )
-                row = connection.execute(
-                    "SELECT scope FROM scope_aliases WHERE tenant = ? AND alias = ?",
-                    (tenant, alias),
-                ).fetchone()
-                return str(row[0])
 
-            return self._transaction(connection, work)
+            self._transaction(connection, work)
 
-        return await self._run(operation)
+        if aliases:
+            await self._run(operation)
 
     async def lookup_alias(self, tenant: str, alias: str) -> str | None:
         def operation(connection: sqlite3.Connection) -> str | None:
