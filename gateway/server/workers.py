@@ -21,7 +21,6 @@ waits for the client's delayed ACK (measured: 40 ms per request).
 from __future__ import annotations
 
 import logging
-import os
 import socket
 
 from prometheus_client.multiprocess import mark_process_dead
@@ -29,9 +28,8 @@ from uvicorn import Config
 from uvicorn.supervisors import Multiprocess
 from uvicorn.supervisors.multiprocess import Process
 
-from gateway.config import Settings
 from gateway.errors import ConfigError, PolicyError
-from gateway.server.app import create_app
+from gateway.server.app import app_from_environ
 
 log = logging.getLogger("gateway")
 
@@ -72,7 +70,7 @@ class Workers(Multiprocess):
 
     def handle_hup(self) -> None:
         try:  # the check each new worker would make, here first
-            create_app(Settings.from_environ(os.environ))
+            app_from_environ()
         except (PolicyError, ConfigError) as exc:
             log.error("policy reload refused, the workers keep theirs: %s", exc.message)
             return
