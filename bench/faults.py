@@ -245,8 +245,12 @@ _ids = itertools.count(1)
 
 
 def error_code(answer: httpx.Response) -> str:
-    """The gateway's code in a refusal, in any ``error_format``."""
-    body = answer.json()
+    """The gateway's code in a refusal, in any ``error_format``; a proxy's page in front
+    of it (HAProxy's 503 when no replica is ready) is not JSON."""
+    try:
+        body = answer.json()
+    except ValueError:
+        return "not the gateway's (no JSON body)"
     error = body.get("error")
     if isinstance(error, dict):
         return str(error.get("code", "?"))
