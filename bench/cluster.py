@@ -58,6 +58,12 @@ from bench.http import load, tickets
 from gateway.audit.reader import read
 
 DATABASE = "gateway_cluster_bench"
+# HAProxy's answer when no replica is ready, in the gateway's own shape and code.
+NO_REPLICA = (
+    b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+    b"Cache-Control: no-cache\r\nConnection: close\r\n\r\n"
+    b'{"error": {"code": "not_ready", "message": "no gateway replica is ready"}}\n'
+)
 NEW_KEY = "v2:" + base64.b64encode(b"w" * 32).decode()
 OLD_KEY = SECRETS["GATEWAY_VAULT_KEYS"]
 
@@ -73,6 +79,8 @@ class Cluster(Lab):
             self.gateway(env=self.replica_env(number))
         self.port = free_port()
         config = self.dir / "haproxy.cfg"
+        refusal = self.dir / "503.http"
+        refusal.write_bytes(NO_REPLICA)
         servers = "\n".join(
             f"    server replica-{n} 127.0.0.1:{port} check inter 1s fall 2 rise 2"
             for n, (_, port, _) in enumerate(self.gateways, start=1)
@@ -80,6 +88,7 @@ class Cluster(Lab):
         config.write_text(
             "global\n    maxconn 4096\ndefaults\n    mode http\n    timeout connect 5s\n"
             "    timeout client 60s\n    timeout server 60s\n    retries 2\n    option redispatch\n"
+            f"    errorfile 503 {refusal}\n"
             f"frontend gateway\n    bind 127.0.0.1:{self.port}\n    default_backend replicas\n"
             "backend replicas\n    balance roundrobin\n    option httpchk GET /healthz\n"
             f"    http-check expect status 200\n{servers}\n"
