@@ -167,7 +167,13 @@ def test_sighup_reloads_the_policy_and_keeps_it_when_broken(tmp_path: Path, work
             listing = "  - name: list_organizations\n    methods: [GET]\n    path: /api/v2/organizations[.json]\n"  # fmt: skip
             policy.write_text(original.replace(listing, "  - name: list_orgs\n    methods: [GET]\n    path: /api/v2/orgs\n"))  # fmt: skip
             process.send_signal(signal.SIGHUP)
-            wait_until(lambda: httpx.get(f"{url}/api/v2/organizations.json").status_code == 403)
+            # Every worker, not just the first one replaced: ten refusals in a row.
+            wait_until(
+                lambda: all(
+                    httpx.get(f"{url}/api/v2/organizations.json").status_code == 403
+                    for _ in range(10)
+                )
+            )
             policy.write_text("{not: yaml: [")
             process.send_signal(signal.SIGHUP)
             time.sleep(3)

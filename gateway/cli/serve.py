@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
+import hashlib
 import ipaddress
+import logging
 import os
 import shutil
 import socket
@@ -13,14 +16,16 @@ from typing import Any
 import uvicorn
 
 from gateway.cli.common import EXIT_OK, Commands, err
-from gateway.config import API_KEYS, METRICS_DIR, Settings
-from gateway.errors import ConfigError
+from gateway.config import API_KEYS, METRICS_DIR, POLICY, Settings
+from gateway.errors import ConfigError, PolicyError
 from gateway.keys.credentials import ApiKeys, missing_secrets
 from gateway.policy import check_model, load_policy
 from gateway.server.app import create_app
 from gateway.server.protocol import HEAD_TIMEOUT, GatewayHttpProtocol
 from gateway.server.workers import Workers
 from gateway.testing.standin import create_standin
+
+log = logging.getLogger("gateway")
 
 
 def register(commands: Commands, common: argparse.ArgumentParser) -> None:
@@ -98,7 +103,7 @@ def run_serve(args: argparse.Namespace, settings: Settings) -> int:
     }
     if args.workers > 1:
         os.environ.update(settings.for_workers())
-        create_app(settings, policy)  # fail here, not in every worker
+        pin_policy(settings, raise_errors=True)  # fail here, not in every worker
         _announce(args, policy.source)
         config = uvicorn.Config(
             "gateway.server.app:app_from_environ", factory=True, workers=args.workers, **options
@@ -114,7 +119,9 @@ def run_serve(args: argparse.Namespace, settings: Settings) -> int:
         metrics_dir.mkdir(mode=0o700, parents=True)
         try:
             os.environ[METRICS_DIR.name] = str(metrics_dir)
-            Workers(config, args.host, args.port, str(metrics_dir)).run()
+            Workers(
+                config, args.host, args.port, str(metrics_dir), lambda: pin_policy(settings)
+            ).run()
         finally:
             shutil.rmtree(metrics_dir, ignore_errors=True)
     else:
@@ -128,6 +135,26 @@ def run_serve(args: argparse.Namespace, settings: Settings) -> int:
         with contextlib.suppress(KeyboardInterrupt):
             uvicorn.Server(config).run()
     return EXIT_OK
+
+
+def pin_policy(settings: Settings, raise_errors: bool = False) -> bool:
+    """Validate the policy file once and point every worker started from now on at a
+    copy of that text (``DATA_DIR/policies/<sha256>-<name>``): workers that start
+    later (a reload, a crash) never read a file that changed since it was checked."""
+    text = settings.policy_path.read_bytes() if settings.policy_path.is_file() else b""
+    digest = hashlib.sha256(text).hexdigest()
+    pinned = settings.data_dir / "policies" / f"{digest[:16]}-{settings.policy_path.name}"
+    pinned.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    pinned.write_bytes(text)
+    try:
+        create_app(dataclasses.replace(settings, policy_path=pinned))
+    except (PolicyError, ConfigError) as exc:
+        if raise_errors:
+            raise
+        log.error("policy reload refused, the workers keep theirs: %s", exc.message)
+        return False
+    os.environ[POLICY.name] = str(pinned)
+    return True
 
 
 def check_port_free(host: str, port: int) -> None:

@@ -6,11 +6,13 @@ worker took twice the requests of the other and throughput swung between runs.
 With one ``SO_REUSEPORT`` socket per worker, the kernel spreads connections
 across workers by hash instead.
 
-``SIGHUP`` to the supervisor reloads the policy: it is validated here first
-(a broken file is refused with one log line, and every worker keeps the
-running one); then the workers are replaced one at a time, each new one
-ready before the old one stops, and each records the policy it loaded in
-its audit chain.
+``SIGHUP`` to the supervisor reloads the policy: ``pin_policy`` (given by
+``gateway serve``) validates the file once and pins every worker to a copy of
+that very text, so a file edited again mid-reload, or a worker restarted
+after a crash, never runs another policy than its siblings. A broken file is
+refused with one log line and every worker keeps the running one; a valid
+one replaces the workers one at a time, each new one ready before the old
+one stops, and each records the policy it loaded in its audit chain.
 
 The sockets are also created as ``IPPROTO_TCP`` with ``TCP_NODELAY``: with the
 protocol left at 0, asyncio does not set ``TCP_NODELAY`` on accepted
@@ -22,14 +24,14 @@ from __future__ import annotations
 
 import logging
 import socket
+from collections.abc import Callable
 
 from prometheus_client.multiprocess import mark_process_dead
 from uvicorn import Config
 from uvicorn.supervisors import Multiprocess
 from uvicorn.supervisors.multiprocess import Process
 
-from gateway.errors import ConfigError, PolicyError
-from gateway.server.app import app_from_environ
+from gateway.errors import ConfigError
 
 log = logging.getLogger("gateway")
 
@@ -54,9 +56,15 @@ class Workers(Multiprocess):
     """uvicorn's supervisor (restarts, health pings, signals), one socket per worker."""
 
     def __init__(
-        self, config: Config, host: str, port: int, metrics_dir: str | None = None
+        self,
+        config: Config,
+        host: str,
+        port: int,
+        metrics_dir: str | None = None,
+        pin_policy: Callable[[], bool] = lambda: True,
     ) -> None:
         self.metrics_dir = metrics_dir
+        self.pin_policy = pin_policy
         self.worker_sockets = [
             listening_socket(host, port, reuse_port=True) for _ in range(config.workers)
         ]
@@ -69,10 +77,7 @@ class Workers(Multiprocess):
             self.processes.append(process)
 
     def handle_hup(self) -> None:
-        try:  # the check each new worker would make, here first
-            app_from_environ()
-        except (PolicyError, ConfigError) as exc:
-            log.error("policy reload refused, the workers keep theirs: %s", exc.message)
+        if not self.pin_policy():
             return
         log.warning("SIGHUP: replacing the workers one at a time with the policy on disk")
         self.restart_all()
