@@ -10,13 +10,38 @@ host to the gateway's loopback port instead. Nothing in the client changes.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import requests
 from requests.adapters import HTTPAdapter
 
-from tests.gateways import PLANTED
-from tests.servers import Server
+from gateway.config import Settings
+from gateway.policy import load_policy
+from gateway.server.app import create_app
+from tests.gateways import ENVIRON, PLANTED
+from tests.servers import Server, serving
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@contextmanager
+def gateway_serving(
+    profile: str, vendor: Server, directory: Path, public_url: str | None = None
+) -> Iterator[Server]:
+    """A shipped profile served on loopback in front of ``vendor``, as the company reaches
+    it (``GATEWAY_PUBLIC_URL``); its webhooks forward to the vendor's ``/internal``."""
+    policy = directory / f"{profile}.yaml"
+    text = (ROOT / "policies" / f"{profile}.yaml").read_text()
+    policy.write_text(text.replace("http://127.0.0.1:9000", f"{vendor.url}/internal"))
+    environ = {**ENVIRON, **({"GATEWAY_PUBLIC_URL": public_url} if public_url else {})}
+    settings = Settings.from_environ(
+        environ, policy=str(policy), data_dir=str(directory / "data"), upstream=vendor.url
+    )
+    with serving(create_app(settings, load_policy(policy))) as server:
+        yield server
 
 
 class Loopback(HTTPAdapter):

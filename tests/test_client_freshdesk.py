@@ -18,13 +18,9 @@ from freshdesk.api import API
 from freshdesk.v2.errors import FreshdeskAccessDenied
 from freshdesk.v2.models import Ticket
 
-from gateway.config import Settings
-from gateway.policy import load_policy
-from gateway.server.app import create_app
-from gateway.testing.standin import create_standin
-from tests.clients import Loopback, assert_vendor_saw_no, vendor_saw
+from tests.clients import Loopback, assert_vendor_saw_no, gateway_serving, vendor_saw
 from tests.gateways import ENVIRON
-from tests.servers import Server, serving
+from tests.servers import Server
 
 pytestmark = pytest.mark.slow  # real servers on loopback
 
@@ -38,24 +34,9 @@ DESCRIPTION = (
 
 
 @pytest.fixture(scope="module")
-def vendor() -> Iterator[Server]:
-    with serving(create_standin()) as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def gateway(vendor: Server, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def gateway(standin: Server, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     directory = tmp_path_factory.mktemp("freshdesk")
-    policy = directory / "freshdesk.yaml"
-    text = (ROOT / "policies" / "freshdesk.yaml").read_text()
-    policy.write_text(text.replace("http://127.0.0.1:9000", f"{vendor.url}/internal"))
-    settings = Settings.from_environ(
-        {**ENVIRON, "GATEWAY_PUBLIC_URL": FRESHDESK},
-        policy=str(policy),
-        data_dir=str(directory / "data"),
-        upstream=vendor.url,
-    )
-    with serving(create_app(settings, load_policy(policy))) as server:
+    with gateway_serving("freshdesk", standin, directory, FRESHDESK) as server:
         yield server
 
 
@@ -76,28 +57,28 @@ def jane_ticket(freshdesk: API) -> Ticket:
 
 
 def test_create_then_view_with_its_requester(
-    freshdesk: API, jane_ticket: Ticket, vendor: Server
+    freshdesk: API, jane_ticket: Ticket, standin: Server
 ) -> None:
     assert jane_ticket.description == DESCRIPTION
-    assert_vendor_saw_no(vendor, *JANE.values())
-    sent = next(r for r in vendor_saw(vendor) if r["path"] == "/api/v2/tickets")
+    assert_vendor_saw_no(standin, *JANE.values())
+    sent = next(r for r in vendor_saw(standin) if r["path"] == "/api/v2/tickets")
     assert "ORD-48213" in sent["body"]
     shown = freshdesk.tickets.get_ticket(jane_ticket.id, "requester")
     assert shown.description == DESCRIPTION
     assert (shown.requester["name"], shown.requester["email"]) == (JANE["name"], JANE["email"])
 
 
-def test_list_and_filter_tickets(freshdesk: API, jane_ticket: Ticket, vendor: Server) -> None:
+def test_list_and_filter_tickets(freshdesk: API, jane_ticket: Ticket, standin: Server) -> None:
     listed = {t.id: t.description for t in freshdesk.tickets.list_tickets(filter_name=None)}
     assert listed[jane_ticket.id] == DESCRIPTION
     mine = freshdesk.tickets.list_tickets(filter_name=None, email=JANE["email"])
     assert [t.id for t in mine] == [jane_ticket.id]
     high = {t.id: t.description for t in freshdesk.tickets.filter_tickets("priority:3")}
     assert high[jane_ticket.id] == DESCRIPTION
-    assert_vendor_saw_no(vendor, *JANE.values())
+    assert_vendor_saw_no(standin, *JANE.values())
 
 
-def test_update_and_delete(freshdesk: API, vendor: Server) -> None:
+def test_update_and_delete(freshdesk: API, standin: Server) -> None:
     ticket = freshdesk.tickets.create_ticket(
         "Duplicate", email=JANE["email"], description="Jane Doe again", priority=1
     )
@@ -105,11 +86,11 @@ def test_update_and_delete(freshdesk: API, vendor: Server) -> None:
     assert updated.description == "Jane Doe, merged"
     freshdesk.tickets.delete_ticket(ticket.id)
     assert ticket.id not in {t.id for t in freshdesk.tickets.list_tickets(filter_name=None)}
-    assert_vendor_saw_no(vendor, *JANE.values())
+    assert_vendor_saw_no(standin, *JANE.values())
 
 
 def test_replies_notes_and_conversations(
-    freshdesk: API, jane_ticket: Ticket, vendor: Server
+    freshdesk: API, jane_ticket: Ticket, standin: Server
 ) -> None:
     reply = "<p>Dear Jane Doe, a new router ships today for ORD-48213.</p>"
     note = "<p>Called Jane Doe on +1 (415) 555-0132, no answer.</p>"
@@ -117,10 +98,10 @@ def test_replies_notes_and_conversations(
     assert freshdesk.comments.create_note(jane_ticket.id, note).body == note
     bodies = [c.body for c in freshdesk.comments.list_comments(jane_ticket.id)]
     assert bodies == [reply, note]
-    assert_vendor_saw_no(vendor, *JANE.values())
+    assert_vendor_saw_no(standin, *JANE.values())
 
 
-def test_contacts(freshdesk: API, vendor: Server) -> None:
+def test_contacts(freshdesk: API, standin: Server) -> None:
     ann = {"name": "Ann Lee", "email": "ann.lee@example.com", "phone": "+44 20 7946 0958"}
     created = freshdesk.contacts.create_contact(**ann)
     assert (created.name, created.email, created.phone) == tuple(ann.values())
@@ -134,10 +115,10 @@ def test_contacts(freshdesk: API, vendor: Server) -> None:
     (found,) = freshdesk.contacts.filter_contacts(f"email:'{ann['email']}'")
     assert (found.id, found.email) == (created.id, ann["email"])
     assert ann["name"] in {c.name for c in freshdesk.contacts.list_contacts()}
-    assert_vendor_saw_no(vendor, *ann.values())
+    assert_vendor_saw_no(standin, *ann.values())
 
 
-def test_companies(freshdesk: API, vendor: Server) -> None:
+def test_companies(freshdesk: API, standin: Server) -> None:
     created = freshdesk.companies.create_company(
         name="Doe Family Bakery", description="Owner: Jane Doe, +1 (415) 555-0132"
     )
@@ -147,7 +128,7 @@ def test_companies(freshdesk: API, vendor: Server) -> None:
     assert updated.note == "Jane Doe pays by card"
     assert created.id in {c.id for c in freshdesk.companies.list_companies()}
     freshdesk.companies.delete_company(created.id)
-    assert_vendor_saw_no(vendor, *JANE.values())
+    assert_vendor_saw_no(standin, *JANE.values())
 
 
 def test_a_refused_route_is_the_clients_typed_error_with_the_gateway_code(
@@ -159,9 +140,11 @@ def test_a_refused_route_is_the_clients_typed_error_with_the_gateway_code(
 
 
 def test_an_automation_webhook_is_checked_restored_and_forwarded(
-    gateway: Server, jane_ticket: Ticket, vendor: Server
+    gateway: Server, jane_ticket: Ticket, standin: Server
 ) -> None:
-    sent = json.loads(next(r for r in vendor_saw(vendor) if r["path"] == "/api/v2/tickets")["body"])
+    sent = json.loads(
+        next(r for r in vendor_saw(standin) if r["path"] == "/api/v2/tickets")["body"]
+    )
     token = sent["email"]
     delivery: dict[str, Any] = {
         "freshdesk_webhook": {
@@ -179,7 +162,7 @@ def test_an_automation_webhook_is_checked_restored_and_forwarded(
     secret = {"authorization": ENVIRON["FRESHDESK_WEBHOOK_SECRET"]}
     answer = requests.post(url, json=delivery, headers=secret, timeout=30)
     assert answer.status_code == 200, answer.text
-    forwarded = [r for r in vendor_saw(vendor) if r["path"] == "/internal/freshdesk-events"]
+    forwarded = [r for r in vendor_saw(standin) if r["path"] == "/internal/freshdesk-events"]
     assert f"Agent wrote to {JANE['email']}" in forwarded[-1]["body"]
     replayed = requests.post(url, json=delivery, headers=secret, timeout=30)
     assert replayed.status_code == 409

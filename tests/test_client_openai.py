@@ -21,13 +21,8 @@ import openai
 import pytest
 from openai import OpenAI
 
-from gateway.config import Settings
-from gateway.policy import load_policy
-from gateway.server.app import create_app
-from gateway.testing.standin import create_standin
-from tests.clients import assert_vendor_saw_no, vendor_saw
-from tests.gateways import ENVIRON
-from tests.servers import Server, serving
+from tests.clients import assert_vendor_saw_no, gateway_serving, vendor_saw
+from tests.servers import Server
 
 pytestmark = pytest.mark.slow  # real servers on loopback
 
@@ -52,19 +47,9 @@ TOOLS: list[Any] = [
 
 
 @pytest.fixture(scope="module")
-def vendor() -> Iterator[Server]:
-    with serving(create_standin()) as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def gateway(vendor: Server, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def gateway(standin: Server, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     directory = tmp_path_factory.mktemp("openai")
-    policy = ROOT / "policies" / "openai-compatible.yaml"
-    settings = Settings.from_environ(
-        ENVIRON, policy=str(policy), data_dir=str(directory / "data"), upstream=vendor.url
-    )
-    with serving(create_app(settings, load_policy(policy))) as server:
+    with gateway_serving("openai-compatible", standin, directory) as server:
         yield server
 
 
@@ -73,18 +58,18 @@ def client(gateway: Server) -> OpenAI:
     return OpenAI(base_url=f"{gateway.url}/v1", api_key="sk-company-side", max_retries=0)
 
 
-def test_chat_completion(client: OpenAI, vendor: Server) -> None:
+def test_chat_completion(client: OpenAI, standin: Server) -> None:
     answer = client.chat.completions.create(
         model="gpt-4o-mini",
         messages=[{"role": "user", "content": SAID}],
         extra_headers={"X-Gateway-Scope": "conversation-1"},
     )
     assert answer.choices[0].message.content == f"You wrote: {SAID}"
-    assert_vendor_saw_no(vendor, "ORD-48213x")
-    assert "ORD-48213" in vendor_saw(vendor)[-1]["body"]
+    assert_vendor_saw_no(standin)
+    assert "ORD-48213" in vendor_saw(standin)[-1]["body"]
 
 
-def test_streamed_chat_with_a_tool_call(client: OpenAI, vendor: Server) -> None:
+def test_streamed_chat_with_a_tool_call(client: OpenAI, standin: Server) -> None:
     stream = client.chat.completions.create(
         model="gpt-4o-mini",
         messages=[{"role": "user", "content": SAID}],
@@ -102,13 +87,13 @@ def test_streamed_chat_with_a_tool_call(client: OpenAI, vendor: Server) -> None:
     )
     assert json.loads(arguments) == {"text": SAID}
     assert arguments == json.dumps({"text": SAID})  # byte for byte
-    sent = json.loads(vendor_saw(vendor)[-1]["body"])
+    sent = json.loads(vendor_saw(standin)[-1]["body"])
     tool = sent["tools"][0]["function"]
     assert tool["name"] == "lookup_order"  # the schema's structure is the company's own
     assert tool["parameters"]["required"] == ["text"]
     assert "jane.doe@example.com" not in tool["description"]
     assert "4111" not in json.dumps(sent)
-    assert_vendor_saw_no(vendor)
+    assert_vendor_saw_no(standin)
 
 
 def test_streamed_chat_text(client: OpenAI) -> None:
@@ -122,12 +107,12 @@ def test_streamed_chat_text(client: OpenAI) -> None:
     assert text == f"You wrote: {SAID}"
 
 
-def test_responses(client: OpenAI, vendor: Server) -> None:
+def test_responses(client: OpenAI, standin: Server) -> None:
     answer = client.responses.create(
         model="gpt-4o-mini", input=SAID, extra_headers={"X-Gateway-Scope": "conversation-4"}
     )
     assert answer.output_text == f"You wrote: {SAID}"
-    assert_vendor_saw_no(vendor)
+    assert_vendor_saw_no(standin)
 
 
 def test_streamed_responses_text(client: OpenAI) -> None:
@@ -153,7 +138,7 @@ def test_streamed_responses_text(client: OpenAI) -> None:
     assert len(deltas) > 40
 
 
-def test_streamed_responses_function_call(client: OpenAI, vendor: Server) -> None:
+def test_streamed_responses_function_call(client: OpenAI, standin: Server) -> None:
     tools: list[Any] = [{"type": "function", **TOOLS[0]["function"]}]
     deltas, done = [], ""
     with client.responses.create(
@@ -170,12 +155,12 @@ def test_streamed_responses_function_call(client: OpenAI, vendor: Server) -> Non
             elif event.type == "response.function_call_arguments.done":
                 done = event.arguments
     assert "".join(deltas) == done == json.dumps({"text": SAID})
-    sent = json.loads(vendor_saw(vendor)[-1]["body"])
+    sent = json.loads(vendor_saw(standin)[-1]["body"])
     assert sent["tools"][0]["name"] == "lookup_order"
-    assert_vendor_saw_no(vendor)
+    assert_vendor_saw_no(standin)
 
 
-def test_a_conversation_keeps_one_scope_without_the_header(client: OpenAI, vendor: Server) -> None:
+def test_a_conversation_keeps_one_scope_without_the_header(client: OpenAI, standin: Server) -> None:
     """Turn 1 names the conversation in metadata; turn 2 only chains to turn 1's
     response: the same email gets the same token in both turns."""
     first = client.responses.create(
@@ -187,7 +172,7 @@ def test_a_conversation_keeps_one_scope_without_the_header(client: OpenAI, vendo
         previous_response_id=first.id,
     )
     other = client.responses.create(model="gpt-4o-mini", input="Again: jane.doe@example.com")
-    bodies = [json.dumps(r["body"]) for r in vendor_saw(vendor)[-3:]]
+    bodies = [json.dumps(r["body"]) for r in vendor_saw(standin)[-3:]]
     tokens = [set(re.findall(r"EMAIL-[0-9A-Z]{8}", b)) for b in bodies]
     assert tokens[0] == tokens[1]
     assert tokens[2].isdisjoint(tokens[0])  # a call with no scope gets one of its own
@@ -208,12 +193,12 @@ def test_legacy_completions(client: OpenAI) -> None:
     assert "".join(c.choices[0].text for c in stream if c.choices) == f"You wrote: {SAID}"
 
 
-def test_embeddings_and_moderations(client: OpenAI, vendor: Server) -> None:
+def test_embeddings_and_moderations(client: OpenAI, standin: Server) -> None:
     embedded = client.embeddings.create(model="text-embedding-3-small", input=[SAID, "Hello"])
     assert [e.index for e in embedded.data] == [0, 1]
     moderated = client.moderations.create(model="omni-moderation-latest", input=SAID)
     assert moderated.results[0].flagged is False
-    assert_vendor_saw_no(vendor)
+    assert_vendor_saw_no(standin)
 
 
 def test_models_pass_through(client: OpenAI) -> None:

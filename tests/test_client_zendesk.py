@@ -29,13 +29,9 @@ from zenpy.lib.api_objects import (
 )
 from zenpy.lib.exception import APIException
 
-from gateway.config import Settings
-from gateway.policy import load_policy
-from gateway.server.app import create_app
-from gateway.testing.standin import create_standin
-from tests.clients import assert_vendor_saw_no, session_to, vendor_saw
+from tests.clients import assert_vendor_saw_no, gateway_serving, session_to, vendor_saw
 from tests.gateways import ENVIRON, zendesk_delivery
-from tests.servers import Server, serving
+from tests.servers import Server
 
 pytestmark = pytest.mark.slow  # real servers on loopback
 
@@ -49,25 +45,9 @@ BODY = (
 
 
 @pytest.fixture(scope="module")
-def vendor() -> Iterator[Server]:
-    with serving(create_standin()) as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def gateway(vendor: Server, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def gateway(standin: Server, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     directory = tmp_path_factory.mktemp("zendesk")
-    policy = directory / "zendesk.yaml"
-    text = (ROOT / "policies" / "zendesk.yaml").read_text()
-    policy.write_text(text.replace("http://127.0.0.1:9000", f"{vendor.url}/internal"))
-    settings = Settings.from_environ(
-        # The gateway as the company reaches it: under the name zenpy addresses.
-        {**ENVIRON, "GATEWAY_PUBLIC_URL": ZENDESK},
-        policy=str(policy),
-        data_dir=str(directory / "data"),
-        upstream=vendor.url,
-    )
-    with serving(create_app(settings, load_policy(policy))) as server:
+    with gateway_serving("zendesk", standin, directory, ZENDESK) as server:
         yield server
 
 
@@ -90,11 +70,11 @@ def jane_ticket(zenpy: Zenpy) -> Ticket:
 
 
 def test_create_ticket_then_read_it_and_its_requester(
-    zenpy: Zenpy, jane_ticket: Ticket, vendor: Server
+    zenpy: Zenpy, jane_ticket: Ticket, standin: Server
 ) -> None:
     assert jane_ticket.description == BODY
-    assert_vendor_saw_no(vendor, *JANE.values())
-    created = next(r for r in vendor_saw(vendor) if r["path"] == "/api/v2/tickets.json")
+    assert_vendor_saw_no(standin, *JANE.values())
+    created = next(r for r in vendor_saw(standin) if r["path"] == "/api/v2/tickets.json")
     assert "ORD-48213" in created["body"]  # what agents need survives
     assert "Acme Router X2" in created["body"]
     requester = zenpy.users(id=jane_ticket.requester_id)
@@ -114,21 +94,21 @@ def test_list_show_and_show_many(zenpy: Zenpy, jane_ticket: Ticket) -> None:
 
 
 def test_pages_are_followed_through_the_gateway(
-    zenpy: Zenpy, jane_ticket: Ticket, vendor: Server
+    zenpy: Zenpy, jane_ticket: Ticket, standin: Server
 ) -> None:
     for n in range(3):
         zenpy.tickets.create(
             Ticket(subject=f"Page {n}", comment=Comment(body=BODY), requester=User(**JANE))
         )
-    before = len(vendor_saw(vendor))
+    before = len(vendor_saw(standin))
     pages = list(zenpy.tickets(cursor_pagination=2))
     assert len(pages) >= 4
     assert {t.description for t in pages} == {BODY}
-    followed = [r for r in vendor_saw(vendor)[before:] if "page%5Bafter%5D" in r["query"]]
+    followed = [r for r in vendor_saw(standin)[before:] if "page%5Bafter%5D" in r["query"]]
     assert followed, "the next pages came through the gateway"
 
 
-def test_bulk_import_restores_through_its_job(zenpy: Zenpy, vendor: Server) -> None:
+def test_bulk_import_restores_through_its_job(zenpy: Zenpy, standin: Server) -> None:
     people = [
         {"name": "Max Power", "email": "max.power@example.net"},
         {"name": "Zed Alpha", "email": "zed.alpha@example.org"},
@@ -152,7 +132,7 @@ def test_bulk_import_restores_through_its_job(zenpy: Zenpy, vendor: Server) -> N
         assert ticket.description == f"Old ticket from {person['name']} <{person['email']}>"
         # Fetching the ticket named its requester: the user restores now too.
         assert zenpy.users(id=ticket.requester_id).email == person["email"]
-    assert_vendor_saw_no(vendor, *(v for p in people for v in p.values()))
+    assert_vendor_saw_no(standin, *(v for p in people for v in p.values()))
     updated = zenpy.job_status(
         id=zenpy.tickets.update([Ticket(id=i, status="open") for i in ids]).id
     )
@@ -161,7 +141,9 @@ def test_bulk_import_restores_through_its_job(zenpy: Zenpy, vendor: Server) -> N
     assert zenpy.job_status(id=destroyed.id).status == "completed"
 
 
-def test_update_then_comments_and_audits(zenpy: Zenpy, jane_ticket: Ticket, vendor: Server) -> None:
+def test_update_then_comments_and_audits(
+    zenpy: Zenpy, jane_ticket: Ticket, standin: Server
+) -> None:
     reply = "Dear Jane Doe, we sent a new Acme Router X2 for ORD-48213."
     ticket = zenpy.tickets(id=jane_ticket.id)
     ticket.comment = Comment(body=reply, public=True)
@@ -170,7 +152,7 @@ def test_update_then_comments_and_audits(zenpy: Zenpy, jane_ticket: Ticket, vend
     assert bodies[:2] == [BODY, reply]
     events = [e for a in zenpy.tickets.audits(ticket=jane_ticket.id) for e in a.events]
     assert reply in [e.get("body") for e in events]
-    assert_vendor_saw_no(vendor, *JANE.values())
+    assert_vendor_saw_no(standin, *JANE.values())
 
 
 def test_tags(zenpy: Zenpy, jane_ticket: Ticket) -> None:
@@ -180,7 +162,7 @@ def test_tags(zenpy: Zenpy, jane_ticket: Ticket) -> None:
     assert list(zenpy.tickets.tags(jane_ticket.id)) == ["vip"]
 
 
-def test_merge_and_delete(zenpy: Zenpy, vendor: Server) -> None:
+def test_merge_and_delete(zenpy: Zenpy, standin: Server) -> None:
     target = zenpy.tickets.create(
         Ticket(subject="Dup", comment=Comment(body=BODY), requester=User(**JANE))
     ).ticket
@@ -194,10 +176,10 @@ def test_merge_and_delete(zenpy: Zenpy, vendor: Server) -> None:
     zenpy.tickets.delete(source)
     with pytest.raises(APIException):
         zenpy.tickets(id=source.id)
-    assert_vendor_saw_no(vendor, *JANE.values())
+    assert_vendor_saw_no(standin, *JANE.values())
 
 
-def test_users_and_identities(zenpy: Zenpy, vendor: Server) -> None:
+def test_users_and_identities(zenpy: Zenpy, standin: Server) -> None:
     ann = {"name": "Ann Lee", "email": "ann.lee@example.com"}
     created = zenpy.users.create(User(**ann))
     assert (created.name, created.email) == (ann["name"], ann["email"])
@@ -212,10 +194,10 @@ def test_users_and_identities(zenpy: Zenpy, vendor: Server) -> None:
     values = {i.value for i in zenpy.users.identities(id=created.id)}
     assert values == {ann["email"], "ann@lee.example"}
     assert zenpy.users.me().email == "api@acme.com"
-    assert_vendor_saw_no(vendor, *ann.values(), "+44 20 7946 0958", "ann@lee.example")
+    assert_vendor_saw_no(standin, *ann.values(), "+44 20 7946 0958", "ann@lee.example")
 
 
-def test_organizations(zenpy: Zenpy, vendor: Server) -> None:
+def test_organizations(zenpy: Zenpy, standin: Server) -> None:
     created = zenpy.organizations.create(
         Organization(name="Doe Family Bakery", notes="Owner: Jane Doe, +1 (415) 555-0132")
     )
@@ -225,11 +207,11 @@ def test_organizations(zenpy: Zenpy, vendor: Server) -> None:
     shown.notes = "Owner: Jane Doe"
     assert zenpy.organizations.update(shown).notes == "Owner: Jane Doe"
     assert "Owner: Jane Doe" in {o.notes for o in zenpy.organizations()}
-    assert_vendor_saw_no(vendor, *JANE.values())
+    assert_vendor_saw_no(standin, *JANE.values())
 
 
 def test_search_and_search_export_find_what_was_stored(
-    zenpy: Zenpy, jane_ticket: Ticket, vendor: Server
+    zenpy: Zenpy, jane_ticket: Ticket, standin: Server
 ) -> None:
     found = {t.id: t.description for t in zenpy.search(JANE["email"], type="ticket")}
     assert found[jane_ticket.id] == BODY
@@ -237,7 +219,7 @@ def test_search_and_search_export_find_what_was_stored(
     assert jane_ticket.id in by_requester
     exported = {t.id: t.description for t in zenpy.search_export("ORD-48213", type="ticket")}
     assert exported[jane_ticket.id] == BODY
-    assert_vendor_saw_no(vendor, *JANE.values())
+    assert_vendor_saw_no(standin, *JANE.values())
 
 
 def test_incremental_exports(zenpy: Zenpy, jane_ticket: Ticket) -> None:
@@ -252,7 +234,7 @@ def test_incremental_exports(zenpy: Zenpy, jane_ticket: Ticket) -> None:
 
 
 def test_side_conversations(
-    gateway: Server, zenpy: Zenpy, jane_ticket: Ticket, vendor: Server
+    gateway: Server, zenpy: Zenpy, jane_ticket: Ticket, standin: Server
 ) -> None:
     """zenpy has no side-conversation methods: its session calls the routes."""
     session = session_to(ZENDESK, gateway)
@@ -272,11 +254,11 @@ def test_side_conversations(
     assert reply.json()["side_conversation"]["preview_text"] == "Jane Doe is home after 5pm."
     listed = session.get(base, timeout=30).json()["side_conversations"]
     assert [c["subject"] for c in listed] == [message["subject"]]
-    assert_vendor_saw_no(vendor, *JANE.values(), "dispatch@courier.example")
+    assert_vendor_saw_no(standin, *JANE.values(), "dispatch@courier.example")
 
 
 def test_satisfaction_ratings(
-    gateway: Server, zenpy: Zenpy, jane_ticket: Ticket, vendor: Server
+    gateway: Server, zenpy: Zenpy, jane_ticket: Ticket, standin: Server
 ) -> None:
     rating = zenpy.satisfaction_ratings.create(
         jane_ticket, SatisfactionRating(score="good", comment="Thanks! Jane Doe")
@@ -288,17 +270,17 @@ def test_satisfaction_ratings(
         f"{ZENDESK}/api/v2/satisfaction_ratings/{rating.id}.json", timeout=30
     )
     assert shown.json()["satisfaction_rating"]["comment"] == "Thanks! Jane Doe"
-    assert_vendor_saw_no(vendor, *JANE.values())
+    assert_vendor_saw_no(standin, *JANE.values())
 
 
-def test_requests(zenpy: Zenpy, vendor: Server) -> None:
+def test_requests(zenpy: Zenpy, standin: Server) -> None:
     made = zenpy.requests.create(
         Request(subject="Help", comment=Comment(body=BODY), requester=User(**JANE))
     )
     assert made.description == BODY
     assert zenpy.requests(id=made.id).description == BODY
     assert BODY in {r.description for r in zenpy.requests()}
-    assert_vendor_saw_no(vendor, *JANE.values())
+    assert_vendor_saw_no(standin, *JANE.values())
 
 
 def test_uploads_are_refused_with_a_clear_code(zenpy: Zenpy) -> None:
@@ -314,10 +296,10 @@ def test_a_refused_route_is_a_zenpy_error_with_the_gateway_code(zenpy: Zenpy) ->
 
 
 def test_an_event_subscription_webhook_is_restored_in_its_ticket(
-    gateway: Server, jane_ticket: Ticket, vendor: Server
+    gateway: Server, jane_ticket: Ticket, standin: Server
 ) -> None:
     created = json.loads(
-        next(r for r in vendor_saw(vendor) if r["path"] == "/api/v2/tickets.json")["body"]
+        next(r for r in vendor_saw(standin) if r["path"] == "/api/v2/tickets.json")["body"]
     )
     token = created["ticket"]["requester"]["email"]
     event: dict[str, Any] = {
@@ -334,5 +316,5 @@ def test_an_event_subscription_webhook_is_restored_in_its_ticket(
         timeout=30,
     )
     assert answer.status_code == 200, answer.text
-    forwarded = [r for r in vendor_saw(vendor) if r["path"] == "/internal/zendesk-events"]
+    forwarded = [r for r in vendor_saw(standin) if r["path"] == "/internal/zendesk-events"]
     assert f"we wrote to {JANE['email']}" in forwarded[-1]["body"]
