@@ -87,6 +87,11 @@ METRICS_DIR = Variable(
     "where worker processes keep their metrics so that every scrape sums them all",
 )
 
+AUDIT_URL = Variable(
+    "GATEWAY_AUDIT_URL",
+    "none: the audit chain is in files only",
+    "`postgresql://...`: every replica's chain also in PostgreSQL, append-only; the audit page and `gateway audit --audit-url` read them all",
+)
 AUDIT_ROTATE_MB = Variable(
     "GATEWAY_AUDIT_ROTATE_MB",
     "64",
@@ -105,7 +110,7 @@ AUDIT_RETENTION_DAYS = Variable(
 
 VARIABLES = (
     POLICY, DATA_DIR, VAULT_URL, UPSTREAM, PUBLIC_URL, INSTANCE, TOKEN_KEY, VAULT_KEYS, AUDIT_KEY,
-    API_KEYS, API_KEYS_FILE, ADMIN_KEYS, ADMIN_KEYS_FILE, METRICS_DIR, AUDIT_ROTATE_MB,
+    API_KEYS, API_KEYS_FILE, ADMIN_KEYS, ADMIN_KEYS_FILE, METRICS_DIR, AUDIT_URL, AUDIT_ROTATE_MB,
     AUDIT_ROTATE_HOURS, AUDIT_RETENTION_DAYS,
 )  # fmt: skip
 
@@ -131,6 +136,7 @@ class Settings:
     admin_keys: str = field(default="", repr=False)
     admin_keys_file: str | None = None
     metrics_dir: Path | None = None
+    audit_url: str | None = field(default=None, repr=False)  # may hold a password
     # As given; checked when a gateway is built (Blueprint.build).
     audit_rotate_mb: str | None = None
     audit_rotate_hours: str | None = None
@@ -169,6 +175,7 @@ class Settings:
             admin_keys=get(ADMIN_KEYS) or "",
             admin_keys_file=get(ADMIN_KEYS_FILE),
             metrics_dir=Path(metrics_dir) if metrics_dir else None,
+            audit_url=get(AUDIT_URL),
             audit_rotate_mb=get(AUDIT_ROTATE_MB),
             audit_rotate_hours=get(AUDIT_ROTATE_HOURS),
             audit_retention_days=get(AUDIT_RETENTION_DAYS),
@@ -188,6 +195,8 @@ class Settings:
             values[UPSTREAM.name] = self.upstream
         if self.public_url:
             values[PUBLIC_URL.name] = self.public_url
+        if self.audit_url:
+            values[AUDIT_URL.name] = self.audit_url
         return values
 
 

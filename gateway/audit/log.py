@@ -50,6 +50,7 @@ from pathlib import Path
 from typing import Any
 
 from gateway.audit import files
+from gateway.audit.database import DatabaseSink
 from gateway.audit.events import ChainOpened, Event, SegmentsRemoved, TailRepaired
 from gateway.audit.files import CHECKPOINT_SUFFIX, LOG_SUFFIX
 from gateway.audit.keys import AuditKeys
@@ -108,8 +109,10 @@ class AuditLog:
         rotate_bytes: int = ROTATE_BYTES,
         rotate_seconds: float = ROTATE_SECONDS,
         retention_days: float | None = None,
+        sink: DatabaseSink | None = None,
     ) -> None:
         self.directory = directory
+        self.sink = sink  # the same lines into PostgreSQL, when GATEWAY_AUDIT_URL is set
         self.keys = keys
         self.prefix = instance_prefix
         self.clock = clock
@@ -191,8 +194,10 @@ class AuditLog:
             os.chmod(self.path, 0o600)
             os.chmod(checkpoints, 0o600)
             self._checkpoints_size = os.fstat(self._checkpoints).st_size
+            if self.sink is not None:
+                self.sink.open(self.directory, self.instance)
         except OSError as exc:
-            raise AuditError(f"the audit log cannot be opened ({exc.strerror})") from None
+            raise AuditError(f"the audit log cannot be opened ({exc.strerror or exc})") from None
 
     def _resume(self) -> None:
         """Continue the chain where its newest segment ends."""
@@ -277,11 +282,15 @@ class AuditLog:
         files.append(self._log, data, self._segment.size)
         self._segment.size += len(data)
         self._state = state
+        if self.sink is not None:
+            self.sink.add(self.instance, lines, sequences[0])
         if (
             state.since_checkpoint >= self.checkpoint_every
             or now - state.last_checkpoint >= self.checkpoint_interval
         ):
             self._checkpoint(now)
+        if self.sink is not None:
+            self.sink.flush()  # raises OSError: the request is refused, the lines kept
         return sequences
 
     def _rotate(self, now: float) -> None:
@@ -311,10 +320,13 @@ class AuditLog:
             "key_id": self.keys.key_id,
             "signature": base64.b64encode(signature).decode(),
         }
-        data = (json.dumps(record, separators=(",", ":")) + "\n").encode()
+        line = json.dumps(record, separators=(",", ":"))
+        data = (line + "\n").encode()
         files.append(self._checkpoints, data, self._checkpoints_size)
         self._checkpoints_size += len(data)
         self._state = _State(state.seq, state.head, 0, now)
+        if self.sink is not None:
+            self.sink.add_checkpoint(self.instance, state.seq, line)
 
     async def apply_retention(self) -> None:
         """Delete rotated segments whose newest record is past retention, oldest first,
@@ -394,6 +406,8 @@ class AuditLog:
         self._checkpoints = os.open(files.checkpoints(self.directory, self.instance), flags, 0o600)
         self._segment.size = os.fstat(self._log).st_size
         self._checkpoints_size = os.fstat(self._checkpoints).st_size
+        if self.sink is not None:
+            self.sink.flush()  # the database is back: what it missed goes first
         return cut
 
     async def close(self) -> None:
@@ -418,6 +432,10 @@ class AuditLog:
             self._lock = None
 
     def _close(self) -> None:
+        if self.sink is not None:
+            with contextlib.suppress(OSError):  # kept in the files; sent at the next start
+                self.sink.flush()
+            self.sink.close()
         for fd in (self._log, self._checkpoints, self._lockfile):  # the lock's close frees it
             if fd is not None:
                 os.close(fd)

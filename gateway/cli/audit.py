@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from gateway.audit import files
+from gateway.audit.database import init_database, refresh_view
 from gateway.audit.events import DECISIONS, OUTCOMES, STATUSES
 from gateway.audit.export import render
 from gateway.audit.files import CHECKPOINT_SUFFIX
@@ -50,6 +51,7 @@ def register(commands: Commands, common: argparse.ArgumentParser) -> None:
         "of *.checkpoints.jsonl (repeatable): each chain is checked against its own; catches a "
         "chain rewritten and re-signed by someone holding the audit key",
     )
+    _audit_url_option(verify)
     verify.set_defaults(handler=run_verify)
     query = audit.add_parser("query", parents=[common], help="list audit events that match filters")
     filter_options(query)
@@ -84,7 +86,19 @@ def register(commands: Commands, common: argparse.ArgumentParser) -> None:
     lookup.add_argument(
         "--audit-dir", metavar="DIR", help="where the chains are (default: <data-dir>/audit)"
     )
+    _audit_url_option(lookup)
     lookup.set_defaults(handler=run_lookup)
+    init_db = audit.add_parser(
+        "init-db",
+        parents=[common],
+        help="create the audit tables in PostgreSQL (append-only)",
+        description="Create the audit tables and the triggers that refuse UPDATE, DELETE and "
+        "TRUNCATE in the database of --audit-url (or GATEWAY_AUDIT_URL), connecting as their "
+        "owner; with --role, let that role (the gateways') only insert and read them.",
+    )
+    _audit_url_option(init_db)
+    init_db.add_argument("--role", help="the gateways' database role: INSERT and SELECT only")
+    init_db.set_defaults(handler=run_init_db)
     public_key = audit.add_parser(
         "public-key", parents=[common], help="print the key auditors verify checkpoints with"
     )
@@ -116,12 +130,28 @@ def filter_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--audit-dir", metavar="DIR", help="where the chains are (default: <data-dir>/audit)"
     )
+    _audit_url_option(parser)
+
+
+def _audit_url_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--audit-url",
+        metavar="URL",
+        help="postgresql://... : read every replica's chain from the database "
+        "(default: $GATEWAY_AUDIT_URL for serve; the files otherwise)",
+    )
 
 
 def _audit_dir(args: argparse.Namespace, settings: Settings) -> Path:
-    directory = (
-        Path(args.audit_dir) if getattr(args, "audit_dir", None) else settings.data_dir / "audit"
-    )
+    url = getattr(args, "audit_url", None)
+    if url:
+        directory = refresh_view(url, settings.data_dir / "audit-view")
+    else:
+        directory = (
+            Path(args.audit_dir)
+            if getattr(args, "audit_dir", None)
+            else settings.data_dir / "audit"
+        )
     if not chains(directory):
         raise ConfigError(f"no audit chains in {directory}")
     return directory
@@ -169,9 +199,7 @@ def run_verify(args: argparse.Namespace, settings: Settings) -> int:
     else:
         keys = load_audit_keys(settings.data_dir, settings.audit_key, create=False)
         public = keys.public_key
-    paths = [Path(p) for p in args.chains] or files.chains(settings.data_dir / "audit")
-    if not paths:
-        raise ConfigError(f"no audit chains in {settings.data_dir / 'audit'}")
+    paths = [Path(p) for p in args.chains] or files.chains(_audit_dir(args, settings))
     anchors = _checkpoint_copies(args.checkpoints)
     failed = 0
     for path in paths:
@@ -185,6 +213,16 @@ def run_verify(args: argparse.Namespace, settings: Settings) -> int:
             "gateway: record MACs not checked (they need the audit key; hash links and signatures were)"
         )
     return EXIT_FAILED if failed else EXIT_OK
+
+
+def run_init_db(args: argparse.Namespace, settings: Settings) -> int:
+    url = args.audit_url or settings.audit_url
+    if not url:
+        raise ConfigError("give the database with --audit-url or GATEWAY_AUDIT_URL")
+    init_database(url, args.role)
+    role = f"; role {args.role} may only insert and read them" if args.role else ""
+    out(f"audit tables ready, append-only{role}")
+    return EXIT_OK
 
 
 def _checkpoint_copies(given: list[str]) -> list[Path]:

@@ -96,7 +96,7 @@ def build_api(
     waiting_for: Callable[[], str | None],
     metrics: Metrics,
     admin_keys: ApiKeys,
-    audit_dir: Path,
+    audit_dir: Callable[[], Path],
     audit_keys: AuditKeys,
     lifespan: Any,
 ) -> FastAPI:
@@ -192,20 +192,20 @@ def build_api(
     @api.get("/audit/api/events", response_model=Events, responses=refusals)
     def audit_events(_: None = admin_only, wanted: Filters = wanted_filters) -> Events:
         """Events that match the filters, newest first."""
-        found = list(read(audit_dir, wanted))
+        found = list(read(audit_dir(), wanted))
         return Events(count=len(found), events=found[-MAX_EVENTS:][::-1])
 
     @api.get("/audit/api/summary", response_model=Summary, responses=refusals)
     def audit_summary(_: None = admin_only, wanted: Filters = wanted_filters) -> Summary:
         """Counts over time, entities per vendor, refusals by reason, returned tokens by status."""
-        return Summary(**summarize(read(audit_dir, wanted)))
+        return Summary(**summarize(read(audit_dir(), wanted)))
 
     @api.get("/audit/api/verify", response_model=Verification, responses=refusals)
     def audit_verify(_: None = admin_only) -> Verification:
         """Every chain checked: hash links, MACs and signed checkpoints."""
         verdicts = [
             verify_chain(path, audit_keys.public_key, audit_keys)
-            for path in files.chains(audit_dir)
+            for path in files.chains(audit_dir())
         ]
         return Verification(
             ok=all(v.ok for v in verdicts),

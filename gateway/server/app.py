@@ -104,7 +104,7 @@ class GatewayApp:
             lambda: self.waiting_for,
             metrics,
             blueprint.admin_keys,
-            blueprint.audit_dir,
+            blueprint.audit_source,
             blueprint.audit_keys,
             self.lifespan,
         )

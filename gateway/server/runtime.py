@@ -24,6 +24,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from gateway.audit import AuditKeys, AuditLog, events, load_audit_keys
+from gateway.audit.database import DatabaseSink, refresh_view
 from gateway.config import (
     ADMIN_KEYS,
     API_KEYS,
@@ -167,6 +168,13 @@ class Blueprint:
     def audit_dir(self) -> Path:
         return self.settings.data_dir / "audit"
 
+    def audit_source(self) -> Path:
+        """Where readers find the chains: this gateway's directory, or, with
+        ``GATEWAY_AUDIT_URL``, a view of every replica's chain in the database."""
+        if self.settings.audit_url is None:
+            return self.audit_dir
+        return refresh_view(self.settings.audit_url, self.settings.data_dir / "audit-view")
+
     def upstream_url(self, path: str, query: str) -> str:
         """The vendor URL for ``path``: always under the configured upstream, never elsewhere."""
         # ``path`` is decoded and holds no "%" of its own (``proxy`` refuses
@@ -253,6 +261,7 @@ async def start(
             rotate_bytes=limits.rotate_bytes,
             rotate_seconds=limits.rotate_seconds,
             retention_days=limits.retention_days,
+            sink=DatabaseSink(settings.audit_url) if settings.audit_url else None,
         )
         await audit.open()
         stack.push_async_callback(audit.close)
