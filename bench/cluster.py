@@ -40,6 +40,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import httpx
 import psycopg
@@ -54,7 +55,8 @@ from bench.faults import (
     postgres_database,
     wait_for,
 )
-from bench.http import load, tickets
+from bench.http import ROOT, load, tickets
+from gateway.audit.database import refresh_view
 from gateway.audit.reader import read
 
 DATABASE = "gateway_cluster_bench"
@@ -131,10 +133,35 @@ class Cluster(Lab):
         )
         return sum(1 for count in seen.values() if count > 1)
 
+    def audit_database(self) -> str:
+        """Every replica's chain in the database, verified there; its forwards counted."""
+        view = refresh_view(self.url, self.dir / "audit-view")
+        verified = subprocess.run(
+            [sys.executable, "-m", "gateway", "audit", "verify", "--audit-url", self.url,
+             "--data-dir", str(self.dir / "reader")],
+            cwd=ROOT, env=self.env(), capture_output=True, timeout=300, check=False,
+        ).returncode == 0  # fmt: skip
+        in_files = sum(1 for _, _, d in self.gateways for r in read(d / "audit") if _forwarded(r))
+        in_database = sum(1 for r in read(view) if _forwarded(r))
+        verdict = "verified" if verified else "FAIL: not verified"
+        same = "" if in_files == in_database else f" FAIL: files hold {in_files}"
+        return (
+            f"audit database: {len(files_of(view))} chains {verdict}, {in_database} forwards{same}"
+        )
+
     def close(self) -> None:
         self.haproxy.terminate()
         self.haproxy.wait(timeout=30)
         super().close()
+
+
+def _forwarded(record: dict[str, Any]) -> bool:
+    event = record["event"]
+    return bool(event.get("type") == "request_redacted" and event.get("outcome") == "forwarded")
+
+
+def files_of(view: Path) -> list[Path]:
+    return sorted(view.glob("*.log.jsonl"))
 
 
 def database_counters() -> tuple[int, int]:
@@ -232,6 +259,7 @@ def under_load(root: Path, name: str, action: str, fault: str, seconds: float) -
         twice = cluster.forwarded_twice()
         if twice:
             outcome.notes.append(f"FAIL: {twice} request(s) audited as forwarded twice")
+        outcome.notes.append(cluster.audit_database())
         late = [code for start, _, code in outcome.timeline if start > outcome.timeline[-1][0] - 3]
         outcome.notes.append(f"last 3 s: {dict(Counter(late))}")
     finally:
