@@ -13,7 +13,10 @@ Experiments (each on a fresh database, the stand-in vendor behind):
 * ``postgres``: three replicas under load, PostgreSQL stopped for 6 s, then
   started again (the replicas are not restarted);
 * ``rotate``: three replicas under load, the vault key rotated by a rolling
-  restart in two passes (the new key second, then first);
+  restart in two passes (the new key second, then first), keys in the
+  environment;
+* ``rotate-live``: three replicas sharing a key file under load, ``gateway
+  keys rotate`` on it, then ``SIGHUP`` to each: no restart;
 * ``same-token``: one value sent 30 times through HAProxy.
 
 After each fault: every token the vendor received restores (no mapping
@@ -32,6 +35,7 @@ import json
 import os
 import platform
 import re
+import signal
 import subprocess
 import sys
 import tempfile
@@ -73,12 +77,21 @@ OLD_KEY = SECRETS["GATEWAY_VAULT_KEYS"]
 class Cluster(Lab):
     """A :class:`Lab` whose gateways are replicas on one vault, behind HAProxy."""
 
-    def __init__(self, root: Path, name: str, replicas: int) -> None:
+    def __init__(self, root: Path, name: str, replicas: int, shared_keys: bool = False) -> None:
         self.keys = OLD_KEY  # what the checks read the vault with
         super().__init__(root, name)
         self.url = postgres_database(DATABASE)
+        # With shared_keys, the replicas share one data directory and its keys.json
+        # (created by the first to start) instead of keys in the environment.
+        self.shared = self.dir / "shared" if shared_keys else None
         for number in range(1, replicas + 1):
-            self.gateway(env=self.replica_env(number))
+            if self.shared is None:
+                self.gateway(env=self.replica_env(number))
+                continue
+            env = {k: v for k, v in self.replica_env(number).items()
+                   if k not in ("GATEWAY_TOKEN_KEY", "GATEWAY_VAULT_KEYS")}  # fmt: skip
+            process, port, _ = self.gateway("--data-dir", str(self.shared), env=env)
+            self.gateways[-1] = (process, port, self.shared)
         self.port = free_port()
         config = self.dir / "haproxy.cfg"
         refusal = self.dir / "503.http"
@@ -101,11 +114,16 @@ class Cluster(Lab):
         wait_for(self.port)
 
     def env(self, **extra: str) -> dict[str, str]:
+        if getattr(self, "shared", None) is not None:  # the checks read the shared key file
+            base = {k: v for k, v in super().env().items()
+                    if k not in ("GATEWAY_TOKEN_KEY", "GATEWAY_VAULT_KEYS")}  # fmt: skip
+            return {**base, "GATEWAY_DATA_DIR": str(self.shared), **extra}
         return {**super().env(GATEWAY_VAULT_KEYS=self.keys), **extra}
 
     def replica_env(self, number: int, keys: str = OLD_KEY) -> dict[str, str]:
         return self.env(
             GATEWAY_VAULT_URL=self.url,
+            GATEWAY_AUDIT_URL=self.url,  # every chain in the database too, as deployed
             GATEWAY_INSTANCE=f"replica-{number}",
             GATEWAY_VAULT_KEYS=keys,
         )
@@ -126,7 +144,7 @@ class Cluster(Lab):
     def forwarded_twice(self) -> int:
         seen = Counter(
             str(r["event"].get("request_id"))
-            for _, _, data in self.gateways
+            for data in dict.fromkeys(d for _, _, d in self.gateways)
             for r in read(data / "audit")
             if r["event"].get("type") == "request_redacted"
             and r["event"].get("outcome") == "forwarded"
@@ -223,7 +241,8 @@ def scale(root: Path, replicas: int, count: int, concurrency: int) -> Scale:
 
 def under_load(root: Path, name: str, action: str, fault: str, seconds: float) -> Outcome:
     outcome = Outcome(name, action)
-    cluster = Cluster(root, name, 3)
+    cluster = Cluster(root, name, 3, shared_keys=fault == "rotate-live")
+    pids = [p.process.pid for p, _, _ in cluster.gateways]
     try:
 
         async def go() -> None:
@@ -249,13 +268,25 @@ def under_load(root: Path, name: str, action: str, fault: str, seconds: float) -
                         for number in (1, 2, 3):
                             await asyncio.to_thread(cluster.restart, number, keys)
                     cluster.keys = f"{NEW_KEY},{OLD_KEY}"
+                elif fault == "rotate-live":
+                    assert cluster.shared is not None
+                    await asyncio.to_thread(
+                        subprocess.run,
+                        [sys.executable, "-m", "gateway", "keys", "rotate", "--data-dir", str(cluster.shared)],
+                        cwd=ROOT, env=cluster.env(), check=True, capture_output=True,
+                    )  # fmt: skip
+                    for process, _, _ in cluster.gateways:
+                        process.process.send_signal(signal.SIGHUP)
 
             await asyncio.gather(drive(lambda: [cluster.port], seconds, 16, outcome), breaker())
 
         asyncio.run(go())
         cluster.check(outcome, ["--vault-url", cluster.url])
-        if fault == "rotate":
+        if fault in ("rotate", "rotate-live"):
             outcome.notes += rotated_everywhere(cluster)
+        if fault == "rotate-live":
+            same = [p.process.pid for p, _, _ in cluster.gateways] == pids
+            outcome.notes.append("no replica restarted" if same else "FAIL: a replica restarted")
         twice = cluster.forwarded_twice()
         if twice:
             outcome.notes.append(f"FAIL: {twice} request(s) audited as forwarded twice")
@@ -333,7 +364,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--tickets", type=int, default=10_000)
     parser.add_argument("--concurrency", type=int, default=32)
-    parser.add_argument("--only", default="scale,kill,postgres,rotate,same-token")
+    parser.add_argument("--only", default="scale,kill,postgres,rotate,rotate-live,same-token")
     args = parser.parse_args()
     wanted = set(args.only.split(","))
     with tempfile.TemporaryDirectory(prefix="gateway-cluster-") as scratch:
@@ -348,6 +379,10 @@ def main() -> None:
             "kill": ("three replicas under load, replica-2 killed -9 at 5 s, back at 8 s", 20),
             "postgres": ("three replicas under load, PostgreSQL stopped at 5 s for 6 s", 25),
             "rotate": ("three replicas under load, the vault key rotated by a rolling restart", 60),
+            "rotate-live": (
+                "three replicas under load, `gateway keys rotate` on their shared key file, then SIGHUP",
+                25,
+            ),
         }
         for name, (action, seconds) in experiments.items():
             if name in wanted:
