@@ -90,8 +90,9 @@ class Cluster(Lab):
                 continue
             env = {k: v for k, v in self.replica_env(number).items()
                    if k not in ("GATEWAY_TOKEN_KEY", "GATEWAY_VAULT_KEYS")}  # fmt: skip
-            process, port, _ = self.gateway("--data-dir", str(self.shared), env=env)
-            self.gateways[-1] = (process, port, self.shared)
+            _, _, data = self.gateway("--data-dir", str(self.shared), env=env)
+            # The checks read each gateway's audit directory: here, the shared one.
+            (data / "audit").symlink_to(self.shared / "audit", target_is_directory=True)
         self.port = free_port()
         config = self.dir / "haproxy.cfg"
         refusal = self.dir / "503.http"
@@ -141,13 +142,16 @@ class Cluster(Lab):
             p.stat().st_size for _, _, d in self.gateways for p in (d / "audit").glob("*.jsonl")
         )
 
+    def audit_dirs(self) -> list[Path]:
+        """Each audit directory once (replicas sharing a data directory share one)."""
+        return list(dict.fromkeys((d / "audit").resolve() for _, _, d in self.gateways))
+
     def forwarded_twice(self) -> int:
         seen = Counter(
             str(r["event"].get("request_id"))
-            for data in dict.fromkeys(d for _, _, d in self.gateways)
-            for r in read(data / "audit")
-            if r["event"].get("type") == "request_redacted"
-            and r["event"].get("outcome") == "forwarded"
+            for audit in self.audit_dirs()
+            for r in read(audit)
+            if _forwarded(r)
         )
         return sum(1 for count in seen.values() if count > 1)
 
@@ -159,7 +163,7 @@ class Cluster(Lab):
              "--data-dir", str(self.dir / "reader")],
             cwd=ROOT, env=self.env(), capture_output=True, timeout=300, check=False,
         ).returncode == 0  # fmt: skip
-        in_files = sum(1 for _, _, d in self.gateways for r in read(d / "audit") if _forwarded(r))
+        in_files = sum(1 for audit in self.audit_dirs() for r in read(audit) if _forwarded(r))
         in_database = sum(1 for r in read(view) if _forwarded(r))
         verdict = "verified" if verified else "FAIL: not verified"
         same = "" if in_files == in_database else f" FAIL: files hold {in_files}"
@@ -367,14 +371,21 @@ def main() -> None:
     parser.add_argument("--only", default="scale,kill,postgres,rotate,rotate-live,same-token")
     args = parser.parse_args()
     wanted = set(args.only.split(","))
+    print(f"\nReplicas behind HAProxy on one PostgreSQL vault, {date.today()}, "
+          f"{platform.machine()} {os.cpu_count()} cores, concurrency {args.concurrency}\n")  # fmt: skip
+    outcomes: list[Outcome] = []
     with tempfile.TemporaryDirectory(prefix="gateway-cluster-") as scratch:
         root = Path(scratch)
-        scales = []
         if "scale" in wanted:
+            print("| replicas | tickets/s | p50 ms | p99 ms | errors | DB transactions per ticket "
+                  "| DB bytes per ticket | audit bytes per ticket | requests per replica |")  # fmt: skip
+            print("|---:|---:|---:|---:|---:|---:|---:|---:|---|", flush=True)
             for replicas in (1, 2, 3):
                 print(f"scale: {replicas} replica(s), {args.tickets} tickets...", file=sys.stderr)
-                scales.append(scale(root, replicas, args.tickets, args.concurrency))
-        outcomes = []
+                s = scale(root, replicas, args.tickets, args.concurrency)
+                print(f"| {s.replicas} | {s.tickets_per_s:.1f} | {s.p50_ms:.1f} | {s.p99_ms:.1f} | {s.errors} "
+                      f"| {s.transactions:.1f} | {s.database_bytes:.0f} | {s.audit_bytes:.0f} | {s.spread} |",
+                      flush=True)  # fmt: skip
         experiments = {
             "kill": ("three replicas under load, replica-2 killed -9 at 5 s, back at 8 s", 20),
             "postgres": ("three replicas under load, PostgreSQL stopped at 5 s for 6 s", 25),
@@ -387,19 +398,15 @@ def main() -> None:
         for name, (action, seconds) in experiments.items():
             if name in wanted:
                 print(f"{name}...", file=sys.stderr)
-                outcomes.append(under_load(root, name, action, name, seconds))
+                try:
+                    outcomes.append(under_load(root, name, action, name, seconds))
+                except Exception as exc:  # noqa: BLE001 (one broken experiment must not lose the others)
+                    outcomes.append(
+                        Outcome(name, action, notes=[f"FAIL: {type(exc).__name__}: {exc}"])
+                    )
         if "same-token" in wanted:
             print("same-token...", file=sys.stderr)
             outcomes.append(same_token(root))
-    print(f"\nReplicas behind HAProxy on one PostgreSQL vault, {date.today()}, "
-          f"{platform.machine()} {os.cpu_count()} cores, concurrency {args.concurrency}\n")  # fmt: skip
-    if scales:
-        print("| replicas | tickets/s | p50 ms | p99 ms | errors | DB transactions per ticket "
-              "| DB bytes per ticket | audit bytes per ticket | requests per replica |")  # fmt: skip
-        print("|---:|---:|---:|---:|---:|---:|---:|---:|---|")
-        for s in scales:
-            print(f"| {s.replicas} | {s.tickets_per_s:.1f} | {s.p50_ms:.1f} | {s.p99_ms:.1f} | {s.errors} "
-                  f"| {s.transactions:.1f} | {s.database_bytes:.0f} | {s.audit_bytes:.0f} | {s.spread} |")  # fmt: skip
     if outcomes:
         print("\n| experiment | what happened | sent | answers | vendor received | mappings lost "
               "| forwards unaudited | chains | notes |")  # fmt: skip
