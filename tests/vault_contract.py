@@ -279,6 +279,18 @@ class VaultContract:
         assert await backend.lookup_alias("globex", "ticket:1") is None
         await backend.close()
 
+    async def test_many_aliases_are_looked_up_in_one_read(
+        self, make_backend: BackendFactory, keyring: Keyring
+    ) -> None:
+        backend = make_backend()
+        wanted = [f"ticket:{n}" for n in range(1200)]  # past SQLite's variable limit
+        await backend.bind_aliases("acme", wanted[::2], "customer:a", 1)
+        found = await backend.lookup_aliases("acme", [*wanted, "ticket:0"])
+        assert found == dict.fromkeys(wanted[::2], "customer:a")
+        assert await backend.lookup_aliases("globex", wanted) == {}
+        assert await backend.lookup_aliases("acme", []) == {}
+        await backend.close()
+
     async def test_claims_are_once_until_expiry_or_release(
         self, make_backend: BackendFactory, keyring: Keyring
     ) -> None:

@@ -52,21 +52,21 @@ LANGUAGE plpgsql AS $$
 BEGIN
     RAISE EXCEPTION 'the audit trail is append-only';
 END $$;
-CREATE OR REPLACE TRIGGER gateway_audit_records_append_only
-    BEFORE UPDATE OR DELETE ON gateway_audit_records
-    FOR EACH ROW EXECUTE FUNCTION gateway_audit_append_only();
-CREATE OR REPLACE TRIGGER gateway_audit_records_no_truncate
-    BEFORE TRUNCATE ON gateway_audit_records
-    FOR EACH STATEMENT EXECUTE FUNCTION gateway_audit_append_only();
-CREATE OR REPLACE TRIGGER gateway_audit_checkpoints_append_only
-    BEFORE UPDATE OR DELETE ON gateway_audit_checkpoints
-    FOR EACH ROW EXECUTE FUNCTION gateway_audit_append_only();
-CREATE OR REPLACE TRIGGER gateway_audit_checkpoints_no_truncate
-    BEFORE TRUNCATE ON gateway_audit_checkpoints
-    FOR EACH STATEMENT EXECUTE FUNCTION gateway_audit_append_only();
 """
 
 _TABLES = ("gateway_audit_records", "gateway_audit_checkpoints")
+# Per table: no row changed or deleted, the table never truncated.
+TRIGGERS = "".join(
+    f"""
+CREATE OR REPLACE TRIGGER {table}_append_only
+    BEFORE UPDATE OR DELETE ON {table}
+    FOR EACH ROW EXECUTE FUNCTION gateway_audit_append_only();
+CREATE OR REPLACE TRIGGER {table}_no_truncate
+    BEFORE TRUNCATE ON {table}
+    FOR EACH STATEMENT EXECUTE FUNCTION gateway_audit_append_only();
+"""
+    for table in _TABLES
+)
 
 
 def init_database(url: str, role: str | None = None) -> None:
@@ -75,7 +75,7 @@ def init_database(url: str, role: str | None = None) -> None:
         raise AuditError(f"'{role}' is not a plain role name")
     try:
         with psycopg.connect(url, autocommit=True) as connection:
-            connection.execute(SCHEMA)
+            connection.execute(SCHEMA + TRIGGERS)
             if role is not None:
                 for table in _TABLES:
                     connection.execute(f'REVOKE ALL ON {table} FROM "{role}"')

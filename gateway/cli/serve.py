@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import dataclasses
 import hashlib
 import ipaddress
 import logging
@@ -19,7 +18,7 @@ from gateway.cli.common import EXIT_OK, Commands, err
 from gateway.config import API_KEYS, METRICS_DIR, POLICY, Settings
 from gateway.errors import ConfigError, PolicyError
 from gateway.keys.credentials import ApiKeys, missing_secrets
-from gateway.policy import check_model, load_policy
+from gateway.policy import check_model, load_policy, parse_policy
 from gateway.server.app import create_app
 from gateway.server.protocol import HEAD_TIMEOUT, GatewayHttpProtocol
 from gateway.server.workers import Workers
@@ -140,19 +139,23 @@ def run_serve(args: argparse.Namespace, settings: Settings) -> int:
 def pin_policy(settings: Settings, raise_errors: bool = False) -> bool:
     """Validate the policy file once and point every worker started from now on at a
     copy of that text (``DATA_DIR/policies/<sha256>-<name>``): workers that start
-    later (a reload, a crash) never read a file that changed since it was checked."""
-    text = settings.policy_path.read_bytes() if settings.policy_path.is_file() else b""
-    digest = hashlib.sha256(text).hexdigest()
-    pinned = settings.data_dir / "policies" / f"{digest[:16]}-{settings.policy_path.name}"
-    pinned.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    pinned.write_bytes(text)
+    later (a reload, a crash) never read a file that changed since it was checked.
+    Errors name the operator's file, not the copy."""
+    path = settings.policy_path
     try:
-        create_app(dataclasses.replace(settings, policy_path=pinned))
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            raise PolicyError(str(path), "", f"cannot read the file ({exc.strerror})") from None
+        create_app(settings, parse_policy(raw, str(path)))
     except (PolicyError, ConfigError) as exc:
         if raise_errors:
             raise
         log.error("policy reload refused, the workers keep theirs: %s", exc.message)
         return False
+    pinned = settings.data_dir / "policies" / f"{hashlib.sha256(raw).hexdigest()[:16]}-{path.name}"
+    pinned.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    pinned.write_bytes(raw)
     os.environ[POLICY.name] = str(pinned)
     return True
 

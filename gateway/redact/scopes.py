@@ -22,7 +22,7 @@ import re
 import unicodedata
 import urllib.parse
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from gateway.formats.documents import classify
@@ -110,10 +110,30 @@ class Scopes:
     async def canonical(self, scope: str) -> str:
         return await self.backend.lookup_alias(self.policy.tenant, scope) or scope
 
-    async def bind(self, aliases: list[tuple[str, str]], scope: str, now: int) -> None:
-        """Bind ``(kind, id)`` pairs to ``scope`` (first binding wins, as for every alias)."""
-        ids = list(dict.fromkeys(self.identify(k, v, hashed=False) for k, v in aliases))
-        await self.backend.bind_aliases(self.policy.tenant, ids, scope, now)
+    async def canonical_many(self, scopes: Iterable[str]) -> dict[str, str]:
+        """:meth:`canonical` for many scopes (a list's records), in one vault read."""
+        wanted = list(dict.fromkeys(scopes))
+        found = await self.backend.lookup_aliases(self.policy.tenant, wanted)
+        return {scope: found.get(scope, scope) for scope in wanted}
+
+    async def bind_named(self, named: list[tuple[str, list[tuple[str, str]]]], now: int) -> None:
+        """Bind the ``(kind, id)`` pairs each scope's record names to that scope.
+
+        Ids already bound are left (the first binding wins, as for every alias),
+        and so is an id an earlier record named; the rest go in one write per
+        scope, so a list read again costs one read and no writes.
+        """
+        claims: dict[str, str] = {}
+        for scope, pairs in named:
+            for kind, value in pairs:
+                claims.setdefault(self.identify(kind, value, hashed=False), scope)
+        bound = await self.backend.lookup_aliases(self.policy.tenant, list(claims))
+        fresh: dict[str, list[str]] = {}
+        for alias, scope in claims.items():
+            if alias not in bound:
+                fresh.setdefault(scope, []).append(alias)
+        for scope, aliases in fresh.items():
+            await self.backend.bind_aliases(self.policy.tenant, aliases, scope, now)
 
     async def bind_aliases(
         self, config: ScopeConfig | None, response: JsonText, scope: str, now: int

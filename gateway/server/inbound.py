@@ -189,16 +189,22 @@ async def _restore_records(
     """Each record's strings within the scope its id names (and the exchange's)."""
     gateway = call.gateway
     records, outside = split_records(document, route.response.records)
+    owns = [
+        gateway.scopes.identify(r.kind, r.id, hashed=False) if r.id is not None else None
+        for r in records
+    ]
+    canonical = await gateway.scopes.canonical_many(own for own in owns if own is not None)
     groups: list[tuple[list[JsonString], set[str]]] = [(outside, scopes)]
-    for record in records:
+    named: list[tuple[str, list[tuple[str, str]]]] = []
+    for record, own in zip(records, owns, strict=True):
         allowed = set(scopes)
-        if record.id is not None:
-            own = gateway.scopes.identify(record.kind, record.id, hashed=False)
-            canonical = await gateway.scopes.canonical(own)
-            allowed.add(canonical)
-            if record.aliases and canonical != own:  # the record's scope is known
-                await gateway.scopes.bind(record.aliases, canonical, int(gateway.now()))
+        if own is not None:
+            allowed.add(canonical[own])
+            if record.aliases and canonical[own] != own:  # the record's scope is known
+                named.append((canonical[own], record.aliases))
         groups.append((record.strings, allowed))
+    if named:
+        await gateway.scopes.bind_named(named, int(gateway.now()))
     every = {scope for _, allowed in groups for scope in allowed}
     results = await gateway.core.restorer.restore_grouped(
         [([item.value for item in items], allowed) for items, allowed in groups],

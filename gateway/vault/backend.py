@@ -72,6 +72,10 @@ class Backend(Protocol):
         """The scope ``alias`` names, if any."""
         ...
 
+    async def lookup_aliases(self, tenant: str, aliases: Sequence[str]) -> dict[str, str]:
+        """The scopes the bound ones of ``aliases`` name, in one read (a list of records)."""
+        ...
+
     async def claim(self, key: str, now: int, expires_at: int) -> bool:
         """Claim ``key`` once (a webhook delivery); False if it is already claimed and not expired."""
         ...

@@ -105,6 +105,10 @@ class MemoryBackend:
         self._open()
         return self.aliases.get((tenant, alias))
 
+    async def lookup_aliases(self, tenant: str, aliases: Sequence[str]) -> dict[str, str]:
+        self._open()
+        return {a: self.aliases[(tenant, a)] for a in aliases if (tenant, a) in self.aliases}
+
     async def claim(self, key: str, now: int, expires_at: int) -> bool:
         self._open()
         held = self.claims.get(key)

@@ -241,6 +241,21 @@ class PostgresBackend:
         )
         return None if found is None else str(found)
 
+    async def lookup_aliases(self, tenant: str, aliases: Sequence[str]) -> dict[str, str]:
+        if not aliases:
+            return {}
+        await self._setup()
+        try:
+            async with self._pool.connection() as connection:
+                cursor = await connection.execute(
+                    "SELECT alias, scope FROM gateway_scope_aliases "
+                    "WHERE tenant = %s AND alias = ANY(%s)",
+                    (tenant, list(aliases)),
+                )
+                return {str(alias): str(scope) for alias, scope in await cursor.fetchall()}
+        except psycopg.Error as exc:
+            raise VaultError(f"the PostgreSQL vault failed ({type(exc).__name__})") from None
+
     async def claim(self, key: str, now: int, expires_at: int) -> bool:
         inserted = await self._scalar(
             [

@@ -268,6 +268,22 @@ class SqliteBackend:
 
         return await self._run(operation)
 
+    async def lookup_aliases(self, tenant: str, aliases: Sequence[str]) -> dict[str, str]:
+        def operation(connection: sqlite3.Connection) -> dict[str, str]:
+            found: dict[str, str] = {}
+            wanted = list(dict.fromkeys(aliases))
+            for start in range(0, len(wanted), 500):  # under SQLite's bound-variable limit
+                chunk = wanted[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                for alias, scope in connection.execute(
+                    f"SELECT alias, scope FROM scope_aliases WHERE tenant = ? AND alias IN ({marks})",
+                    (tenant, *chunk),
+                ):
+                    found[str(alias)] = str(scope)
+            return found
+
+        return await self._run(operation) if aliases else {}
+
     async def claim(self, key: str, now: int, expires_at: int) -> bool:
         def operation(connection: sqlite3.Connection) -> bool:
             def work() -> bool:
