@@ -12,7 +12,7 @@ imports the NLP stack.
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 import regex
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -35,6 +35,14 @@ VALIDATOR_NAMES = (
     "bank_account", "person_name", "luhn", "secret_value", "birth_year",
     "foreign_street",
 )  # fmt: skip
+
+
+# Sensitive categories (gateway/detect/categories.yaml finds each one).
+Category = Literal[
+    "health", "religion", "sexual_orientation", "trade_union", "ethnic_origin",
+    "criminal_record", "children", "legal",
+]  # fmt: skip
+CATEGORY_NAMES: tuple[str, ...] = get_args(Category)
 
 
 class _Model(BaseModel):

