@@ -13,12 +13,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from gateway.detect import Detection, Detector, Group
+from gateway.detect.categories import CategoryClassifier, CategoryHit
 from gateway.detect.detector import PresidioDetector
 from gateway.detect.gazetteer import Gazetteer
 from gateway.detect.nlp import WindowedSpacyNlpEngine
 from gateway.detect.recognizers import load_builtins
 from gateway.policy import Policy
-from gateway.redact.redactor import DetectFunction, Redactor
+from gateway.redact.redactor import ClassifyFunction, DetectFunction, Redactor
 from gateway.restore.restorer import Restorer
 from gateway.vault import Vault
 
@@ -45,6 +46,22 @@ def in_thread(detector: Detector) -> DetectFunction:
     return detect
 
 
+def load_classifier(policy: Policy) -> CategoryClassifier | None:
+    """The category rules for the categories the policy acts on (none: no classifier)."""
+    if not policy.categories:
+        return None
+    return CategoryClassifier.load(policy.categories, policy.document.detection.regex_timeout_ms)
+
+
+def classify_in_thread(classifier: CategoryClassifier) -> ClassifyFunction:
+    """The category rules in a worker thread: a long body must not stall the event loop."""
+
+    async def classify(texts: Sequence[str]) -> list[list[CategoryHit]]:
+        return await asyncio.to_thread(classifier.classify_many, texts)
+
+    return classify
+
+
 @dataclass(frozen=True, slots=True)
 class Core:
     """The redaction core for one policy: what every command and the server share."""
@@ -63,6 +80,8 @@ def build_core(
     policy: Policy, detector: Detector, vault: Vault, detect: DetectFunction | None = None
 ) -> Core:
     """Put the parts together; ``detect`` defaults to :func:`in_thread`."""
-    redactor = Redactor(policy, vault, detect or in_thread(detector))
+    classifier = load_classifier(policy)
+    classify = classify_in_thread(classifier) if classifier is not None else None
+    redactor = Redactor(policy, vault, detect or in_thread(detector), classify)
     restorer = Restorer(vault, policy.tenant, policy.labels)
     return Core(policy, detector, vault, redactor, restorer)

@@ -11,6 +11,7 @@
     ├── AuditError      the audit log could not be written or read
     ├── UpstreamError   the vendor failed, or answered what cannot be released
     ├── WebhookError    a vendor delivery was refused, or the company's receiver failed
+    ├── BlockedError    the policy keeps this request from the vendor (in-house)
     └── InternalError   a bug; the answer says whether anything reached the vendor
 
     StreamAborted       not an error of the caller's: cuts a response stream off
@@ -30,7 +31,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +60,10 @@ class GatewayError(Exception):
     def status(self) -> int:
         """The HTTP status to answer with (500 for codes never meant for HTTP)."""
         return self.codes[self.code].status or 500
+
+    def details(self) -> dict[str, Any]:
+        """Machine-readable context for the error body (names and counts, never values)."""
+        return {}
 
 
 class PolicyError(GatewayError):
@@ -212,6 +217,47 @@ class WebhookError(GatewayError):
         super().__init__(message, code)
 
 
+BlockedCode = Literal["content_blocked", "content_diverted", "divert_failed"]
+
+
+class BlockedError(GatewayError):
+    """The policy keeps this request from the vendor: a sensitive category or a blocked entity.
+
+    ``categories`` and ``entities`` count the detections at or above their
+    thresholds, by name; the error names them and never the text.
+    """
+
+    codes: ClassVar[Mapping[str, Code]] = {
+        "content_blocked": Code(403, "the request holds a category or entity the policy blocks; the vendor got nothing"),
+        "content_diverted": Code(403, "the same, and the request went to the route's `divert_to` endpoint instead"),
+        "divert_failed": Code(502, "a blocked request could not be delivered to `divert_to`; it went nowhere"),
+    }  # fmt: skip
+
+    def __init__(
+        self,
+        code: BlockedCode,
+        categories: Mapping[str, int],
+        entities: Mapping[str, int],
+        message: str | None = None,
+    ) -> None:
+        self.categories = dict(categories)
+        self.entities = dict(entities)
+        named = ", ".join([*sorted(self.categories), *sorted(self.entities)])
+        if message is None:
+            message = {
+                "content_blocked": f"this policy keeps requests holding {named} from the vendor; "
+                "nothing was sent",
+                "content_diverted": f"this policy keeps requests holding {named} in-house; it was "
+                "delivered to the company's own queue, not to the vendor",
+                "divert_failed": f"the request holds {named} and could not be delivered to the "
+                "company's own queue; nothing was sent anywhere, try again",
+            }[code]
+        super().__init__(message, code)
+
+    def details(self) -> dict[str, Any]:
+        return {"categories": sorted(self.categories), "entities": sorted(self.entities)}
+
+
 class InternalError(GatewayError):
     codes: ClassVar[Mapping[str, Code]] = {
         "internal_error": Code(500, "a bug; the message says whether the vendor got the request")
@@ -220,7 +266,7 @@ class InternalError(GatewayError):
 
 ERRORS: tuple[type[GatewayError], ...] = (
     PolicyError, ConfigError, InputError, AccessError, DetectionError, VaultError, CryptoError,
-    AuditError, UpstreamError, WebhookError, InternalError,
+    AuditError, UpstreamError, WebhookError, BlockedError, InternalError,
 )  # fmt: skip
 CODES: Mapping[str, Code] = {code: c for error in ERRORS for code, c in error.codes.items()}
 

@@ -10,6 +10,10 @@
                     what came back: each token's status, the ids the vendor
                     assigned (aliases)
 ``request_refused`` what was refused, with its error code and status
+``request_blocked`` a request the policy kept from the vendor: the sensitive
+                    categories and blocked entities it held (counts, never
+                    text), and whether it was diverted to the company's own
+                    endpoint (``outcome`` ``blocked`` or ``diverted``)
 ``values_purged``   an erasure (scope and count)
 ``keys_rotated``    a new vault key
 ``tail_repaired``   a record or checkpoint cut short by a crash, removed at start-up
@@ -29,7 +33,7 @@ tokens by status, so a status is something to filter on too.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal, Protocol, get_args
 
@@ -40,7 +44,9 @@ from gateway.vault import Status
 
 DETECTOR_VERSION = f"gateway-{__version__}"
 
-Decision = Literal["forwarded", "released", "refused", "cut_off", "rotated", "erased"]
+Decision = Literal[
+    "forwarded", "released", "refused", "cut_off", "rotated", "erased", "blocked", "diverted"
+]
 DECISIONS: tuple[str, ...] = get_args(Decision)
 STATUSES: tuple[str, ...] = get_args(Status)
 OUTCOMES = DECISIONS + STATUSES
@@ -246,6 +252,35 @@ class RequestRefused:
             status=self.status,
             latency_ms=round(self.latency_ms, 2),
         )
+        return event
+
+
+@dataclass(frozen=True, slots=True)
+class RequestBlocked:
+    """A request kept from the vendor: refused, or delivered in-house (``divert_to``)."""
+
+    kind: ClassVar[str] = "request_blocked"
+    policy: Policy = field(repr=False)
+    exchange: Exchange
+    outcome: Literal["blocked", "diverted"]
+    code: str  # content_blocked | content_diverted | divert_failed
+    categories: Mapping[str, int]
+    entities: Mapping[str, int]
+    latency_ms: float
+    divert_to: str | None = None  # the endpoint (from the policy; no values)
+    divert_status: int | None = None  # its answer, when it answered
+
+    def record(self) -> dict[str, Any]:
+        event = _exchange_fields(self.kind, "outbound", self.policy, self.exchange)
+        event.update(
+            outcome=self.outcome,
+            reason=self.code,
+            categories=dict(sorted(self.categories.items())),
+            blocked_entities=dict(sorted(self.entities.items())),
+            latency_ms=round(self.latency_ms, 2),
+        )
+        if self.divert_to is not None:
+            event.update(divert_to=self.divert_to, divert_status=self.divert_status)
         return event
 
 

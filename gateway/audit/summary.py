@@ -11,11 +11,12 @@ from gateway.audit.reader import Record
 
 def summarize(records: Iterable[Record]) -> dict[str, Any]:
     """Events per minute by outcome, entities sent per vendor, refusals by reason,
-    returned tokens by status."""
+    requests kept in-house by category (blocked or diverted), returned tokens by status."""
     per_minute: dict[str, Counter[str]] = defaultdict(Counter)
     entities: dict[str, Counter[str]] = defaultdict(Counter)
     reasons: Counter[str] = Counter()
     returned: Counter[str] = Counter()
+    kept: dict[str, Counter[str]] = defaultdict(Counter)
     total = 0
     for record in records:
         event = record.get("event", {})
@@ -26,6 +27,10 @@ def summarize(records: Iterable[Record]) -> dict[str, Any]:
             entities[str(event.get("vendor"))][entity] += count
         if event.get("outcome") == "refused":
             reasons[str(event.get("reason"))] += 1
+        if event.get("type") == "request_blocked":
+            names = {**(event.get("categories") or {}), **(event.get("blocked_entities") or {})}
+            for name in names:
+                kept[str(name)][str(event.get("outcome"))] += 1
         for status, count in (event.get("counts") or {}).items():
             returned[status] += count
     return {
@@ -34,4 +39,5 @@ def summarize(records: Iterable[Record]) -> dict[str, Any]:
         "entities_per_vendor": {k: dict(v) for k, v in entities.items()},
         "refusals": dict(reasons.most_common()),
         "tokens_returned": dict(returned),
+        "kept_in_house": {k: dict(v) for k, v in sorted(kept.items())},
     }

@@ -263,7 +263,10 @@ def run_query(args: argparse.Namespace, settings: Settings) -> int:
 def _row(record: dict[str, Any]) -> str:
     event = record.get("event", {})
     detail = ""
-    if event.get("entities"):
+    if event.get("type") == "request_blocked":
+        named = {**(event.get("categories") or {}), **(event.get("blocked_entities") or {})}
+        detail = " ".join(f"{k}:{v}" for k, v in sorted(named.items()))
+    elif event.get("entities"):
         detail = " ".join(f"{k}:{v}" for k, v in sorted(event["entities"].items()))
     elif event.get("counts"):
         detail = " ".join(f"{k}:{v}" for k, v in sorted(event["counts"].items()))

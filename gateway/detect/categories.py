@@ -40,8 +40,8 @@ from typing import Any, Literal
 import regex
 import yaml
 
+from gateway.detect.budget import budget
 from gateway.detect.normalize import NormalizedText, normalize
-from gateway.detect.recognizers import budget
 from gateway.errors import DetectionError
 from gateway.policy.schema import CATEGORY_NAMES
 
@@ -80,7 +80,6 @@ class _Term:
 @dataclass(frozen=True, slots=True)
 class _Category:
     name: str
-    label: str
     terms: tuple[re.Pattern[str], ...]  # in tier order: certain, strong, weak
     index: Mapping[str, tuple[int, ...]]  # a word's first two characters -> terms
     term_rules: tuple[_Term, ...]
@@ -116,11 +115,6 @@ class CategoryClassifier:
     @property
     def names(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.categories)
-
-    @property
-    def labels(self) -> dict[str, str]:
-        """Category -> token label (``health`` -> ``HEALTH``)."""
-        return {c.name: c.label for c in self.categories}
 
     @classmethod
     def load(cls, names: Iterable[str] | None = None, timeout_ms: int = 1000) -> CategoryClassifier:
@@ -223,11 +217,8 @@ class CategoryClassifier:
 def _context(text: str, start: int, end: int) -> tuple[str, str]:
     """The words before and after a match, within its sentence."""
     left = text[max(0, start - LEFT_CHARS) : start]
-    cut = None
-    for cut in _SENTENCE_END.finditer(left):
-        pass
-    if cut is not None:
-        left = left[cut.end() :]
+    cut = max((m.end() for m in _SENTENCE_END.finditer(left)), default=0)
+    left = left[cut:]
     right = text[end : end + RIGHT_CHARS]
     stop = _SENTENCE_END.search(right)
     if stop is not None:
@@ -285,7 +276,6 @@ def _category(name: str, rules: Mapping[str, Any], macros: Mapping[str, str]) ->
         fast = tuple(re.compile(p.pattern, re.IGNORECASE) for p in compiled)
         return _Category(
             name=name,
-            label=str(rules["label"]),
             terms=fast,
             index=_index(compiled),
             term_rules=tuple(terms),
@@ -313,11 +303,15 @@ def _index(patterns: Sequence[regex.Pattern[str]]) -> dict[str, tuple[int, ...]]
     """
     index: dict[str, list[int]] = {}
     for number, pattern in enumerate(patterns):
+        # Case matters only to terms with a case-sensitive part ("(?-i:HIV)").
+        cased = "(?-i" in pattern.pattern
         for first in string.ascii_lowercase + string.digits:
-            if not any(pattern.match(c, partial=True) for c in {first, first.upper()}):
+            firsts = {first, first.upper()} if cased else {first}
+            if not any(pattern.match(c, partial=True) for c in firsts):
                 continue
             for second in _ALPHABET:
-                openings = {first + second, first.upper() + second, (first + second).upper()}
+                pair = first + second
+                openings = {pair, first.upper() + second, pair.upper()} if cased else {pair}
                 if any(pattern.match(o, partial=True) for o in openings):
-                    index.setdefault(first + second, []).append(number)
+                    index.setdefault(pair, []).append(number)
     return {key: tuple(sorted(set(numbers))) for key, numbers in index.items()}

@@ -33,6 +33,7 @@ from spacy.tokens import Doc
 from spacy.vocab import Vocab
 
 from gateway.detect import Detection, Group, KnownValue
+from gateway.detect.budget import budget
 from gateway.detect.gazetteer import Gazetteer, NameRecognizer
 from gateway.detect.identifiers import (
     GatewayCardRecognizer,
@@ -43,7 +44,7 @@ from gateway.detect.identifiers import (
 from gateway.detect.intervals import Spans
 from gateway.detect.nlp import WindowedSpacyNlpEngine
 from gateway.detect.normalize import NormalizedText, normalize
-from gateway.detect.recognizers import RegexRecognizer, TermsRecognizer, budget, load_builtins
+from gateway.detect.recognizers import RegexRecognizer, TermsRecognizer, load_builtins
 from gateway.detect.spans import (
     HONORIFICS,
     PIECEWISE,
@@ -58,6 +59,7 @@ from gateway.detect.spans import (
 from gateway.detect.validators import ROLE_MAILBOXES, person_name
 from gateway.errors import DetectionError
 from gateway.policy import Policy
+from gateway.policy.entities import CATEGORY_ENTITIES
 
 _NAME_PART = re.compile(r"[^\W\d_][\w'’-]*[^\W\d_]")
 _EMAIL_NAME_PART = re.compile(r"[A-Za-z]{3,}")
@@ -118,7 +120,12 @@ class PresidioDetector:
                 recognizers.append(
                     TermsRecognizer(f"deny_{entity.lower()}", entity, rule.deny, 1.0, self.timeout)
                 )
-        enabled = {e for e in policy.entity_types if policy.rule(e).action != "keep"}
+        categories = {e.name for e in CATEGORY_ENTITIES.values()}  # found by the category rules
+        enabled = {
+            e
+            for e in policy.entity_types
+            if policy.rule(e).action != "keep" and e not in categories
+        }
         self.recognizers = [r for r in recognizers if r.supported_entities[0] in enabled]
         self.analyzer = AnalyzerEngine(
             registry=RecognizerRegistry(recognizers=self.recognizers, supported_languages=["en"]),
@@ -128,14 +135,17 @@ class PresidioDetector:
         )
         self.thresholds: dict[str, float] = {}
         for entity in enabled:
-            threshold = policy.rule(entity).threshold
+            rule = policy.rule(entity)
+            # A blocking entity's threshold is where it blocks; below it, down to
+            # the policy's, it is still found (and tokenized).
+            threshold = None if rule.action == "block" else rule.threshold
             self.thresholds[entity] = settings.score_threshold if threshold is None else threshold
         # Entities whose replacement shows nothing of the value: a part of
         # one (a postcode in an address) needs no replacement of its own.
         self.hides = frozenset(
             e
             for e in enabled
-            if policy.rule(e).action in ("token", "drop")
+            if policy.rule(e).action in ("token", "drop", "block")
             or (policy.rule(e).action == "mask" and policy.rule(e).keep_last == 0)
         )
         self.allow_terms = {a.casefold() for a in settings.allow}

@@ -33,7 +33,8 @@ import regex
 from presidio_analyzer import RecognizerResult
 
 from gateway.detect import wordlists
-from gateway.detect.recognizers import Context, GatewayRecognizer, budget
+from gateway.detect.budget import budget
+from gateway.detect.recognizers import Context, GatewayRecognizer
 from gateway.detect.spans import MODEL_AFTER
 
 # Capitalised words (any script), and single-letter initials.

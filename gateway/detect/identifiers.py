@@ -21,7 +21,8 @@ from presidio_analyzer import RecognizerResult
 from tldextract import TLDExtract
 
 from gateway.detect import validators
-from gateway.detect.recognizers import Context, GatewayRecognizer, budget, candidates
+from gateway.detect.budget import budget
+from gateway.detect.recognizers import Context, GatewayRecognizer, candidates
 
 # Runs of digits separated by single spaces, dashes or dots, at most two characters apart.
 _DIGITS = re.compile(r"\d+")

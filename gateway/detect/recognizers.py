@@ -29,6 +29,7 @@ import yaml
 from presidio_analyzer import LocalRecognizer, RecognizerResult
 
 from gateway.detect import validators
+from gateway.detect.budget import budget
 from gateway.detect.intervals import Spans
 from gateway.policy import RecognizerConfig
 
@@ -136,16 +137,6 @@ class Context:
             before = _SENTENCE_END.split(before)[-1]
         after = text[end : end + self.after]
         return bool(self.pattern.search(before) or self.pattern.search(after))
-
-
-def budget(timeout: float, text: str) -> float:
-    """A regex's time limit on ``text``: ``regex_timeout_ms`` per 100,000 characters.
-
-    A flat limit would refuse a long but honest body (a 1 MB text takes about
-    a second per pattern here); runaway backtracking outgrows any linear
-    allowance long before it ends.
-    """
-    return timeout * max(1.0, len(text) / 100_000)
 
 
 def candidates(

@@ -88,6 +88,23 @@ BUILTIN: dict[str, EntityType] = {
 }
 
 
+# The entity each sensitive category's evidence is tokenized as (``categories:
+# {health: {action: token}}``): "I'm [HEALTH-7K3MQ9XW]" on the vendor's side.
+CATEGORY_ENTITIES: dict[str, EntityType] = {
+    category: EntityType(name, label)
+    for category, name, label in (
+        ("health", "HEALTH", "HEALTH"),
+        ("religion", "RELIGION", "RELIGION"),
+        ("sexual_orientation", "SEXUAL_ORIENTATION", "ORIENTATION"),
+        ("trade_union", "TRADE_UNION", "UNION"),
+        ("ethnic_origin", "ETHNIC_ORIGIN", "ETHNICITY"),
+        ("criminal_record", "CRIMINAL_RECORD", "CRIMINAL"),
+        ("children", "CHILDREN", "CHILD"),
+        ("legal", "LEGAL_MATTER", "LEGAL"),
+    )
+}
+
+
 def custom_entity(name: str, label: str) -> EntityType:
     """An entity declared by a policy's own recognizer; values normalise as text."""
     return EntityType(name, label)

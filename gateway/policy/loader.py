@@ -22,11 +22,18 @@ import yaml
 from pydantic import ValidationError
 
 from gateway.errors import ConfigError, PolicyError
-from gateway.policy.entities import BUILTIN, EntityType, custom_entity
-from gateway.policy.schema import EntityRule, FieldRules, PolicyDocument, SecretSource
+from gateway.policy.entities import BUILTIN, CATEGORY_ENTITIES, EntityType, custom_entity
+from gateway.policy.schema import (
+    CategoryRule,
+    EntityRule,
+    FieldRules,
+    PolicyDocument,
+    SecretSource,
+)
 from gateway.policy.selectors import Selector
 
 _DEFAULT_RULE = EntityRule()
+_ALLOWED = CategoryRule(action="allow")
 # A secret is dropped unless a policy says otherwise: a token would keep it in the vault.
 _DEFAULT_RULES = {"SECRET": EntityRule(action="drop")}
 
@@ -72,6 +79,32 @@ class Policy:
         """The rule for ``entity``; entities a policy does not mention are tokenized
         (secrets are dropped)."""
         return self.document.entities.get(entity) or _DEFAULT_RULES.get(entity) or _DEFAULT_RULE
+
+    def category_rule(self, category: str) -> CategoryRule:
+        """The rule for ``category``; categories a policy does not name are allowed."""
+        return self.document.categories.get(category) or _ALLOWED  # type: ignore[call-overload]
+
+    @property
+    def categories(self) -> tuple[str, ...]:
+        """The categories the policy acts on (blocks or tokenizes), in CATEGORY_NAMES order."""
+        return tuple(c for c, r in self.document.categories.items() if r.action != "allow")
+
+    def entity_blocks(self, entity: str, score: float) -> bool:
+        """Whether a value of ``entity`` scored ``score`` keeps its request from the vendor."""
+        rule = self.rule(entity)
+        if rule.action != "block":
+            return False
+        threshold = (
+            self.document.detection.score_threshold if rule.threshold is None else rule.threshold
+        )
+        return score >= threshold
+
+    @property
+    def blocks(self) -> bool:
+        """Whether anything in this policy can keep a request from the vendor."""
+        return any(r.action == "block" for r in self.document.categories.values()) or any(
+            r.action == "block" for r in self.document.entities.values()
+        )
 
     def label_for(self, entity: str) -> str:
         return self.entity_types[entity].label
@@ -122,13 +155,29 @@ def parse_policy(raw: bytes, source: str) -> Policy:
     _check_routes(document, source)
     entity_types = _entity_types(document, source)
     _check_entity_references(document, entity_types, source)
-    return Policy(
+    policy = Policy(
         document=document,
         source=source,
         digest=hashlib.sha256(raw).hexdigest(),
         entity_types=entity_types,
         json_rules=CompiledFieldRules.from_config(document.json_fields),
     )
+    _check_diversions(policy, source)
+    return policy
+
+
+def _check_diversions(policy: Policy, source: str) -> None:
+    """A route that diverts needs something that blocks, or it would never divert."""
+    if policy.blocks:
+        return
+    for index, route in enumerate(policy.document.routes):
+        if route.divert_to is not None:
+            raise PolicyError(
+                source,
+                f"routes[{index}].divert_to",
+                "nothing in the policy blocks (no category or entity has action: block), "
+                "so nothing would be diverted",
+            )
 
 
 def _check_routes(document: PolicyDocument, source: str) -> None:
@@ -164,7 +213,7 @@ def _policy_error(source: str, exc: ValidationError) -> PolicyError:
 
 
 def _entity_types(document: PolicyDocument, source: str) -> dict[str, EntityType]:
-    types = dict(BUILTIN)
+    types = dict(BUILTIN) | {e.name: e for e in CATEGORY_ENTITIES.values()}
     for position, recognizer in enumerate(document.recognizers):
         field = f"recognizers[{position}]"
         existing = types.get(recognizer.entity)
@@ -197,8 +246,15 @@ def _entity_types(document: PolicyDocument, source: str) -> dict[str, EntityType
 def _check_entity_references(
     document: PolicyDocument, types: Mapping[str, EntityType], source: str
 ) -> None:
-    known = ", ".join(sorted(types))
+    categories = {e.name: c for c, e in CATEGORY_ENTITIES.items()}
+    known = ", ".join(sorted(t for t in types if t not in categories))
     for name in document.entities:
+        if name in categories:
+            raise PolicyError(
+                source,
+                f"entities.{name}",
+                f"{name} is a sensitive category; set its rule under categories.{categories[name]}",
+            )
         if name not in types:
             raise PolicyError(source, f"entities.{name}", f"unknown entity; known: {known}")
     for selector, name in document.json_fields.entities.items():
@@ -237,6 +293,8 @@ def secret_sources(document: PolicyDocument) -> list[tuple[str, SecretSource]]:
             where = f"routes[{index}].webhook"
             found.append((f"{where}.signature.secret", route.webhook.signature.secret))
             found.append((f"{where}.forward_secret", route.webhook.forward_secret))
+        if route.divert_to is not None:
+            found.append((f"routes[{index}].divert_to.secret", route.divert_to.secret))
     return found
 
 

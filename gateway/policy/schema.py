@@ -27,7 +27,9 @@ _LABEL = r"^[A-Z]{2,12}$"
 _DURATION = re.compile(r"^(\d+)\s*([smhdw])$")
 _SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
-Action = Literal["token", "mask", "drop", "keep"]
+# "allow" is accepted as another spelling of "keep"; "block" keeps the whole
+# request from the vendor (see EntityRule.threshold).
+Action = Literal["token", "mask", "drop", "keep", "block"]
 ErrorFormat = Literal["gateway", "zendesk", "freshdesk", "openai"]
 # The validators a recognizer may name; gateway/detect/validators.py implements each.
 VALIDATOR_NAMES = (
@@ -98,11 +100,37 @@ class RecognizerConfig(_Model):
 
 
 class EntityRule(_Model):
+    """What happens to an entity's values.
+
+    ``threshold`` is the score from which a value is acted on (default: the
+    policy's ``detection.score_threshold``). With ``action: block`` a value
+    scoring at or above it keeps the whole request from the vendor; one that
+    is detected but scores lower is tokenized, never sent in clear.
+    """
+
     action: Action = "token"
     threshold: float | None = Field(None, ge=0.0, le=1.0)
     keep_last: int = Field(4, ge=0, le=8)
     mask_char: str = Field("*", min_length=1, max_length=1)
     deny: list[str] = []
+
+    @field_validator("action", mode="before")
+    @classmethod
+    def _allow_is_keep(cls, value: Any) -> Any:
+        return "keep" if value == "allow" else value
+
+
+class CategoryRule(_Model):
+    """What happens to a request holding a sensitive category scored at or above ``threshold``.
+
+    ``block``: not forwarded (diverted in-house where the route has
+    ``divert_to``); ``token``: the evidence ("diabetic") is replaced by a
+    token, restored on the way back; ``allow``: nothing (the default for a
+    category the policy does not name).
+    """
+
+    action: Literal["block", "token", "allow"] = "block"
+    threshold: float = Field(0.7, ge=0.0, le=1.0)
 
 
 class DetectionConfig(_Model):
@@ -346,6 +374,18 @@ class WebhookConfig(_Model):
     forward_header: str = "X-Gateway-Signature"
 
 
+class DivertConfig(_Model):
+    """The company's own endpoint that receives the requests a route keeps in-house.
+
+    Delivered as a signed JSON envelope (the README's "Keeping tickets
+    in-house"), with the same ``X-Gateway-Signature`` scheme as forwarded webhooks.
+    """
+
+    url: str = Field(pattern=r"^https?://")
+    secret: SecretSource
+    header: str = Field("X-Gateway-Signature", pattern=r"^[A-Za-z0-9-]{1,64}$")
+
+
 class RouteConfig(_Model):
     name: str = Field(pattern=_SLUG)
     methods: list[str] = ["GET", "POST", "PUT", "PATCH", "DELETE"]
@@ -355,6 +395,11 @@ class RouteConfig(_Model):
     request: RequestConfig = RequestConfig()
     response: ResponseConfig = ResponseConfig()
     webhook: WebhookConfig | None = None
+    # Where a request that the policy blocks is delivered instead of the vendor.
+    divert_to: DivertConfig | None = None
+    # false: the policy's category rules do not apply on this route (an
+    # agent's search for "insulin" names no one).
+    categories: bool = True
 
     @field_validator("methods")
     @classmethod
@@ -381,6 +426,8 @@ class PolicyDocument(_Model):
     description: str = ""
     detection: DetectionConfig = DetectionConfig()
     entities: dict[str, EntityRule] = {}
+    # Sensitive categories (CATEGORY_NAMES); a category not named is allowed.
+    categories: dict[Category, CategoryRule] = {}
     recognizers: list[RecognizerConfig] = []
     tokens: TokenConfig = TokenConfig()
     json_fields: FieldRules = Field(FieldRules(), alias="json")

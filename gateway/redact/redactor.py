@@ -14,13 +14,17 @@ text is replaced.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from gateway.detect import Detection, Group, KnownValue
+from gateway.detect.categories import CategoryHit
+from gateway.errors import BlockedError
 from gateway.formats.splice import splice
 from gateway.policy import Action, Policy
+from gateway.policy.entities import CATEGORY_ENTITIES
 from gateway.redact.operators import FORWARD, TokenLookup
 from gateway.vault import Resolution, TokenRequest, Vault
 from gateway.vault.tokens import Token
@@ -28,6 +32,8 @@ from gateway.vault.tokens import Token
 # Detection for groups of texts, each with its known values; names found in a
 # group are looked for again in that group only (see ``Redactor.plan``).
 DetectFunction = Callable[[Sequence[Group]], Awaitable[list[list[list[Detection]]]]]
+# The sensitive-category rules over free texts (off the event loop).
+ClassifyFunction = Callable[[Sequence[str]], Awaitable[list[list[CategoryHit]]]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +70,13 @@ class Plan:
     sources: list[str] = field(repr=False)
     detections: list[list[Detection]]
     texts: int  # how many of ``sources`` are free texts; the rest are entity fields
+    # What the policy blocks, by category and by entity (counts of detections).
+    blocked_categories: dict[str, int] = field(default_factory=dict)
+    blocked_entities: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def blocked(self) -> bool:
+        return bool(self.blocked_categories or self.blocked_entities)
 
     def holds(self, value: str) -> bool:
         """Whether ``value`` is, or contains, something detected as personal data."""
@@ -105,11 +118,19 @@ class Redaction:
 class Redactor:
     """Redacts strings under one policy. Thread-safe; share one per process."""
 
-    def __init__(self, policy: Policy, vault: Vault, detect: DetectFunction) -> None:
-        """``detect`` runs the detector off the event loop (a thread, or the server's batcher)."""
+    def __init__(
+        self,
+        policy: Policy,
+        vault: Vault,
+        detect: DetectFunction,
+        classify: ClassifyFunction | None = None,
+    ) -> None:
+        """``detect`` runs the detector off the event loop (a thread, or the server's batcher);
+        ``classify`` the category rules, when the policy acts on any category."""
         self.policy = policy
         self.vault = vault
         self.detect = detect
+        self.classify = classify
         # Each entity's operator parameters, checked once: the action names the operator.
         self.params: dict[str, dict[str, Any]] = {}
         for entity, entity_type in policy.entity_types.items():
@@ -121,7 +142,7 @@ class Redactor:
                 "mask_char": rule.mask_char,
             }
             if rule.action != "keep":
-                FORWARD[rule.action].validate(params)
+                FORWARD[_operator(rule.action)].validate(params)
             self.params[entity] = params
 
     async def redact(
@@ -130,18 +151,26 @@ class Redactor:
         texts: Sequence[str],
         fields: Sequence[EntityField] = (),
         records: Sequence[str | None] = (),
+        categories: bool = True,
     ) -> Redaction:
         """Redact free ``texts`` (detected) and entity ``fields`` (replaced whole).
 
         ``scope`` is the scope's id, or a function that picks it from what was
         detected (a route whose scope is "the first email in the request").
         ``records``, one per text, names the bulk-document record each is in
-        (see :meth:`plan`). Raises :class:`~gateway.errors.DetectionError` or
+        (see :meth:`plan`). ``categories=False`` skips the category rules (a
+        route that opts out). Raises :class:`~gateway.errors.BlockedError`
+        (``content_blocked``) when the policy keeps the request from the
+        vendor, before any token is minted, and
+        :class:`~gateway.errors.DetectionError` or
         :class:`~gateway.errors.VaultError`; then nothing of the input may be
         forwarded.
         """
-        plan = await self.plan(texts, fields, records)
+        plan = await self.plan(texts, fields, records, categories)
+        # The scope first, so that the audit record of a blocked request names it.
         chosen = scope if isinstance(scope, str) else await scope(plan)
+        if plan.blocked:
+            raise BlockedError("content_blocked", plan.blocked_categories, plan.blocked_entities)
         return await self.apply(plan, chosen)
 
     async def plan(
@@ -149,6 +178,7 @@ class Redactor:
         texts: Sequence[str],
         fields: Sequence[EntityField] = (),
         records: Sequence[str | None] = (),
+        categories: bool = True,
     ) -> Plan:
         """Detect: where the values are, before any token exists.
 
@@ -180,7 +210,45 @@ class Redactor:
             [Detection(f.entity, 0, len(f.value), 1.0, "field")] if f.value.strip() else []
             for f in fields
         ]
-        return Plan([*texts, *(f.value for f in fields)], [*detections, *whole], len(texts))
+        blocked: Counter[str] = Counter()
+        if categories and self.classify is not None and self.policy.categories:
+            hits = await self.classify(texts)
+            detections = self._judge_categories(hits, detections, blocked)
+        entities = Counter(
+            d.entity
+            for found in (*detections, *whole)
+            for d in found
+            if self.policy.entity_blocks(d.entity, d.score)
+        )
+        return Plan(
+            [*texts, *(f.value for f in fields)],
+            [*detections, *whole],
+            len(texts),
+            dict(blocked),
+            dict(entities),
+        )
+
+    def _judge_categories(
+        self,
+        hits: Sequence[Sequence[CategoryHit]],
+        detections: list[list[Detection]],
+        blocked: Counter[str],
+    ) -> list[list[Detection]]:
+        """Count what the policy blocks; add the evidence it tokenizes to the detections."""
+        judged: list[list[Detection]] = []
+        for found, text_hits in zip(detections, hits, strict=True):
+            evidence: list[Detection] = []
+            for hit in text_hits:
+                rule = self.policy.category_rule(hit.category)
+                if hit.score < rule.threshold or rule.action == "allow":
+                    continue
+                if rule.action == "block":
+                    blocked[hit.category] += 1
+                elif not any(d.start < hit.end and hit.start < d.end for d in (*found, *evidence)):
+                    entity = CATEGORY_ENTITIES[hit.category].name
+                    evidence.append(Detection(entity, hit.start, hit.end, hit.score, "category"))
+            judged.append(sorted([*found, *evidence], key=lambda d: d.start) if evidence else found)
+        return judged
 
     async def apply(self, plan: Plan, scope: str) -> Redaction:
         """Mint the tokens (durably) and replace every value."""
@@ -188,7 +256,7 @@ class Redactor:
             (d.entity, source[d.start : d.end])
             for source, found in zip(plan.sources, plan.detections, strict=True)
             for d in found
-            if self.policy.rule(d.entity).action == "token"
+            if self.policy.rule(d.entity).action in ("token", "block")
         }
         tokens: dict[tuple[str, str], str] = {}
         restorable: dict[Token, Resolution] = {}
@@ -220,7 +288,7 @@ class Redactor:
         lookup = _lookup(tokens)
         for detection in sorted(found, key=lambda d: d.start):
             surface = text[detection.start : detection.end]
-            action = self.policy.rule(detection.entity).action
+            action = _operator(self.policy.rule(detection.entity).action)
             params = {**self.params[detection.entity], "lookup": lookup}
             replacements.append(
                 Replacement(
@@ -234,6 +302,12 @@ class Redactor:
             )
         edits = [(r.start, r.end, r.text) for r in replacements]
         return Redacted(splice(text, edits), tuple(replacements))
+
+
+def _operator(action: Action) -> Action:
+    """The operator an action replaces values with: a blocking entity's values that
+    score below its threshold are tokenized."""
+    return "token" if action == "block" else action
 
 
 def _lookup(tokens: dict[tuple[str, str], str]) -> TokenLookup:

@@ -54,10 +54,13 @@ async def redact_request(
     rules: RequestRules,
     request: RequestParts,
     parsed: jsontext.JsonText | None = None,
+    categories: bool = True,
 ) -> RedactedRequest:
-    """Redact every readable string of a request; raises ``InputError`` for what cannot be read.
+    """Redact every readable string of a request; raises ``InputError`` for what cannot be read,
+    ``BlockedError`` for what the policy keeps from the vendor.
 
-    ``parsed`` is the JSON body if the caller already parsed it (for its scope).
+    ``parsed`` is the JSON body if the caller already parsed it (for its scope);
+    ``categories=False`` for a route that opts out of the category rules.
     """
     formats: list[tuple[str, Format]] = []
     body_fmt: Format | None = None
@@ -84,6 +87,7 @@ async def redact_request(
         [p.value for p in free],
         [EntityField(p.entity or "", p.value, p.record) for p in fields],
         [p.record for p in free],
+        categories,
     )
     result_of = dict(zip([id(p) for p in free], redaction.texts, strict=True))
     result_of.update(zip([id(p) for p in fields], redaction.fields, strict=True))

@@ -75,6 +75,8 @@ class Summary(BaseModel):
     entities_per_vendor: dict[str, dict[str, int]]
     refusals: dict[str, int]
     tokens_returned: dict[str, int]
+    # category or entity -> {"blocked": n, "diverted": n}: requests kept from the vendor
+    kept_in_house: dict[str, dict[str, int]]
 
 
 class ChainVerdict(BaseModel):
@@ -197,7 +199,8 @@ def build_api(
 
     @api.get("/audit/api/summary", response_model=Summary, responses=refusals)
     def audit_summary(_: None = admin_only, wanted: Filters = wanted_filters) -> Summary:
-        """Counts over time, entities per vendor, refusals by reason, returned tokens by status."""
+        """Counts over time, entities per vendor, refusals by reason, requests kept in-house
+        by category, returned tokens by status."""
         return Summary(**summarize(read(audit_dir(), wanted)))
 
     @api.get("/audit/api/verify", response_model=Verification, responses=refusals)

@@ -45,16 +45,20 @@ def error_body(error: GatewayError, request_id: str, shape: ErrorFormat) -> dict
     * zendesk: ``{"error": code, "description": message}`` (Zendesk's error shape)
     * freshdesk: ``{"description": message, "errors": [{"code", "message"}]}``
     * openai: ``{"error": {"message", "type", "code", "param"}}``
+
+    An error's details (a blocked request's categories) go in ``details`` for
+    Zendesk (as its own errors do), beside the code otherwise.
     """
-    code, message = error.code, error.message
+    code, message, details = error.code, error.message, error.details()
     if shape == "zendesk":
-        return {"error": code, "description": message, "request_id": request_id}
+        body: dict[str, Any] = {"error": code, "description": message, "request_id": request_id}
+        return body | ({"details": details} if details else {})
     if shape == "freshdesk":
         return {
             "description": message,
             "errors": [{"field": "", "code": code, "message": message}],
             "request_id": request_id,
-        }
+        } | details
     if shape == "openai":
         kind = (
             "authentication_error"
@@ -65,8 +69,8 @@ def error_body(error: GatewayError, request_id: str, shape: ErrorFormat) -> dict
             if (error.status or 500) >= 500
             else "invalid_request_error"
         )
-        return {"error": {"message": message, "type": kind, "code": code, "param": None}}
-    return {"error": {"code": code, "message": message, "request_id": request_id}}
+        return {"error": {"message": message, "type": kind, "code": code, "param": None} | details}
+    return {"error": {"code": code, "message": message, "request_id": request_id} | details}
 
 
 @dataclass

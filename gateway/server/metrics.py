@@ -63,6 +63,13 @@ class Metrics:
         self.detection_errors = Counter(
             "gateway_detection_errors", "Detector failures", registry=self.registry
         )
+        self.blocked = Counter(
+            "gateway_requests_blocked",
+            "Requests kept from the vendor, by route, outcome (blocked, diverted) and "
+            "the category or entity that blocked them",
+            ["route", "outcome", "reason"],
+            registry=self.registry,
+        )
         self.reloads = Counter(
             "gateway_policy_reloads",
             "Policy reloads on SIGHUP, by outcome (loaded, refused)",
@@ -89,6 +96,11 @@ class Metrics:
         self.requests.labels(route, code).inc()
         if code == "detection_failed":
             self.detection_errors.inc()
+
+    def kept_in_house(self, route: str, outcome: str, reasons: Iterable[str]) -> None:
+        self.requests.labels(route, outcome).inc()
+        for reason in reasons:
+            self.blocked.labels(route, outcome, reason).inc()
 
     def render(self) -> bytes:
         return generate_latest(self._exposed)

@@ -4,7 +4,9 @@ The order is what makes it fail closed:
 
 1. match a policy route (else 403) and authenticate the caller;
 2. read the body under the size, time and decompression limits;
-3. detect, mint tokens (durable in the vault), splice them in;
+3. detect, mint tokens (durable in the vault), splice them in; or, when the
+   policy keeps the request in-house, refuse it or deliver it to the company's
+   own endpoint (``diversion``), audited, and stop;
 4. write the audit record (durable);
 5. only then send anything to the vendor;
 6. restore the vendor's answer (buffered or streamed) and audit it before
@@ -27,6 +29,7 @@ from gateway.audit import events
 from gateway.errors import (
     AccessError,
     AuditError,
+    BlockedError,
     GatewayError,
     InputError,
     InternalError,
@@ -42,6 +45,7 @@ from gateway.redact.redactor import Plan
 from gateway.redact.requests import redact_request
 from gateway.redact.scopes import RequestView
 from gateway.server.deliveries import handle_webhook
+from gateway.server.diversion import keep_in_house
 from gateway.server.exchange import Call, error_response, read_body
 from gateway.server.inbound import restore_response
 from gateway.server.metrics import Metrics
@@ -129,7 +133,12 @@ async def _handle(call: Call) -> Response:
         charset=charset,
         body=body,
     )
-    redacted = await redact_request(gateway.core.redactor, choose, rules, parts, view.json)
+    try:
+        redacted = await redact_request(
+            gateway.core.redactor, choose, rules, parts, view.json, route.categories
+        )
+    except BlockedError as blocked:
+        return await keep_in_house(call, route, parts, blocked)
     call.scope = redacted.scope
     keys = blueprint.audit_keys
     found = [

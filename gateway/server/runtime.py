@@ -96,6 +96,7 @@ class Blueprint:
     upstream: str  # base URL, without a trailing slash
     upstream_auth: tuple[str, Secret] | None
     webhook_secrets: Mapping[str, WebhookSecrets]
+    divert_secrets: Mapping[str, Secret]  # per route with divert_to
     api_keys: ApiKeys
     admin_keys: ApiKeys
     audit_keys: AuditKeys
@@ -143,12 +144,20 @@ class Blueprint:
             if route.webhook is not None
         }
         routes = policy.document.routes
+        divert_secrets = {
+            route.name: read_secret(
+                route.divert_to.secret, environ, f"route {route.name}: divert_to secret"
+            )
+            for route in routes
+            if route.divert_to is not None
+        }
         return cls(
             settings=settings,
             policy=policy,
             upstream=base,
             upstream_auth=upstream_auth,
             webhook_secrets=webhook_secrets,
+            divert_secrets=divert_secrets,
             api_keys=ApiKeys.parse(settings.api_keys, settings.api_keys_file, API_KEYS.name),
             admin_keys=ApiKeys.parse(
                 settings.admin_keys, settings.admin_keys_file, ADMIN_KEYS.name

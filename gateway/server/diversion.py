@@ -1,0 +1,137 @@
+"""Keeping a request in-house: refused, or delivered to the company's own endpoint.
+
+When the policy blocks a request (a sensitive category, a blocked entity),
+the vendor gets nothing. Where the route names ``divert_to``, the request as
+the company sent it goes there instead, in a JSON envelope signed like a
+forwarded webhook (``X-Gateway-Signature: t=<unix>,v1=<hex HMAC-SHA256 of
+"<t>." + body>``), so that the ticket lands in the in-house queue::
+
+    {"type": "request_diverted", "request_id": "...", "tenant": "acme",
+     "vendor": "zendesk", "route": "tickets_create", "method": "POST",
+     "path": "/api/v2/tickets.json", "query": "", "categories": {"health": 2},
+     "entities": {}, "content_type": "application/json", "body": {...}}
+
+``body`` is the JSON body as sent; a body that is not JSON comes as
+``body_text`` (decoded) or ``body_base64``. The in-house receiver can use
+``request_id`` to drop a second delivery of the same request (a caller that
+retried after a failure of its own).
+
+The caller gets a refusal in the vendor's error shape either way:
+``content_diverted`` (delivered in-house) or ``content_blocked`` (not
+delivered anywhere), both 403 so that the vendor's own client raises instead
+of reading an answer that did not come from the vendor; ``divert_failed``
+(502) when ``divert_to`` could not take it, and then nothing was delivered
+anywhere and the caller should retry. Every outcome is audited
+(``request_blocked``) with the categories and counts, never the text.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any, Literal
+
+from starlette.responses import JSONResponse
+
+from gateway.audit import events
+from gateway.errors import BlockedError, UpstreamError
+from gateway.formats.media import is_json
+from gateway.formats.request import RequestParts
+from gateway.policy import RouteConfig
+from gateway.policy.schema import DivertConfig
+from gateway.server.exchange import Call, error_response
+from gateway.server.webhooks import forward_signature
+
+
+async def keep_in_house(
+    call: Call, route: RouteConfig, parts: RequestParts, blocked: BlockedError
+) -> JSONResponse:
+    """Answer a blocked request: deliver it to ``divert_to`` if the route has one, audit, refuse."""
+    gateway = call.gateway
+    categories, entities = blocked.categories, blocked.entities
+    divert = route.divert_to
+    status: int | None = None
+    answer = blocked  # content_blocked: kept from the vendor, delivered nowhere
+    if divert is not None:
+        status = await _deliver(call, route, divert, parts, blocked)
+        answer = (
+            BlockedError("content_diverted", categories, entities)
+            if status is not None and status < 300
+            else BlockedError("divert_failed", categories, entities)
+        )
+    outcome: Literal["blocked", "diverted"] = (
+        "diverted" if answer.code == "content_diverted" else "blocked"
+    )
+    await gateway.audit.append(
+        events.RequestBlocked(
+            gateway.policy,
+            call.exchange(),
+            outcome,
+            answer.code,
+            categories,
+            entities,
+            call.elapsed_ms(),
+            divert.url if divert is not None else None,
+            status,
+        )
+    )
+    label = "divert_failed" if answer.code == "divert_failed" else outcome
+    gateway.metrics.kept_in_house(route.name, label, [*categories, *entities])
+    response = error_response(answer, call.request_id, gateway.policy.document.error_format)
+    response.headers["x-gateway-outcome"] = outcome
+    return response
+
+
+async def _deliver(
+    call: Call, route: RouteConfig, divert: DivertConfig, parts: RequestParts, blocked: BlockedError
+) -> int | None:
+    """POST the signed envelope; the receiver's status, or None when it could not be reached."""
+    gateway = call.gateway
+    body = json.dumps(envelope(call, route, parts, blocked), ensure_ascii=False).encode("utf-8")
+    secret = gateway.blueprint.divert_secrets[route.name]
+    headers = [
+        ("content-type", "application/json"),
+        (divert.header, forward_signature(secret, body, int(gateway.now()))),
+        ("x-request-id", call.request_id),
+    ]
+    try:
+        answer = await gateway.transport.send("POST", divert.url, headers, body)
+    except UpstreamError:
+        return None
+    answer.release()
+    return answer.status
+
+
+def envelope(
+    call: Call, route: RouteConfig, parts: RequestParts, blocked: BlockedError
+) -> dict[str, Any]:
+    """The request as the company sent it, with what made the policy keep it in-house."""
+    policy = call.gateway.policy
+    document: dict[str, Any] = {
+        "type": "request_diverted",
+        "request_id": call.request_id,
+        "tenant": policy.tenant,
+        "vendor": policy.vendor,
+        "route": route.name,
+        "method": call.request.method,
+        "path": parts.path,
+        "query": parts.query,
+        "categories": dict(sorted(blocked.categories.items())),
+        "entities": dict(sorted(blocked.entities.items())),
+        "content_type": parts.content_type,
+    }
+    if not parts.body:
+        return document
+    try:
+        text = parts.body.decode(parts.charset)
+    except (UnicodeDecodeError, LookupError):
+        document["body_base64"] = base64.b64encode(parts.body).decode("ascii")
+        return document
+    if is_json(parts.media_type):
+        try:
+            document["body"] = json.loads(text)
+            return document
+        except ValueError:
+            pass
+    document["body_text"] = text
+    return document
