@@ -29,17 +29,41 @@ CATEGORIES = (
 
 SLOTS: dict[str, list[str]] = {
     "product": [
-        "Acme Router X2", "Acme Smart Thermostat", "Acme Home Hub", "the mesh kit", "the desk lamp",
-        "my subscription", "the Premium Annual plan", "the blender", "the standing desk",
+        "Acme Router X2",
+        "Acme Smart Thermostat",
+        "Acme Home Hub",
+        "the mesh kit",
+        "the desk lamp",
+        "my subscription",
+        "the Premium Annual plan",
+        "the blender",
+        "the standing desk",
     ],
     "order": ["ORD-48213", "ORD-11902", "#558120", "A-2231-77", "order 99812"],
     "error": ["E1042", "ERR_CONN_RESET", "0x80070005", "HTTP 502", "SYNC_TIMEOUT"],
     "amount": ["$129.99", "£45.00", "€310", "$18.50", "£1,249"],
-    "relative": ["my son", "my daughter", "my husband", "my wife", "my mum", "my dad", "my partner"],
+    "relative": [
+        "my son",
+        "my daughter",
+        "my husband",
+        "my wife",
+        "my mum",
+        "my dad",
+        "my partner",
+    ],
     "adult": ["my husband", "my wife", "my mum", "my dad", "my partner", "my brother"],
     "condition": [
-        "diabetes", "cancer", "epilepsy", "multiple sclerosis", "Crohn's", "depression",
-        "bipolar disorder", "asthma", "Parkinson's", "dementia", "long covid",
+        "diabetes",
+        "cancer",
+        "epilepsy",
+        "multiple sclerosis",
+        "Crohn's",
+        "depression",
+        "bipolar disorder",
+        "asthma",
+        "Parkinson's",
+        "dementia",
+        "long covid",
     ],
     "condition_adj": ["diabetic", "epileptic", "asthmatic", "pregnant", "autistic", "depressed"],
     "treatment": ["chemotherapy", "dialysis", "radiotherapy", "physiotherapy", "IVF"],
@@ -50,7 +74,13 @@ SLOTS: dict[str, list[str]] = {
     "orientation": ["gay", "lesbian", "bisexual", "queer", "transgender", "non-binary"],
     "union": ["Unison", "the Teamsters", "my trade union", "the RMT", "our union"],
     "ethnicity": [
-        "Black", "Hispanic", "Latina", "Asian American", "Roma", "mixed race", "Aboriginal",
+        "Black",
+        "Hispanic",
+        "Latina",
+        "Asian American",
+        "Roma",
+        "mixed race",
+        "Aboriginal",
     ],
     "crime": ["assault", "theft", "fraud", "a DUI", "shoplifting"],
     "age": ["9", "12", "14", "15", "7", "11", "16"],
@@ -243,10 +273,21 @@ TEMPLATES: dict[str, dict[str, list[str]]] = {
 }
 
 FILLER = [
-    "Hi team,", "Hello,", "hey", "Good morning,", "To whom it may concern,", "",
+    "Hi team,",
+    "Hello,",
+    "hey",
+    "Good morning,",
+    "To whom it may concern,",
+    "",
 ]
 TRAILER = [
-    "Thanks.", "Regards, Jane", "Please help.", "Cheers", "Order {order}.", "Ref {error}.", "",
+    "Thanks.",
+    "Regards, Jane",
+    "Please help.",
+    "Cheers",
+    "Order {order}.",
+    "Ref {error}.",
+    "",
 ]
 ORDINARY = [
     "My order {order} arrived damaged, can I get a replacement?",
@@ -290,7 +331,9 @@ def generate(count: int, seed: int) -> list[CategoryTicket]:
                 sentence = _fill(rng.choice(templates), rng)
                 tickets.append(CategoryTicket(_wrap(sentence, rng), category, kind))
     for _ in range(count):
-        tickets.append(CategoryTicket(_wrap(_fill(rng.choice(ORDINARY), rng), rng), None, "ordinary"))
+        tickets.append(
+            CategoryTicket(_wrap(_fill(rng.choice(ORDINARY), rng), rng), None, "ordinary")
+        )
     return tickets
 
 

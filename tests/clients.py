@@ -10,7 +10,7 @@ host to the gateway's loopback port instead. Nothing in the client changes.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -29,12 +29,18 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @contextmanager
 def gateway_serving(
-    profile: str, vendor: Server, directory: Path, public_url: str | None = None
+    profile: str,
+    vendor: Server,
+    directory: Path,
+    public_url: str | None = None,
+    edit: Callable[[str], str] | None = None,
 ) -> Iterator[Server]:
     """A shipped profile served on loopback in front of ``vendor``, as the company reaches
-    it (``GATEWAY_PUBLIC_URL``); its webhooks forward to the vendor's ``/internal``."""
+    it (``GATEWAY_PUBLIC_URL``); its webhooks forward to the vendor's ``/internal``
+    (``edit`` changes the profile's text first)."""
     policy = directory / f"{profile}.yaml"
     text = (ROOT / "policies" / f"{profile}.yaml").read_text()
+    text = edit(text) if edit is not None else text
     policy.write_text(text.replace("http://127.0.0.1:9000", f"{vendor.url}/internal"))
     environ = {**ENVIRON, **({"GATEWAY_PUBLIC_URL": public_url} if public_url else {})}
     settings = Settings.from_environ(

@@ -227,9 +227,9 @@ def make_app(tmp_path: Path, pattern_detector: PresidioDetector) -> AppFactory:
         directory = tmp_path / f"app-{next(made)}"
         directory.mkdir()
         text = (ROOT / "policies" / policy).read_text()
-        text = text.replace(
-            "http://127.0.0.1:9000/zendesk-events", "http://vendor/internal/zendesk-events"
-        )
+        # The company's own receivers (webhooks, the in-house queue): the
+        # stand-in records them too, under /internal/.
+        text = text.replace("http://127.0.0.1:9000/", "http://vendor/internal/")
         if edit is not None:
             text = edit(text)
         path = directory / policy
@@ -279,9 +279,7 @@ def make_gateway(
     ) -> Server:
         directory = tmp_path_factory.mktemp("gateway")
         text = (ROOT / "policies" / policy).read_text()
-        text = text.replace(
-            "http://127.0.0.1:9000/zendesk-events", f"{standin.url}/internal/zendesk-events"
-        )
+        text = text.replace("http://127.0.0.1:9000/", f"{standin.url}/internal/")
         if edit is not None:
             text = edit(text)
         path = directory / policy

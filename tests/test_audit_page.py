@@ -31,7 +31,9 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or "/usr
 def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     directory = tmp_path_factory.mktemp("audit-page")
     with serving(create_standin()) as standin:
-        policy = ROOT / "policies" / "zendesk.yaml"
+        policy = directory / "zendesk.yaml"
+        shipped = (ROOT / "policies" / "zendesk.yaml").read_text()
+        policy.write_text(shipped.replace("http://127.0.0.1:9000/", f"{standin.url}/internal/"))
         settings = Settings.from_environ(
             {**ENVIRON, "GATEWAY_ADMIN_KEYS": ADMIN},
             policy=str(policy),
@@ -52,6 +54,10 @@ def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
                 content=b"{broken",
                 headers={"content-type": "application/json"},
             )
+            # A health ticket: kept in-house, delivered to the company's queue.
+            health = {"ticket": {**TICKET["ticket"], "comment": {"body": "I'm diabetic, help"}}}
+            diverted = httpx.post(f"{server.url}/api/v2/tickets.json", json=health)
+            assert error_code(diverted) == "content_diverted"
             yield server
         finally:
             server.stop()
@@ -106,6 +112,17 @@ def section(dom: str, table_id: str) -> str:
     found = re.search(rf'<table id="{table_id}">(.*?)</table>', dom, re.DOTALL)
     assert found is not None, f"no table {table_id}"
     return found.group(1)
+
+
+def test_the_page_shows_what_was_kept_in_house(gateway: Server) -> None:
+    dom = browse(f"{gateway.url}/audit#key={ADMIN}&outcome=diverted")
+    kept = section(dom, "kept")
+    assert "health" in kept
+    events = section(dom, "events")
+    assert "request_blocked" in events
+    assert "health×" in events  # the category and its count, never the text
+    assert "request_redacted" not in events
+    assert "diabetic" not in dom
 
 
 def test_filters_narrow_the_page(gateway: Server) -> None:

@@ -212,3 +212,18 @@ def test_a_refused_route_is_the_sdks_typed_error_with_the_gateway_code(client: O
     with pytest.raises(openai.PermissionDeniedError) as refused:
         client.files.list()
     assert refused.value.code == "route_not_allowed"
+
+
+def test_a_health_conversation_never_reaches_the_ai_vendor(client: OpenAI, standin: Server) -> None:
+    before = len(vendor_saw(standin))
+    message = "I'm diabetic and my insulin pump keeps failing, what should I do?"
+    with pytest.raises(openai.PermissionDeniedError) as refused:
+        client.chat.completions.create(
+            model="gpt-4o-mini", messages=[{"role": "user", "content": message}]
+        )
+    assert refused.value.code == "content_blocked"
+    body = refused.value.body
+    assert isinstance(body, dict)
+    assert body["categories"] == ["health"]
+    assert "diabetic" not in json.dumps(body)
+    assert vendor_saw(standin)[before:] == []  # the AI vendor got nothing

@@ -70,6 +70,40 @@ def test_shipped_policies_load(path: Path) -> None:
             "recognizers",
             "share the token label",
         ),
+        (
+            BASE + "categories:\n  medical: {action: block}\n",
+            "categories.medical",
+            "health",  # the message lists the known categories
+        ),
+        (
+            BASE + "categories:\n  health: {action: hide}\n",
+            "categories.health.action",
+            "'block', 'token' or 'allow'",
+        ),
+        (
+            BASE + "categories:\n  health: {threshold: 1.5}\n",
+            "categories.health.threshold",
+            "less than or equal",
+        ),
+        (
+            BASE + "entities:\n  HEALTH: {action: block}\n",
+            "entities.HEALTH",
+            "set its rule under categories.health",
+        ),
+        (  # a route that diverts, in a policy that blocks nothing
+            BASE
+            + "routes:\n  - name: r\n    path: /x\n"
+            + "    divert_to: {url: 'http://q', secret: {env: S}}\n",
+            "routes[0].divert_to",
+            "nothing in the policy blocks",
+        ),
+        (
+            BASE
+            + "categories: {health: {}}\nroutes:\n  - name: r\n    path: /x\n"
+            + "    divert_to: {url: 'ftp://q', secret: {env: S}}\n",
+            "routes[0].divert_to.url",
+            "http",
+        ),
         (BASE + "tenant: again\n", "line 4", "duplicate key"),  # duplicate keys are refused
         (BASE + "entities: [unclosed\n", "line", "YAML syntax"),
         ("- just\n- a list\n", "", "mapping"),
@@ -99,6 +133,26 @@ def test_defaults_and_derived_values() -> None:
     assert policy.document.tokens.ttl == 90 * 86400
     assert policy.labels["EMAIL"] == "EMAIL_ADDRESS"
     assert len(policy.digest) == 64
+
+
+def test_category_and_block_rules() -> None:
+    text = (
+        BASE
+        + "categories:\n  health: {}\n  legal: {action: token, threshold: 0.9}\n"
+        + "  religion: {action: allow}\n"
+        + "entities:\n  US_SSN: {action: block, threshold: 0.8}\n  PERSON: {action: allow}\n"
+    )
+    policy = parse_policy(text.encode(), "p.yaml")
+    assert policy.category_rule("health").action == "block"  # block is the default action
+    assert policy.category_rule("health").threshold == 0.7
+    assert policy.category_rule("children").action == "allow"  # not named: allowed
+    assert policy.categories == ("health", "legal")  # what the classifier looks for
+    assert policy.rule("PERSON").action == "keep"  # "allow" is another spelling of keep
+    assert policy.entity_blocks("US_SSN", 0.85)
+    assert not policy.entity_blocks("US_SSN", 0.6)
+    assert not policy.entity_blocks("PERSON", 1.0)
+    assert policy.blocks
+    assert policy.labels["HEALTH"] == "HEALTH"  # tokenized evidence restores by its label
 
 
 def test_custom_recognizer_gets_a_label() -> None:

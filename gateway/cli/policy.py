@@ -13,6 +13,7 @@ from gateway.config import Settings
 from gateway.errors import ConfigError, PolicyError
 from gateway.keys.credentials import missing_secrets
 from gateway.policy import check_model, load_policy
+from gateway.policy.entities import CATEGORY_ENTITIES
 from gateway.policy.routes_table import markdown_routes
 
 
@@ -57,8 +58,9 @@ def run_check(args: argparse.Namespace, settings: Settings) -> int:
             err(f"gateway: note: {path}: {missing} here; serve needs it")
         out(
             f"{path}: ok (tenant {document.tenant}, vendor {document.vendor}, "
-            f"{len(policy.entity_types)} entities, {len(document.recognizers)} custom recognizers, "
-            f"sha256 {policy.digest[:12]})"
+            f"{len(policy.entity_types) - len(CATEGORY_ENTITIES)} entities, "
+            f"{len(document.recognizers)} custom recognizers, "
+            f"{len(policy.categories)} sensitive categories acted on, sha256 {policy.digest[:12]})"
         )
     return EXIT_USAGE if failed else EXIT_OK
 

@@ -33,6 +33,7 @@ from __future__ import annotations
 import importlib.resources
 import re
 import string
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -163,7 +164,10 @@ class CategoryClassifier:
         self, normalized: NormalizedText, folded: str, limit: float, hits: list[CategoryHit]
     ) -> None:
         resume = [0] * len(self.categories)  # one category's matches do not overlap
+        deadline = time.monotonic() + limit
         for word in _WORD_START.finditer(folded, timeout=limit):
+            if time.monotonic() > deadline:
+                raise TimeoutError
             position = word.start()
             # Lowered per word: lowering a whole text can change its length ("İ").
             opening = folded[position : position + 2].lower()
@@ -271,8 +275,10 @@ def _category(name: str, rules: Mapping[str, Any], macros: Mapping[str, str]) ->
     try:
         compiled = tuple(regex.compile(f"(?:{p})(?!\\w)", _FLAGS) for p in patterns)
         # Matched with the standard ``re`` (about a fifth of ``regex``'s cost per
-        # call, and a ticket makes a thousand calls): the shipped terms are
-        # anchored and bounded, so they cannot backtrack for long.
+        # call, and a ticket makes a thousand calls), which has no time limit of
+        # its own: the scan checks its deadline at every word, and the shipped
+        # terms are anchored and bounded (tests/test_categories.py runs every
+        # one against backtracking bait), so no single match runs long.
         fast = tuple(re.compile(p.pattern, re.IGNORECASE) for p in compiled)
         return _Category(
             name=name,

@@ -21,6 +21,10 @@ def markdown_routes(routes: list[RouteConfig]) -> str:
             answers.append("streamed")
         if route.webhook:
             answers.append("a webhook: checked, restored, forwarded signed")
+        if route.divert_to:
+            answers.append("blocked ones go in-house (`divert_to`)")
+        if not route.categories:
+            answers.append("no category rules")
         rows.append(
             f"| `{route.name}` | {' '.join(route.methods)} | `{route.path}` | {scope} "
             f"| {'; '.join(answers)} |"

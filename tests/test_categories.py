@@ -1,0 +1,167 @@
+"""The sensitive-category rules: words in context, near misses, evidence spans, fail-closed."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gateway.detect.categories import CategoryClassifier
+from gateway.errors import DetectionError
+from gateway.policy.entities import CATEGORY_ENTITIES
+from gateway.policy.schema import CATEGORY_NAMES
+
+ROOT = Path(__file__).resolve().parent.parent
+THRESHOLD = 0.7  # the policy default
+
+
+@pytest.fixture(scope="module")
+def classifier() -> CategoryClassifier:
+    return CategoryClassifier.load()
+
+
+def blocked(classifier: CategoryClassifier, text: str) -> set[str]:
+    return {h.category for h in classifier.classify(text) if h.score >= THRESHOLD}
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        # the issue's own pair: a condition stated about oneself...
+        ("I'm diabetic and the pump failed", "health"),
+        ("My husband was diagnosed with cancer in May, please pause the account.", "health"),
+        ("I'm on chemo so I can't come to the door for the courier", "health"),
+        ("my wife is in the hospital, can the engineer come next week?", "health"),
+        ("I am disabled and need the accessible delivery slot", "health"),
+        ("As a practising Muslim I can't take deliveries during Friday prayers", "religion"),
+        ("We observe Shabbat, so no Saturday deliveries please", "religion"),
+        ("I'm gay and your app showed my profile to my family", "sexual_orientation"),
+        ("Please stop using my deadname on the invoices", "sexual_orientation"),
+        ("I'm a union rep and need the invoice for my union dues claim", "trade_union"),
+        ("We're on strike this week so please hold the order", "trade_union"),
+        ("Your agent was racist to me because I'm Black", "ethnic_origin"),
+        ("I was racially profiled by your security staff", "ethnic_origin"),
+        ("I was arrested last year and your background check failed me", "criminal_record"),
+        ("Someone stole my identity and I reported it to the police", "criminal_record"),
+        ("My son is 12 and made an account without asking me", "children"),
+        ("My 9-year-old bought $80 of gems on my card", "children"),
+        ("Please remove my daughter's photos, she is a minor", "children"),
+        ("I want a copy of all the personal data you hold about me under GDPR", "legal"),
+        ("This is a subject access request for my account", "legal"),
+        ("My lawyer will be in touch if this isn't refunded", "legal"),
+        ("I'm going to report this to the FTC", "legal"),
+    ],
+)
+def test_a_category_stated_in_context_is_found(
+    classifier: CategoryClassifier, text: str, category: str
+) -> None:
+    assert category in blocked(classifier, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my insulin pump order hasn't shipped",  # the issue's product question
+        "The health check endpoint returns 503",  # a service's health
+        "Please update the legal entity name on invoice INV-2231",  # company data
+        "Is your product GDPR compliant?",  # a pre-sales question
+        "My account was disabled after the update",  # an account, not a person
+        "I'm sick of waiting for order ORD-48213",  # an idiom
+        "The battery health on the X2 shows 71%",
+        "My credit union declined the card",  # a bank
+        "The couriers were on strike so it's late",  # someone else's strike
+        "Please deliver to 12 Church Road",  # a street
+        "We're a church and want the nonprofit discount",  # an organisation
+        "The Christian Dior perfume leaked",  # a brand
+        "The Black Friday discount didn't apply",
+        "There's a race condition in the sync",
+        "No offense, but the app is slow",
+        "I was charged twice for the order",  # billing, not a charge sheet
+        "The child ticket was not merged into the parent",  # helpdesk vocabulary
+        "There's a minor issue with the app",
+        "I bought the lamp as a gift for my son",  # a child mentioned, no child's data
+        "Sue from finance asked me to forward the invoice",  # a name
+        "The court shoes I ordered are too small",
+    ],
+)
+def test_near_misses_are_not_categories(classifier: CategoryClassifier, text: str) -> None:
+    assert blocked(classifier, text) == set()
+
+
+def test_evidence_is_a_span_of_the_original_text(classifier: CategoryClassifier) -> None:
+    # Zero-width characters and a curly apostrophe: the span maps back to the original.
+    text = "Hello,\u200b I\u2019m dia\u200bbetic and the pump failed"
+    (hit,) = classifier.classify(text)
+    assert (hit.category, hit.tier) == ("health", "strong")
+    assert text[hit.start : hit.end] == "dia\u200bbetic"
+    assert 0.7 <= hit.score < 1.0
+
+
+def test_a_word_alone_scores_below_the_default_threshold(classifier: CategoryClassifier) -> None:
+    # "cancer" with no person near it (a product of the rules' design: context decides).
+    (hit,) = classifier.classify("Cancer research charity shop: donation receipt missing.")
+    assert hit.category == "health"
+    assert hit.score < THRESHOLD
+
+
+def test_the_rules_and_the_policy_know_the_same_categories() -> None:
+    rules = yaml.safe_load((ROOT / "gateway" / "detect" / "categories.yaml").read_text())
+    assert tuple(rules["categories"]) == CATEGORY_NAMES
+    assert tuple(CATEGORY_ENTITIES) == CATEGORY_NAMES
+
+
+def test_only_the_categories_asked_for_are_looked_for() -> None:
+    health_only = CategoryClassifier.load(["health"])
+    assert health_only.names == ("health",)
+    assert blocked(health_only, "My lawyer will call you. I'm diabetic.") == {"health"}
+
+
+def test_a_scan_past_its_budget_fails_closed() -> None:
+    # Detection that cannot finish in time must stop the request, not pass the text.
+    classifier = CategoryClassifier.load(timeout_ms=1)
+    with pytest.raises(DetectionError):
+        classifier.classify("my son is twelve and " * 50_000)
+
+
+BAIT = [
+    "a" * 5000,
+    "my " * 3000,
+    "I'm " + "very " * 3000,
+    "is a " * 2000,
+    ("ab " * 2000) + "!",
+    "the " * 1000 + "x" * 3000,
+    "'" * 5000,
+    "- " * 3000,
+]
+
+
+@pytest.mark.parametrize("bait", BAIT, ids=range(len(BAIT)))
+def test_no_shipped_rule_backtracks_for_long(classifier: CategoryClassifier, bait: str) -> None:
+    # Every term, frame and veto against text built to make a regex backtrack:
+    # the scan has no per-match time limit, so each rule must stay linear.
+    started = time.perf_counter()
+    classifier.classify(bait)
+    assert time.perf_counter() - started < 2.0
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=300))
+def test_any_text_gives_spans_inside_it(text: str) -> None:
+    classifier = _shared()
+    for hit in classifier.classify(text):
+        assert 0 <= hit.start < hit.end <= len(text)
+        assert hit.category in CATEGORY_NAMES
+
+
+_CLASSIFIER: list[CategoryClassifier] = []
+
+
+def _shared() -> CategoryClassifier:
+    # Hypothesis calls the test many times; build the rules once per run.
+    if not _CLASSIFIER:
+        _CLASSIFIER.append(CategoryClassifier.load())
+    return _CLASSIFIER[0]
