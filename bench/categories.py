@@ -243,9 +243,7 @@ def main() -> None:
             args.count, args.seed
         ),
         "Dev set written by another hand (bench/data/categories_dev.jsonl)": labelled(DEV),
-        "Hold-out written by a third hand (bench/data/categories_holdout.jsonl)": labelled(
-            HOLDOUT
-        ),
+        "Hold-out written by a third hand (bench/data/categories_holdout.jsonl)": labelled(HOLDOUT),
         f"Ordinary support tickets with personal data (bench.corpus, seed {args.seed})": (
             ordinary_tickets(args.ordinary, args.seed)
         ),

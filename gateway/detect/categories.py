@@ -57,6 +57,7 @@ NEAR_RIGHT = 30
 _FLAGS = regex.IGNORECASE | regex.VERSION0
 _SENTENCE_END = regex.compile(r"[.!?\n]")
 _WORD_START = regex.compile(r"(?<![\w'])\w")
+_AFTER_NAME = regex.compile(r"\S\s+[A-Z][a-z]+\s+\Z")  # a capitalised word, not the first
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'"})
 
 
@@ -76,6 +77,9 @@ class _Term:
     tier: Tier
     veto_before: regex.Pattern[str] | None
     veto_after: regex.Pattern[str] | None
+    # After a capitalised word inside the sentence, the term is a surname
+    # ("Elaine English", "Vincent White"), not what it names.
+    veto_before_name: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +93,7 @@ class _Category:
     veto_before: regex.Pattern[str] | None
     veto_after: regex.Pattern[str] | None
     personal_boost: float
+    near: regex.Pattern[str] | None  # the words that earn personal_boost (default: personal)
 
 
 class CategoryClassifier:
@@ -98,12 +103,12 @@ class CategoryClassifier:
         self,
         categories: Sequence[_Category],
         personal: regex.Pattern[str],
-        veto_after_all: regex.Pattern[str] | None,
+        vetoes: _Vetoes,
         timeout_s: float = 1.0,
     ) -> None:
         self.categories = tuple(categories)
         self.personal = personal
-        self.veto_after_all = veto_after_all
+        self.vetoes = vetoes
         self.timeout = timeout_s
         # A word's first two characters -> (category, term) pairs to try there,
         # each category's terms in tier order.
@@ -138,10 +143,20 @@ class CategoryClassifier:
             raise ValueError(f"categories.yaml: unknown categories {sorted(unknown)}")
         wanted = CATEGORY_NAMES if names is None else tuple(names)
         categories = [_category(name, rules[name], macros) for name in wanted]
+
+        def optional(key: str) -> list[str]:
+            return [document[key]] if key in document else []
+
+        vetoes = _Vetoes(
+            after_all=_after(optional("veto_after_all"), macros),
+            after_any=_after(optional("veto_after_any"), macros),
+            organisation_before=_before(optional("organisation_before"), macros),
+            organisation_after=_after(optional("organisation_after"), macros),
+        )
         return cls(
             categories,
             regex.compile(_expand(document["personal"], macros), _FLAGS),
-            _after([document["veto_after_all"]], macros) if "veto_after_all" in document else None,
+            vetoes,
             timeout_ms / 1000,
         )
 
@@ -194,13 +209,30 @@ class CategoryClassifier:
     ) -> CategoryHit | None:
         term = category.term_rules[number]
         start, end = span
+        if _inside_identifier(text, start, end):
+            return None
         left, right = _context(text, start, end)
+        vetoes = self.vetoes
+        if vetoes.after_any is not None and vetoes.after_any.match(right, timeout=limit):
+            return None
+        if term.tier != "certain" and (
+            _quoted(text, start, end)
+            or (
+                vetoes.organisation_before is not None
+                and vetoes.organisation_after is not None
+                and vetoes.organisation_before.search(left, timeout=limit)
+                and vetoes.organisation_after.match(right, timeout=limit)
+            )
+        ):
+            return None
+        if term.veto_before_name and _AFTER_NAME.search(left):
+            return None
         for veto in (term.veto_before, category.veto_before):
             if veto is not None and veto.search(left, timeout=limit):
                 return None
         vetoes_after = [term.veto_after, category.veto_after]
         if term.tier != "certain":
-            vetoes_after.append(self.veto_after_all)
+            vetoes_after.append(vetoes.after_all)
         for veto in vetoes_after:
             if veto is not None and veto.match(right, timeout=limit):
                 return None
@@ -210,12 +242,40 @@ class CategoryClassifier:
         ):
             boost = FRAME_BOOST
         elif category.personal_boost and (
-            self.personal.search(left[-NEAR_LEFT:], timeout=limit)
-            or self.personal.search(right[:NEAR_RIGHT], timeout=limit)
+            (near := category.near or self.personal).search(left[-NEAR_LEFT:], timeout=limit)
+            or near.search(right[:NEAR_RIGHT], timeout=limit)
         ):
             boost = category.personal_boost
         score = round(min(0.99, TIERS[term.tier] + boost), 2)
         return CategoryHit(category.name, start, end, score, term.tier)
+
+
+@dataclass(frozen=True, slots=True)
+class _Vetoes:
+    """Rules that apply to every category (the header of categories.yaml)."""
+
+    after_all: regex.Pattern[str] | None  # words and weak words only: a product, a setting
+    after_any: regex.Pattern[str] | None  # any term: the name of a show, a game
+    organisation_before: regex.Pattern[str] | None  # "we're a law firm": both must match
+    organisation_after: regex.Pattern[str] | None
+
+
+_JOINERS = frozenset("@._/-=")
+
+
+def _inside_identifier(text: str, start: int, end: int) -> bool:
+    """Part of an email, a URL, a file or a code ("sue.m@...", "/health/", "legal_name")."""
+    before = text[start - 1] if start else ""
+    after = text[end] if end < len(text) else ""
+    following = text[end + 1] if end + 1 < len(text) else ""
+    return (before in _JOINERS and before != "-") or (
+        after in _JOINERS and following.isalnum() and after != "-"
+    )
+
+
+def _quoted(text: str, start: int, end: int) -> bool:
+    """A word quoted as a word ("arrested" the pipeline), not used."""
+    return start > 0 and end < len(text) and text[start - 1] in '"“' and text[end] in '"”'
 
 
 def _context(text: str, start: int, end: int) -> tuple[str, str]:
@@ -270,6 +330,7 @@ def _category(name: str, rules: Mapping[str, Any], macros: Mapping[str, str]) ->
                     tier,
                     _before(spec.get("veto_before", []), macros),
                     _after(spec.get("veto_after", []), macros),
+                    bool(spec.get("veto_before_name", False)),
                 )
             )
     try:
@@ -290,6 +351,7 @@ def _category(name: str, rules: Mapping[str, Any], macros: Mapping[str, str]) ->
             veto_before=_before(rules.get("veto_before", []), macros),
             veto_after=_after(rules.get("veto_after", []), macros),
             personal_boost=float(rules.get("personal_boost", 0.2)),
+            near=regex.compile(_expand(rules["near"], macros), _FLAGS) if "near" in rules else None,
         )
     except (regex.error, re.error) as exc:
         raise ValueError(f"categories.yaml: {name}: {exc}") from None
