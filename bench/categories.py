@@ -17,9 +17,9 @@ the policy default). Per category it reports:
 Corpora, each its own table:
 
 1. ``bench.category_corpus`` at ``--seed``: written with the rules (it flatters them);
-2. ``bench/data/categories_dev.jsonl``: 840 tickets written by another hand
-   that never saw the rules; the rules were tuned on it (``--misses`` shows
-   what they miss here);
+2. ``bench/data/categories_dev.jsonl`` and ``categories_dev2.jsonl``: 840
+   tickets each, written by two other hands that never saw the rules; the
+   rules were tuned on them (``--misses`` shows what they miss there);
 3. ``bench/data/categories_holdout.jsonl``: 670 tickets written by a third
    hand that never saw the rules or the dev set; never used for tuning, and
    its misses are never printed;
@@ -61,6 +61,7 @@ from gateway.detect.categories import CategoryClassifier
 HERE = Path(__file__).parent
 HOLDOUT = HERE / "data" / "categories_holdout.jsonl"
 DEV = HERE / "data" / "categories_dev.jsonl"
+DEV2 = HERE / "data" / "categories_dev2.jsonl"
 THRESHOLD = 0.7
 
 Flagger = Callable[[str], set[str]]
@@ -185,7 +186,8 @@ def third_party() -> dict[str, list[CategoryTicket]]:
 
     def jsonl(path: Path, field: str) -> list[str]:
         with path.open(encoding="utf-8") as handle:
-            return [str(json.loads(line)[field]) for line in handle if line.strip()]
+            rows = [json.loads(line) for line in handle if line.strip()]
+        return [str(r.get(field) or r.get(field.capitalize())) for r in rows]
 
     sets["FiQA (finance questions, ordinary)"] = [
         CategoryTicket(t, None, "ordinary") for t in jsonl(data / "Fiqa" / "test.jsonl", "question")
@@ -194,9 +196,13 @@ def third_party() -> dict[str, list[CategoryTicket]]:
         CategoryTicket(t, None, "ordinary")
         for t in jsonl(data / "PIQA" / "validation.jsonl", "question")
     ]
-    sets["MedicationQA (health)"] = [
+    # Questions about medicines and conditions, mostly not about the writer
+    # ("what is morphine"): the rules look for a person's health, so this
+    # measures how much health talk without a person is kept in-house too.
+    sets["MedicationQA and LiveQA (health questions)"] = [
         CategoryTicket(t, "health", "positive")
-        for t in jsonl(data / "MedicationQA" / "test.jsonl", "question")
+        for name in ("MedicationQA", "LiveQA")
+        for t in jsonl(data / name / "test.jsonl", "question")
     ]
     labels = {"religion": "religion", "sexual-orientation": "sexual_orientation"}
     labels["race-color"] = "ethnic_origin"
@@ -243,6 +249,7 @@ def main() -> None:
             args.count, args.seed
         ),
         "Dev set written by another hand (bench/data/categories_dev.jsonl)": labelled(DEV),
+        "Second dev set, another hand again (bench/data/categories_dev2.jsonl)": labelled(DEV2),
         "Hold-out written by a third hand (bench/data/categories_holdout.jsonl)": labelled(HOLDOUT),
         f"Ordinary support tickets with personal data (bench.corpus, seed {args.seed})": (
             ordinary_tickets(args.ordinary, args.seed)

@@ -57,7 +57,13 @@ NEAR_RIGHT = 30
 _FLAGS = regex.IGNORECASE | regex.VERSION0
 _SENTENCE_END = regex.compile(r"[.!?\n]")
 _WORD_START = regex.compile(r"(?<![\w'])\w")
-_AFTER_NAME = regex.compile(r"\S\s+[A-Z][a-z]+\s+\Z")  # a capitalised word, not the first
+# A capitalised word after another word (not opening the sentence, not after
+# a comma) and not one that people capitalise mid-sentence: a name.
+_AFTER_NAME = regex.compile(
+    r"\w\s+(?!(?:My|The|Our|Your|His|Her|Their|This|That|These|Those|We|He|She|They|It|An"
+    r"|Hi|Hello|Hey|Dear|Please|Thanks|Thank|And|But|So|Since|As|Being|Because|When|After"
+    r"|Before|If|Also|Now|Just|Still|Only|Very|Really|Mr|Mrs|Ms|Dr|Im)\b)[A-Z][a-z]+\s+\Z"
+)
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'"})
 
 
@@ -215,14 +221,11 @@ class CategoryClassifier:
         vetoes = self.vetoes
         if vetoes.after_any is not None and vetoes.after_any.match(right, timeout=limit):
             return None
-        if term.tier != "certain" and (
-            _quoted(text, start, end)
-            or (
-                vetoes.organisation_before is not None
-                and vetoes.organisation_after is not None
-                and vetoes.organisation_before.search(left, timeout=limit)
-                and vetoes.organisation_after.match(right, timeout=limit)
-            )
+        if _quoted(text, start, end) or (
+            vetoes.organisation_before is not None
+            and vetoes.organisation_after is not None
+            and vetoes.organisation_before.search(left, timeout=limit)
+            and vetoes.organisation_after.match(right, timeout=limit)
         ):
             return None
         if term.veto_before_name and _AFTER_NAME.search(left):
@@ -275,7 +278,9 @@ def _inside_identifier(text: str, start: int, end: int) -> bool:
 
 def _quoted(text: str, start: int, end: int) -> bool:
     """A word quoted as a word ("arrested" the pipeline), not used."""
-    return start > 0 and end < len(text) and text[start - 1] in '"“' and text[end] in '"”'
+    if start == 0 or end >= len(text) or any(c.isspace() for c in text[start:end]):
+        return False  # a quoted phrase ("men seeking men") is still said
+    return text[start - 1] in '"“' and text[end] in '"”'
 
 
 def _context(text: str, start: int, end: int) -> tuple[str, str]:
@@ -307,7 +312,7 @@ def _after(patterns: Sequence[str], macros: Mapping[str, str]) -> regex.Pattern[
     if not patterns:
         return None
     body = "|".join(f"(?:{_expand(p, macros)})" for p in patterns)
-    return regex.compile(rf"\s*(?:{body})", _FLAGS)
+    return regex.compile(rf"\s*[\"”']?\s*(?:{body})", _FLAGS)
 
 
 def _frames(patterns: Sequence[str], macros: Mapping[str, str]) -> regex.Pattern[str] | None:
@@ -330,7 +335,9 @@ def _category(name: str, rules: Mapping[str, Any], macros: Mapping[str, str]) ->
                     tier,
                     _before(spec.get("veto_before", []), macros),
                     _after(spec.get("veto_after", []), macros),
-                    bool(spec.get("veto_before_name", False)),
+                    # Words (not whole phrases) after a capitalised word are
+                    # surnames unless the rule says otherwise.
+                    bool(spec.get("veto_before_name", tier != "certain")),
                 )
             )
     try:
