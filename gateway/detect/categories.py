@@ -30,6 +30,7 @@ the original text, never the text.
 
 from __future__ import annotations
 
+import functools
 import importlib.resources
 import re
 import string
@@ -131,12 +132,8 @@ class CategoryClassifier:
     @classmethod
     def load(cls, names: Iterable[str] | None = None, timeout_ms: int = 1000) -> CategoryClassifier:
         """The shipped rules, for ``names`` only (default: every category)."""
-        text = (
-            importlib.resources.files("gateway.detect")
-            .joinpath("categories.yaml")
-            .read_text("utf-8")
-        )
-        return cls.from_rules(yaml.safe_load(text), names, timeout_ms)
+        wanted = CATEGORY_NAMES if names is None else tuple(names)
+        return _shipped(wanted, timeout_ms)
 
     @classmethod
     def from_rules(
@@ -191,9 +188,7 @@ class CategoryClassifier:
                 raise TimeoutError
             position = word.start()
             # Lowered per word: lowering a whole text can change its length ("İ").
-            opening = folded[position : position + 2].lower()
-            if len(opening) == 2 and opening[1].isspace():
-                opening = opening[0] + " "
+            opening = _opening(folded[position : position + 3].lower())
             for number, term in self.openings.get(opening, ()):
                 if position < resume[number]:
                     continue
@@ -283,6 +278,17 @@ def _quoted(text: str, start: int, end: int) -> bool:
     return text[start - 1] in '"“' and text[end] in '"”'
 
 
+@functools.lru_cache(maxsize=8)
+def _shipped(names: tuple[str, ...], timeout_ms: int) -> CategoryClassifier:
+    # Compiling the rules and their index takes about a second; the result is
+    # immutable, so every app built in one process (tests build hundreds,
+    # a reload builds another) shares it. Nothing is built until first asked.
+    text = (
+        importlib.resources.files("gateway.detect").joinpath("categories.yaml").read_text("utf-8")
+    )
+    return CategoryClassifier.from_rules(yaml.safe_load(text), names, timeout_ms)
+
+
 def _context(text: str, start: int, end: int) -> tuple[str, str]:
     """The words before and after a match, within its sentence."""
     left = text[max(0, start - LEFT_CHARS) : start]
@@ -365,28 +371,46 @@ def _category(name: str, rules: Mapping[str, Any], macros: Mapping[str, str]) ->
 
 
 _ALPHABET = string.ascii_lowercase + string.digits + " '-&./,+("
+_KNOWN = frozenset(_ALPHABET)
+
+
+def _opening(chars: str) -> str:
+    """The index key of a word's first characters: three, or only the first when one of
+    the others is outside the alphabet the index was built on ("sámi", "my" at the end)."""
+    chars = "".join(" " if c.isspace() else c for c in chars)
+    if len(chars) == 3 and chars[1] in _KNOWN and chars[2] in _KNOWN:
+        return chars
+    return chars[:1]
+
+
+def _possible(pattern: regex.Pattern[str], opening: str) -> bool:
+    """Whether a match of ``pattern`` can begin with ``opening`` (in any case it accepts)."""
+    variants = {opening}
+    if "(?-i" in pattern.pattern:  # a case-sensitive part ("(?-i:HIV)")
+        variants |= {opening[0].upper() + opening[1:], opening.upper()}
+    return any(pattern.match(v, partial=True) for v in variants)
 
 
 def _index(patterns: Sequence[regex.Pattern[str]]) -> dict[str, tuple[int, ...]]:
-    """Which terms can start with each two-character word opening (``"di"``, ``"my"``, ``"i'"``).
+    """Which terms can start with each word opening of three characters (``"dia"``,
+    ``"my "``, ``"i'm"``), and of one (``"d"``: for openings with other characters).
 
     A single alternation of a hundred terms tries every one at every word
-    start (3.6 ms per kilobyte of text here); looked up by a word's first two
-    characters, a word start tries only the few terms that can begin there.
-    The opening of each term is found by asking the regex engine which
-    prefixes could still become a match (a partial match).
+    start (3.6 ms per kilobyte of text here); looked up by a word's opening,
+    a word start tries only the few terms that can begin there. The openings
+    of each term are found by asking the regex engine which prefixes could
+    still become a match (a partial match).
     """
     index: dict[str, list[int]] = {}
     for number, pattern in enumerate(patterns):
-        # Case matters only to terms with a case-sensitive part ("(?-i:HIV)").
-        cased = "(?-i" in pattern.pattern
         for first in string.ascii_lowercase + string.digits:
-            firsts = {first, first.upper()} if cased else {first}
-            if not any(pattern.match(c, partial=True) for c in firsts):
+            if not _possible(pattern, first):
                 continue
+            index.setdefault(first, []).append(number)
             for second in _ALPHABET:
-                pair = first + second
-                openings = {pair, first.upper() + second, pair.upper()} if cased else {pair}
-                if any(pattern.match(o, partial=True) for o in openings):
-                    index.setdefault(pair, []).append(number)
+                if not _possible(pattern, first + second):
+                    continue
+                for third in _ALPHABET:
+                    if _possible(pattern, first + second + third):
+                        index.setdefault(first + second + third, []).append(number)
     return {key: tuple(sorted(set(numbers))) for key, numbers in index.items()}
