@@ -152,7 +152,8 @@ def test_category_and_block_rules() -> None:
     assert not policy.entity_blocks("US_SSN", 0.6)
     assert not policy.entity_blocks("PERSON", 1.0)
     assert policy.blocks
-    assert policy.labels["HEALTH"] == "HEALTH"  # tokenized evidence restores by its label
+    assert policy.labels["LEGAL"] == "LEGAL_MATTER"  # tokenized evidence restores by its label
+    assert "HEALTH" not in policy.labels  # a blocked category mints no tokens
 
 
 def test_custom_recognizer_gets_a_label() -> None:

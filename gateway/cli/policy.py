@@ -56,9 +56,10 @@ def run_check(args: argparse.Namespace, settings: Settings) -> int:
         # Not an error: the machine that checks a policy often lacks the secrets.
         for missing in missing_secrets(document, settings.environ):
             err(f"gateway: note: {path}: {missing} here; serve needs it")
+        categories = {e.name for e in CATEGORY_ENTITIES.values()}
         out(
             f"{path}: ok (tenant {document.tenant}, vendor {document.vendor}, "
-            f"{len(policy.entity_types) - len(CATEGORY_ENTITIES)} entities, "
+            f"{len(set(policy.entity_types) - categories)} entities, "
             f"{len(document.recognizers)} custom recognizers, "
             f"{len(policy.categories)} sensitive categories acted on, sha256 {policy.digest[:12]})"
         )
