@@ -165,3 +165,39 @@ def _shared() -> CategoryClassifier:
     if not _CLASSIFIER:
         _CLASSIFIER.append(CategoryClassifier.load())
     return _CLASSIFIER[0]
+
+
+def test_every_term_can_be_reached_from_a_word_opening(classifier: CategoryClassifier) -> None:
+    # The scan tries only the terms indexed under a word's opening: a term the
+    # index left out (one that starts with a look-behind, say) would never match.
+    for category in classifier.categories:
+        indexed = {term for terms in category.index.values() for term in terms}
+        assert indexed == set(range(len(category.terms))), category.name
+
+
+def test_the_rules_file_repeats_no_key() -> None:
+    class Strict(yaml.SafeLoader):
+        pass
+
+    def mapping(loader: Strict, node: yaml.MappingNode) -> dict[object, object]:
+        keys = [loader.construct_object(k) for k, _ in node.value]
+        assert len(keys) == len(set(keys)), f"repeated key near line {node.start_mark.line}"
+        return dict(zip(keys, (loader.construct_object(v) for _, v in node.value), strict=True))
+
+    Strict.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, mapping)
+    yaml.load((ROOT / "gateway" / "detect" / "categories.yaml").read_text(), Loader=Strict)
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("Reason for return: 'chemotherapy side effects'", "health"),  # after a quote mark
+        ("My wife and I (two women) want a joint account", "sexual_orientation"),
+        ("Sam (8) and Ella (11) need a kids' meal", "children"),
+        ("I've been on PrEP for two years", "sexual_orientation"),  # mixed case
+    ],
+)
+def test_terms_found_at_awkward_openings(
+    classifier: CategoryClassifier, text: str, category: str
+) -> None:
+    assert category in blocked(classifier, text)

@@ -19,7 +19,7 @@ from gateway.server.upstream import UpstreamResponse
 from tests.asgi import AsgiVendor
 from tests.conftest import AppFactory
 from tests.gateways import ENVIRON, PLANTED, TICKET, error_code
-from tests.test_proxy import audit_records
+from tests.test_proxy import audit_records, full_disk
 
 pytestmark = pytest.mark.anyio
 # A canary: words that must never appear in an error, an audit record or a metric.
@@ -84,7 +84,7 @@ async def test_a_health_ticket_reaches_the_in_house_queue_and_not_the_vendor(
     assert event["reason"] == "content_diverted"
     assert event["categories"] == {"health": 2}
     assert event["scope"].startswith("customer:")  # whose ticket, as a keyed digest
-    assert event["divert_status"] == 200
+    assert event["divert_to"] == "http://vendor/internal/in-house"
     assert (
         'gateway_requests_blocked_total{outcome="diverted",reason="health",route="create_ticket"} 1.0'
         in metrics
@@ -142,12 +142,40 @@ async def test_when_the_queue_is_down_nothing_goes_anywhere_and_the_caller_can_r
         answer = await client.post("/api/v2/tickets.json", json=health_ticket())
     assert (answer.status_code, error_code(answer)) == (502, "divert_failed")
     assert vendor_api(await vendor.received()) == []
-    (event,) = [e for e in audit_records(gateway.app) if e["type"] == "request_blocked"]
-    assert (event["outcome"], event["reason"], event["divert_status"]) == (
-        "blocked",
-        "divert_failed",
-        None,
-    )
+    # On the record before the delivery was tried, then the failure, same request.
+    attempted, failed = [e for e in audit_records(gateway.app) if e["type"] == "request_blocked"]
+    assert (attempted["outcome"], attempted["reason"]) == ("diverted", "content_diverted")
+    assert (failed["outcome"], failed["reason"]) == ("blocked", "divert_failed")
+    assert failed["request_id"] == attempted["request_id"] == answer.headers["x-request-id"]
+
+
+async def test_a_diverted_request_is_on_the_record_before_it_is_delivered(
+    make_app: AppFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    gateway = make_app()
+    async with gateway.client() as client:
+        with monkeypatch.context() as patch:  # a full disk: every audit write fails
+            patch.setattr("gateway.audit.files.append", full_disk)
+            patch.setattr("gateway.audit.files.probe", full_disk)
+            answer = await client.post("/api/v2/tickets.json", json=health_ticket())
+    assert (answer.status_code, error_code(answer)) == (503, "audit_unavailable")
+    records = await gateway.vendor.received()
+    assert in_house(records) == []  # not delivered: no record could be written
+    assert vendor_api(records) == []
+
+
+async def test_a_body_json_reads_but_utf8_cannot_hold_is_still_diverted(
+    make_app: AppFactory,
+) -> None:
+    gateway = make_app()
+    raw = json.dumps(health_ticket()).replace("Order ORD-48213", "Order \\ud800 ORD-48213")
+    async with gateway.client() as client:
+        answer = await client.post(
+            "/api/v2/tickets.json", content=raw, headers={"content-type": "application/json"}
+        )
+    assert error_code(answer) == "content_diverted", answer.text
+    (delivered,) = in_house(await gateway.vendor.received())
+    assert "\\ud800" in delivered["body"]
 
 
 async def test_a_category_set_to_token_replaces_the_evidence_and_restores_it(

@@ -95,7 +95,7 @@ def test_shipped_policies_load(path: Path) -> None:
             + "routes:\n  - name: r\n    path: /x\n"
             + "    divert_to: {url: 'http://q', secret: {env: S}}\n",
             "routes[0].divert_to",
-            "nothing in the policy blocks",
+            "nothing blocks on this route",
         ),
         (
             BASE
@@ -103,6 +103,25 @@ def test_shipped_policies_load(path: Path) -> None:
             + "    divert_to: {url: 'ftp://q', secret: {env: S}}\n",
             "routes[0].divert_to.url",
             "http",
+        ),
+        (  # a route that opts out of the categories, in a policy that blocks only those
+            BASE
+            + "categories: {health: {}}\nroutes:\n  - name: r\n    path: /x\n"
+            + "    categories: false\n    divert_to: {url: 'http://q', secret: {env: S}}\n",
+            "routes[0].divert_to",
+            "nothing blocks on this route",
+        ),
+        (
+            BASE
+            + "categories: {health: {}}\nroutes:\n  - name: r\n    path: /x\n"
+            + "    divert_to: {url: 'https://u:p@q/in', secret: {env: S}}\n",
+            "routes[0].divert_to.url",
+            "no credentials",
+        ),
+        (
+            BASE + "recognizers:\n  - {name: x, entity: HEALTH, patterns: [{regex: 'a'}]}\n",
+            "recognizers[0].entity",
+            "sensitive category health",
         ),
         (BASE + "tenant: again\n", "line 4", "duplicate key"),  # duplicate keys are refused
         (BASE + "entities: [unclosed\n", "line", "YAML syntax"),

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import functools
 import importlib.resources
+import itertools
 import re
 import string
 import time
@@ -57,7 +58,8 @@ NEAR_LEFT = 50
 NEAR_RIGHT = 30
 _FLAGS = regex.IGNORECASE | regex.VERSION0
 _SENTENCE_END = regex.compile(r"[.!?\n]")
-_WORD_START = regex.compile(r"(?<![\w'])\w")
+# A word's first character; after an apostrophe only when it opens a quote ('sick leave').
+_WORD_START = regex.compile(r"(?<!\w)(?<!\w')\w")
 # A capitalised word after another word (not opening the sentence, not after
 # a comma) and not one that people capitalise mid-sentence: a name.
 _AFTER_NAME = regex.compile(
@@ -93,7 +95,7 @@ class _Term:
 class _Category:
     name: str
     terms: tuple[re.Pattern[str], ...]  # in tier order: certain, strong, weak
-    index: Mapping[str, tuple[int, ...]]  # a word's first two characters -> terms
+    index: Mapping[str, tuple[int, ...]]  # a word's opening (see _index) -> terms
     term_rules: tuple[_Term, ...]
     frames: regex.Pattern[str] | None
     after: regex.Pattern[str] | None
@@ -117,7 +119,7 @@ class CategoryClassifier:
         self.personal = personal
         self.vetoes = vetoes
         self.timeout = timeout_s
-        # A word's first two characters -> (category, term) pairs to try there,
+        # A word's opening (see _index) -> (category, term) pairs to try there,
         # each category's terms in tier order.
         openings: dict[str, list[tuple[int, int]]] = {}
         for number, category in enumerate(self.categories):
@@ -181,7 +183,7 @@ class CategoryClassifier:
     def _scan(
         self, normalized: NormalizedText, folded: str, limit: float, hits: list[CategoryHit]
     ) -> None:
-        resume = [0] * len(self.categories)  # one category's matches do not overlap
+        resume = [0] * len(self.categories)  # one category's hits do not overlap
         deadline = time.monotonic() + limit
         for word in _WORD_START.finditer(folded, timeout=limit):
             if time.monotonic() > deadline:
@@ -189,26 +191,29 @@ class CategoryClassifier:
             position = word.start()
             # Lowered per word: lowering a whole text can change its length ("İ").
             opening = _opening(folded[position : position + 3].lower())
-            for number, term in self.openings.get(opening, ()):
-                if position < resume[number]:
+            judged: set[int] = set()  # categories with a hit at this position
+            for category_number, term_number in self.openings.get(opening, ()):
+                if position < resume[category_number] or category_number in judged:
                     continue
-                category = self.categories[number]
-                match = category.terms[term].match(folded, position)
+                category = self.categories[category_number]
+                match = category.terms[term_number].match(folded, position)
                 if match is None:
                     continue
-                resume[number] = match.end()
-                hit = self._judge(category, term, folded, match.span(), limit)
-                if hit is not None:
-                    start, end = normalized.to_original(hit.start, hit.end)
-                    hits.append(CategoryHit(hit.category, start, end, hit.score, hit.tier))
+                hit = self._judge(category, term_number, folded, match.span(), limit)
+                if hit is None:
+                    continue  # ruled out: a narrower term of the category may still hold
+                judged.add(category_number)
+                resume[category_number] = match.end()
+                start, end = normalized.to_original(hit.start, hit.end)
+                hits.append(CategoryHit(hit.category, start, end, hit.score, hit.tier))
 
     def classify_many(self, texts: Sequence[str]) -> list[list[CategoryHit]]:
         return [self.classify(t) for t in texts]
 
     def _judge(
-        self, category: _Category, number: int, text: str, span: tuple[int, int], limit: float
+        self, category: _Category, term_number: int, text: str, span: tuple[int, int], limit: float
     ) -> CategoryHit | None:
-        term = category.term_rules[number]
+        term = category.term_rules[term_number]
         start, end = span
         if _inside_identifier(text, start, end):
             return None
@@ -384,10 +389,13 @@ def _opening(chars: str) -> str:
 
 
 def _possible(pattern: regex.Pattern[str], opening: str) -> bool:
-    """Whether a match of ``pattern`` can begin with ``opening`` (in any case it accepts)."""
+    """Whether a match of ``pattern`` can begin with ``opening``, in any case it accepts."""
     variants = {opening}
-    if "(?-i" in pattern.pattern:  # a case-sensitive part ("(?-i:HIV)")
-        variants |= {opening[0].upper() + opening[1:], opening.upper()}
+    if "(?-i" in pattern.pattern:  # a case-sensitive part ("(?-i:HIV)", "(?-i:PrEP)")
+        variants = {
+            "".join(chars)
+            for chars in itertools.product(*({c.lower(), c.upper()} for c in opening))
+        }
     return any(pattern.match(v, partial=True) for v in variants)
 
 

@@ -136,10 +136,12 @@ class PresidioDetector:
         self.thresholds: dict[str, float] = {}
         for entity in enabled:
             rule = policy.rule(entity)
-            # A blocking entity's threshold is where it blocks; below it, down to
-            # the policy's, it is still found (and tokenized).
-            threshold = None if rule.action == "block" else rule.threshold
-            self.thresholds[entity] = settings.score_threshold if threshold is None else threshold
+            threshold = settings.score_threshold if rule.threshold is None else rule.threshold
+            if rule.action == "block":
+                # Its threshold is where it blocks; below it, down to the
+                # policy's, it is still found (and tokenized, never sent in clear).
+                threshold = min(threshold, settings.score_threshold)
+            self.thresholds[entity] = threshold
         # Entities whose replacement shows nothing of the value: a part of
         # one (a postcode in an address) needs no replacement of its own.
         self.hides = frozenset(

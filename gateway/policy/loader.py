@@ -24,6 +24,7 @@ from pydantic import ValidationError
 from gateway.errors import ConfigError, PolicyError
 from gateway.policy.entities import BUILTIN, CATEGORY_ENTITIES, EntityType, custom_entity
 from gateway.policy.schema import (
+    CATEGORY_NAMES,
     CategoryRule,
     EntityRule,
     FieldRules,
@@ -87,7 +88,8 @@ class Policy:
     @property
     def categories(self) -> tuple[str, ...]:
         """The categories the policy acts on (blocks or tokenizes), in CATEGORY_NAMES order."""
-        return tuple(c for c, r in self.document.categories.items() if r.action != "allow")
+        acted = {c for c, r in self.document.categories.items() if r.action != "allow"}
+        return tuple(c for c in CATEGORY_NAMES if c in acted)
 
     def entity_blocks(self, entity: str, score: float) -> bool:
         """Whether a value of ``entity`` scored ``score`` keeps its request from the vendor."""
@@ -167,16 +169,27 @@ def parse_policy(raw: bytes, source: str) -> Policy:
 
 
 def _check_diversions(policy: Policy, source: str) -> None:
-    """A route that diverts needs something that blocks, or it would never divert."""
-    if policy.blocks:
-        return
-    for index, route in enumerate(policy.document.routes):
-        if route.divert_to is not None:
+    """A route that diverts must be able to block, and must be a company-bound route."""
+    document = policy.document
+    blocks_entities = any(r.action == "block" for r in document.entities.values())
+    blocks_categories = any(r.action == "block" for r in document.categories.values())
+    for index, route in enumerate(document.routes):
+        divert = route.divert_to
+        if divert is None:
+            continue
+        where = f"routes[{index}].divert_to"
+        if route.webhook is not None:
+            raise PolicyError(source, where, "a webhook route (vendor to company) never diverts")
+        if not (blocks_entities or (blocks_categories and route.categories)):
             raise PolicyError(
                 source,
-                f"routes[{index}].divert_to",
-                "nothing in the policy blocks (no category or entity has action: block), "
-                "so nothing would be diverted",
+                where,
+                "nothing blocks on this route (no entity has action: block, and no category "
+                "does or the route has categories: false), so nothing would be diverted",
+            )
+        if "@" in divert.url.split("://", 1)[1].split("/", 1)[0]:
+            raise PolicyError(
+                source, f"{where}.url", "no credentials in the URL; the envelope is signed"
             )
 
 
@@ -213,6 +226,15 @@ def _policy_error(source: str, exc: ValidationError) -> PolicyError:
 
 
 def _entity_types(document: PolicyDocument, source: str) -> dict[str, EntityType]:
+    reserved = {e.name: c for c, e in CATEGORY_ENTITIES.items()}
+    for position, recognizer in enumerate(document.recognizers):
+        if recognizer.entity in reserved:
+            raise PolicyError(
+                source,
+                f"recognizers[{position}].entity",
+                f"{recognizer.entity} is the sensitive category "
+                f"{reserved[recognizer.entity]}'s entity; name yours otherwise",
+            )
     types = dict(BUILTIN)
     # A category's evidence is an entity only where the policy tokenizes it:
     # every label makes the restorer's token grammar longer (eight more cost

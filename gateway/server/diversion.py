@@ -46,19 +46,37 @@ from gateway.server.webhooks import forward_signature
 async def keep_in_house(
     call: Call, route: RouteConfig, parts: RequestParts, blocked: BlockedError
 ) -> JSONResponse:
-    """Answer a blocked request: deliver it to ``divert_to`` if the route has one, audit, refuse."""
+    """Answer a blocked request: audit, deliver it to ``divert_to`` if the route has one, refuse.
+
+    The record is written before the delivery, as a forward is audited before
+    it leaves (``proxy``): a request that reaches the in-house queue is always
+    on the record. A delivery that then fails adds a second record for the
+    same request id, ``divert_failed``, and the caller is told to retry.
+    """
     gateway = call.gateway
     categories, entities = blocked.categories, blocked.entities
     divert = route.divert_to
-    status: int | None = None
-    answer = blocked  # content_blocked: kept from the vendor, delivered nowhere
+    answer = (
+        BlockedError("content_diverted", categories, entities) if divert is not None else blocked
+    )
+    await _record(call, answer, divert, None)
     if divert is not None:
         status = await _deliver(call, route, divert, parts, blocked)
-        answer = (
-            BlockedError("content_diverted", categories, entities)
-            if status is not None and status < 300
-            else BlockedError("divert_failed", categories, entities)
-        )
+        if status is None or status >= 300:
+            answer = BlockedError("divert_failed", categories, entities)
+            await _record(call, answer, divert, status)
+    outcome = "diverted" if answer.code == "content_diverted" else "blocked"
+    label = "divert_failed" if answer.code == "divert_failed" else outcome
+    gateway.metrics.kept_in_house(route.name, label, [*categories, *entities])
+    response = error_response(answer, call.request_id, gateway.policy.document.error_format)
+    response.headers["x-gateway-outcome"] = outcome
+    return response
+
+
+async def _record(
+    call: Call, answer: BlockedError, divert: DivertConfig | None, status: int | None
+) -> None:
+    gateway = call.gateway
     outcome: Literal["blocked", "diverted"] = (
         "diverted" if answer.code == "content_diverted" else "blocked"
     )
@@ -68,18 +86,13 @@ async def keep_in_house(
             call.exchange(),
             outcome,
             answer.code,
-            categories,
-            entities,
+            answer.categories,
+            answer.entities,
             call.elapsed_ms(),
             divert.url if divert is not None else None,
             status,
         )
     )
-    label = "divert_failed" if answer.code == "divert_failed" else outcome
-    gateway.metrics.kept_in_house(route.name, label, [*categories, *entities])
-    response = error_response(answer, call.request_id, gateway.policy.document.error_format)
-    response.headers["x-gateway-outcome"] = outcome
-    return response
 
 
 async def _deliver(
@@ -87,7 +100,9 @@ async def _deliver(
 ) -> int | None:
     """POST the signed envelope; the receiver's status, or None when it could not be reached."""
     gateway = call.gateway
-    body = json.dumps(envelope(call, route, parts, blocked), ensure_ascii=False).encode("utf-8")
+    # ASCII escapes: a body can hold a lone surrogate ("\\ud800") that JSON
+    # parses but UTF-8 cannot encode.
+    body = json.dumps(envelope(call, route, parts, blocked)).encode("ascii")
     secret = gateway.blueprint.divert_secrets[route.name]
     headers = [
         ("content-type", "application/json"),
