@@ -222,7 +222,8 @@ class CategoryClassifier:
         if vetoes.after_any is not None and vetoes.after_any.match(right, timeout=limit):
             return None
         if _quoted(text, start, end) or (
-            vetoes.organisation_before is not None
+            term.tier != "certain"
+            and vetoes.organisation_before is not None
             and vetoes.organisation_after is not None
             and vetoes.organisation_before.search(left, timeout=limit)
             and vetoes.organisation_after.match(right, timeout=limit)
