@@ -201,3 +201,13 @@ def test_terms_found_at_awkward_openings(
     classifier: CategoryClassifier, text: str, category: str
 ) -> None:
     assert category in blocked(classifier, text)
+
+
+def test_no_term_is_tried_at_every_word(classifier: CategoryClassifier) -> None:
+    # A term that can open with any word ("\w+ workers' union") is tried at
+    # every word start and made the HTTP path a fifth slower (measured): terms
+    # start with their own words.
+    for category in classifier.categories:
+        for number, term in enumerate(category.terms):
+            keys = sum(number in terms for terms in category.index.values())
+            assert keys < 2_000, f"{category.name}: {term.pattern[:60]} opens {keys} ways"
