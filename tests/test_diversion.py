@@ -240,3 +240,26 @@ async def test_the_audit_api_and_summary_show_what_was_kept_in_house(
     assert event["event"]["categories"] == {"health": 2}
     assert summary.json()["kept_in_house"] == {"health": {"diverted": 1}}
     assert_no_text(diverted.text, summary.text)
+
+
+async def test_a_tokenized_category_leaves_no_gap_around_a_value_inside_it(
+    make_app: AppFactory,
+) -> None:
+    # The evidence ("delete ... all my data from") holds a card number: the
+    # number keeps its own mask and the words around it get the category's token.
+    gateway = make_app(edit=lambda t: t.replace("legal: {action: block", "legal: {action: token"))
+    ticket = copy.deepcopy(TICKET)
+    ticket["ticket"]["comment"]["body"] = (
+        "Please delete 4111111111111111 and all my data from your systems."
+    )
+    async with gateway.client() as client:
+        answer = await client.post("/api/v2/tickets.json", json=ticket)
+    assert answer.status_code == 201, answer.text
+    (sent,) = vendor_api(await gateway.vendor.received())
+    body = json.loads(sent["body"])["ticket"]["comment"]["body"]
+    assert "************1111" in body
+    assert body.count("LEGAL-") == 2
+    assert "all my data" not in body
+    # The tokens come back restored; a card is masked, which no one can undo.
+    restored = answer.json()["ticket"]["description"]
+    assert restored == "Please delete ************1111 and all my data from your systems."

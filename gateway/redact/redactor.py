@@ -213,7 +213,7 @@ class Redactor:
         blocked: Counter[str] = Counter()
         if categories and self.classify is not None and self.policy.categories:
             hits = await self.classify(texts)
-            detections = self._judge_categories(hits, detections, blocked)
+            detections = self._judge_categories(texts, hits, detections, blocked)
         entities = Counter(
             d.entity
             for found in (*detections, *whole)
@@ -230,13 +230,14 @@ class Redactor:
 
     def _judge_categories(
         self,
+        texts: Sequence[str],
         hits: Sequence[Sequence[CategoryHit]],
         detections: list[list[Detection]],
         blocked: Counter[str],
     ) -> list[list[Detection]]:
         """Count what the policy blocks; add the evidence it tokenizes to the detections."""
         judged: list[list[Detection]] = []
-        for found, text_hits in zip(detections, hits, strict=True):
+        for text, found, text_hits in zip(texts, detections, hits, strict=True):
             evidence: list[Detection] = []
             for hit in text_hits:
                 rule = self.policy.category_rule(hit.category)
@@ -244,9 +245,12 @@ class Redactor:
                     continue
                 if rule.action == "block":
                     blocked[hit.category] += 1
-                elif not any(d.start < hit.end and hit.start < d.end for d in (*found, *evidence)):
-                    entity = CATEGORY_ENTITIES[hit.category].name
-                    evidence.append(Detection(entity, hit.start, hit.end, hit.score, "category"))
+                    continue
+                # What other detections do not already replace: a name inside
+                # the evidence keeps its own token, the rest gets the category's.
+                entity = CATEGORY_ENTITIES[hit.category].name
+                for start, end in _uncovered(text, hit.start, hit.end, (*found, *evidence)):
+                    evidence.append(Detection(entity, start, end, hit.score, "category"))
             judged.append(sorted([*found, *evidence], key=lambda d: d.start) if evidence else found)
         return judged
 
@@ -302,6 +306,30 @@ class Redactor:
             )
         edits = [(r.start, r.end, r.text) for r in replacements]
         return Redacted(splice(text, edits), tuple(replacements))
+
+
+def _uncovered(
+    text: str, start: int, end: int, taken: Sequence[Detection]
+) -> list[tuple[int, int]]:
+    """The parts of ``text[start:end]`` no detection in ``taken`` covers, trimmed of
+    spaces and punctuation at their edges (which need no token)."""
+    parts: list[tuple[int, int]] = []
+    cursor = start
+    for d in sorted((d for d in taken if d.start < end and start < d.end), key=lambda d: d.start):
+        if d.start > cursor:
+            parts.append((cursor, d.start))
+        cursor = max(cursor, d.end)
+    if cursor < end:
+        parts.append((cursor, end))
+    trimmed = []
+    for a, b in parts:
+        while a < b and not text[a].isalnum():
+            a += 1
+        while b > a and not text[b - 1].isalnum():
+            b -= 1
+        if a < b:
+            trimmed.append((a, b))
+    return trimmed
 
 
 def _operator(action: Action) -> Action:
