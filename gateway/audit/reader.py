@@ -75,6 +75,12 @@ class Filters:
         return not (self.values and not set(self.values) & set(event.get("values", [])))
 
 
+def kept_in_house(event: Record) -> dict[str, int]:
+    """What kept a ``request_blocked`` event's request from the vendor: its sensitive
+    categories and blocked entities, with their counts."""
+    return {**(event.get("categories") or {}), **(event.get("blocked_entities") or {})}
+
+
 def _outcomes(event: Record) -> set[str]:
     # An answer is one decision ("released") holding one outcome per token that
     # came back; asking for "out_of_scope" finds the answers that carried one.

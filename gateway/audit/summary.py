@@ -6,7 +6,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-from gateway.audit.reader import Record
+from gateway.audit.reader import Record, kept_in_house
 
 
 def summarize(records: Iterable[Record]) -> dict[str, Any]:
@@ -28,8 +28,7 @@ def summarize(records: Iterable[Record]) -> dict[str, Any]:
         if event.get("outcome") == "refused":
             reasons[str(event.get("reason"))] += 1
         if event.get("type") == "request_blocked":
-            names = {**(event.get("categories") or {}), **(event.get("blocked_entities") or {})}
-            for name in names:
+            for name in kept_in_house(event):
                 kept[str(name)][str(event.get("outcome"))] += 1
         for status, count in (event.get("counts") or {}).items():
             returned[status] += count

@@ -14,7 +14,14 @@ from gateway.audit.events import DECISIONS, OUTCOMES, STATUSES
 from gateway.audit.export import render
 from gateway.audit.files import CHECKPOINT_SUFFIX
 from gateway.audit.keys import load_audit_keys, load_public_key
-from gateway.audit.reader import Filters, chains, parse_time, read, value_filters
+from gateway.audit.reader import (
+    Filters,
+    chains,
+    kept_in_house,
+    parse_time,
+    read,
+    value_filters,
+)
 from gateway.audit.verify import verify_chain
 from gateway.cli.common import EXIT_FAILED, EXIT_OK, Commands, err, out
 from gateway.config import Settings
@@ -264,7 +271,7 @@ def _row(record: dict[str, Any]) -> str:
     event = record.get("event", {})
     detail = ""
     if event.get("type") == "request_blocked":
-        named = {**(event.get("categories") or {}), **(event.get("blocked_entities") or {})}
+        named = kept_in_house(event)
         detail = " ".join(f"{k}:{v}" for k, v in sorted(named.items()))
     elif event.get("entities"):
         detail = " ".join(f"{k}:{v}" for k, v in sorted(event["entities"].items()))

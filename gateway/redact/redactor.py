@@ -21,6 +21,7 @@ from typing import Any
 
 from gateway.detect import Detection, Group, KnownValue
 from gateway.detect.categories import CategoryHit
+from gateway.detect.intervals import Spans
 from gateway.errors import BlockedError
 from gateway.formats.splice import splice
 from gateway.policy import Action, Policy
@@ -239,6 +240,7 @@ class Redactor:
         judged: list[list[Detection]] = []
         for text, found, text_hits in zip(texts, detections, hits, strict=True):
             evidence: list[Detection] = []
+            taken = Spans((d.start, d.end) for d in found)
             for hit in text_hits:
                 rule = self.policy.category_rule(hit.category)
                 if hit.score < rule.threshold or rule.action == "allow":
@@ -249,8 +251,11 @@ class Redactor:
                 # What other detections do not already replace: a name inside
                 # the evidence keeps its own token, the rest gets the category's.
                 entity = CATEGORY_ENTITIES[hit.category].name
-                for start, end in _uncovered(text, hit.start, hit.end, (*found, *evidence)):
-                    evidence.append(Detection(entity, start, end, hit.score, "category"))
+                for start, end in taken.uncovered(hit.start, hit.end):
+                    start, end = _trimmed(text, start, end)
+                    if start < end:
+                        taken.add(start, end)
+                        evidence.append(Detection(entity, start, end, hit.score, "category"))
             judged.append(sorted([*found, *evidence], key=lambda d: d.start) if evidence else found)
         return judged
 
@@ -308,28 +313,13 @@ class Redactor:
         return Redacted(splice(text, edits), tuple(replacements))
 
 
-def _uncovered(
-    text: str, start: int, end: int, taken: Sequence[Detection]
-) -> list[tuple[int, int]]:
-    """The parts of ``text[start:end]`` no detection in ``taken`` covers, trimmed of
-    spaces and punctuation at their edges (which need no token)."""
-    parts: list[tuple[int, int]] = []
-    cursor = start
-    for d in sorted((d for d in taken if d.start < end and start < d.end), key=lambda d: d.start):
-        if d.start > cursor:
-            parts.append((cursor, d.start))
-        cursor = max(cursor, d.end)
-    if cursor < end:
-        parts.append((cursor, end))
-    trimmed = []
-    for a, b in parts:
-        while a < b and not text[a].isalnum():
-            a += 1
-        while b > a and not text[b - 1].isalnum():
-            b -= 1
-        if a < b:
-            trimmed.append((a, b))
-    return trimmed
+def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
+    """``[start, end)`` without the spaces and punctuation at its edges (they need no token)."""
+    while start < end and not text[start].isalnum():
+        start += 1
+    while end > start and not text[end - 1].isalnum():
+        end -= 1
+    return start, end
 
 
 def _operator(action: Action) -> Action:

@@ -65,26 +65,27 @@ async def keep_in_house(
         if status is None or status >= 300:
             answer = BlockedError("divert_failed", categories, entities)
             await _record(call, answer, divert, status)
-    outcome = "diverted" if answer.code == "content_diverted" else "blocked"
-    label = "divert_failed" if answer.code == "divert_failed" else outcome
+    label = "divert_failed" if answer.code == "divert_failed" else _outcome(answer)
     gateway.metrics.kept_in_house(route.name, label, [*categories, *entities])
     response = error_response(answer, call.request_id, gateway.policy.document.error_format)
-    response.headers["x-gateway-outcome"] = outcome
+    response.headers["x-gateway-outcome"] = _outcome(answer)
     return response
+
+
+def _outcome(answer: BlockedError) -> Literal["blocked", "diverted"]:
+    """Delivered in-house (``content_diverted``), or kept from everyone."""
+    return "diverted" if answer.code == "content_diverted" else "blocked"
 
 
 async def _record(
     call: Call, answer: BlockedError, divert: DivertConfig | None, status: int | None
 ) -> None:
     gateway = call.gateway
-    outcome: Literal["blocked", "diverted"] = (
-        "diverted" if answer.code == "content_diverted" else "blocked"
-    )
     await gateway.audit.append(
         events.RequestBlocked(
             gateway.policy,
             call.exchange(),
-            outcome,
+            _outcome(answer),
             answer.code,
             answer.categories,
             answer.entities,
