@@ -50,7 +50,10 @@ def load_classifier(policy: Policy) -> CategoryClassifier | None:
     """The category rules for the categories the policy acts on (none: no classifier)."""
     if not policy.categories:
         return None
-    return CategoryClassifier.load(policy.categories, policy.document.detection.regex_timeout_ms)
+    detection = policy.document.detection
+    return CategoryClassifier.load(
+        policy.categories, detection.regex_timeout_ms, detection.category_model
+    )
 
 
 INLINE_CHARS = 16_384

@@ -95,7 +95,7 @@ def test_near_misses_are_not_categories(classifier: CategoryClassifier, text: st
 def test_evidence_is_a_span_of_the_original_text(classifier: CategoryClassifier) -> None:
     # Zero-width characters and a curly apostrophe: the span maps back to the original.
     text = "Hello,\u200b I\u2019m dia\u200bbetic and the pump failed"
-    (hit,) = classifier.classify(text)
+    (hit,) = [h for h in classifier.classify(text) if h.tier != "model"]
     assert (hit.category, hit.tier) == ("health", "strong")
     assert text[hit.start : hit.end] == "dia\u200bbetic"
     assert 0.7 <= hit.score < 1.0

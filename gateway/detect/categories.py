@@ -44,11 +44,13 @@ import regex
 import yaml
 
 from gateway.detect.budget import budget
+from gateway.detect.category_model import CategoryModel
 from gateway.detect.normalize import NormalizedText, normalize
 from gateway.errors import DetectionError
 from gateway.policy.schema import CATEGORY_NAMES
 
-Tier = Literal["certain", "strong", "weak"]
+# "model": the shipped classifier (category_model.py), not a rule.
+Tier = Literal["certain", "strong", "weak", "model"]
 TIERS: Mapping[Tier, float] = {"certain": 0.9, "strong": 0.6, "weak": 0.4}
 FRAME_BOOST = 0.35
 # How far around a word its context is read, within its sentence.
@@ -114,8 +116,10 @@ class CategoryClassifier:
         personal: regex.Pattern[str],
         vetoes: _Vetoes,
         timeout_s: float = 1.0,
+        model: CategoryModel | None = None,
     ) -> None:
         self.categories = tuple(categories)
+        self.model = model
         self.personal = personal
         self.vetoes = vetoes
         self.timeout = timeout_s
@@ -132,14 +136,21 @@ class CategoryClassifier:
         return tuple(c.name for c in self.categories)
 
     @classmethod
-    def load(cls, names: Iterable[str] | None = None, timeout_ms: int = 1000) -> CategoryClassifier:
-        """The shipped rules, for ``names`` only (default: every category)."""
+    def load(
+        cls, names: Iterable[str] | None = None, timeout_ms: int = 1000, model: bool = True
+    ) -> CategoryClassifier:
+        """The shipped rules, and the shipped model unless ``model`` is false, for ``names``
+        only (default: every category)."""
         wanted = CATEGORY_NAMES if names is None else tuple(names)
-        return _shipped(wanted, timeout_ms)
+        return _shipped(wanted, timeout_ms, model)
 
     @classmethod
     def from_rules(
-        cls, document: Mapping[str, Any], names: Iterable[str] | None = None, timeout_ms: int = 1000
+        cls,
+        document: Mapping[str, Any],
+        names: Iterable[str] | None = None,
+        timeout_ms: int = 1000,
+        model: CategoryModel | None = None,
     ) -> CategoryClassifier:
         macros = {k: str(v) for k, v in document.get("macros", {}).items()}
         rules = document["categories"]
@@ -163,6 +174,7 @@ class CategoryClassifier:
             regex.compile(_expand(document["personal"], macros), _FLAGS),
             vetoes,
             timeout_ms / 1000,
+            model,
         )
 
     def classify(self, text: str) -> list[CategoryHit]:
@@ -173,16 +185,34 @@ class CategoryClassifier:
         folded = normalized.text.translate(_APOSTROPHES)
         limit = budget(self.timeout, folded)
         hits: list[CategoryHit] = []
+        ruled_out: list[tuple[str, int]] = []
         try:
-            self._scan(normalized, folded, limit, hits)
+            self._scan(normalized, folded, limit, hits, ruled_out)
         except TimeoutError:
             raise DetectionError("the category rules ran past their time budget") from None
+        if self.model is not None:
+            for found in self.model.hits(normalized.text):
+                # A near miss the rules know ("credit union", "health check")
+                # is not the model's to overturn in the same window.
+                if any(
+                    name == found.category and found.start <= at < found.end
+                    for name, at in ruled_out
+                ):
+                    continue
+                start, end = normalized.to_original(found.start, found.end)
+                hits.append(CategoryHit(found.category, start, end, found.score, "model"))
         hits.sort(key=lambda h: (h.start, h.category))
         return hits
 
     def _scan(
-        self, normalized: NormalizedText, folded: str, limit: float, hits: list[CategoryHit]
+        self,
+        normalized: NormalizedText,
+        folded: str,
+        limit: float,
+        hits: list[CategoryHit],
+        ruled_out: list[tuple[str, int]],
     ) -> None:
+        """Fill ``hits``, and ``ruled_out`` with (category, offset) of every vetoed term."""
         resume = [0] * len(self.categories)  # one category's hits do not overlap
         deadline = time.monotonic() + limit
         for word in _WORD_START.finditer(folded, timeout=limit):
@@ -201,6 +231,7 @@ class CategoryClassifier:
                     continue
                 hit = self._judge(category, term_number, folded, match.span(), limit)
                 if hit is None:
+                    ruled_out.append((category.name, position))
                     continue  # ruled out: a narrower term of the category may still hold
                 judged.add(category_number)
                 resume[category_number] = match.end()
@@ -285,14 +316,15 @@ def _quoted(text: str, start: int, end: int) -> bool:
 
 
 @functools.lru_cache(maxsize=8)
-def _shipped(names: tuple[str, ...], timeout_ms: int) -> CategoryClassifier:
+def _shipped(names: tuple[str, ...], timeout_ms: int, model: bool) -> CategoryClassifier:
     # Compiling the rules and their index takes about a second; the result is
     # immutable, so every app built in one process (tests build hundreds,
     # a reload builds another) shares it. Nothing is built until first asked.
     text = (
         importlib.resources.files("gateway.detect").joinpath("categories.yaml").read_text("utf-8")
     )
-    return CategoryClassifier.from_rules(yaml.safe_load(text), names, timeout_ms)
+    shipped_model = CategoryModel.load(names) if model else None
+    return CategoryClassifier.from_rules(yaml.safe_load(text), names, timeout_ms, shipped_model)
 
 
 def _context(text: str, start: int, end: int) -> tuple[str, str]:

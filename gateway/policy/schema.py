@@ -140,6 +140,8 @@ class DetectionConfig(_Model):
     allow_patterns: list[str] = []
     phone_regions: list[str] = ["US", "GB"]
     regex_timeout_ms: int = Field(1000, ge=10, le=60000)
+    # The shipped classifier beside the category rules (gateway/detect/category_model.py).
+    category_model: bool = True
 
     @field_validator("allow_patterns")
     @classmethod

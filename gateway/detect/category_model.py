@@ -1,0 +1,156 @@
+"""A small shipped classifier beside the category rules, for what they have no phrase for.
+
+The rules in ``categories.yaml`` know the phrases that carry a category
+("diagnosed with", "my lawyer"). People also say it indirectly: "since the
+chemo started", "we keep halal", "when I got out last year". Measured on text
+written by hands that never saw the rules, such statements are most of what
+the rules miss (``bench/categories.py``). This module adds a linear
+bag-of-words text classifier (spaCy's ``textcat_multilabel`` with the
+``TextCatBOW`` architecture: one weight per word or word pair and category)
+trained on labelled tickets in ``bench/data`` by
+``python -m bench.train_category_model``. It ships inside the package
+(``models/categories``, about 2.5 MB) and loads offline, once per process.
+
+A text is read in windows of whole sentences up to ``WINDOW_CHARS``, the size of
+the tickets it learned from: a linear model sums its evidence, so one window
+per long text would let the length alone reach the threshold. A window scoring
+at or above the model's operating point (its probability for that category,
+chosen in training to keep false blocks low) is a hit; its evidence span is the
+window. Probabilities are mapped onto the rules' scale so that the operating
+point reads as the policy default threshold, 0.7: a policy threshold above 0.7
+asks the model for more confidence, as it asks the rules.
+
+The rules stay the explanation a reviewer reads first; a model hit is marked
+with the tier ``model``. Policies can turn it off with
+``detection.category_model: false``.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.resources
+import json
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import regex
+
+from gateway.errors import DetectionError
+
+WINDOW_CHARS = 600
+# The rules' scale: the operating point maps to the policy default threshold.
+POLICY_DEFAULT = 0.7
+# Below this score a model hit is noise, not evidence worth reporting.
+LOWEST_SCORE = 0.5
+_SENTENCE = regex.compile(r"[^\n.!?]*(?:[.!?]+|\n+|\Z)")
+# spaCy hashes words as UTF-8, which a lone surrogate cannot be: one for one,
+# so offsets hold.
+_SURROGATE = regex.compile("[\ud800-\udfff]")
+
+
+@dataclass(frozen=True, slots=True)
+class ModelHit:
+    """A window of the text the model scores as ``category``."""
+
+    category: str
+    start: int
+    end: int
+    score: float
+
+
+class CategoryModel:
+    """The shipped classifier. Thread-safe: calls into spaCy are serialised."""
+
+    def __init__(self, nlp: Any, operating_point: float, categories: Sequence[str]) -> None:
+        self._nlp = nlp
+        self._lock = threading.Lock()
+        self.operating_point = operating_point
+        self.categories = tuple(categories)
+
+    @classmethod
+    def load(cls, categories: Sequence[str]) -> CategoryModel:
+        """The model shipped with the package, for ``categories`` (cached per process)."""
+        return _shipped(tuple(categories))
+
+    @classmethod
+    def from_disk(cls, path: Path, categories: Sequence[str]) -> CategoryModel:
+        import spacy
+
+        try:
+            meta = json.loads((path / "gateway.json").read_text(encoding="utf-8"))
+            nlp = spacy.load(path)
+        except (OSError, ValueError) as exc:
+            raise DetectionError(f"the category model cannot be loaded ({exc})") from None
+        return cls(nlp, float(meta["operating_point"]), categories)
+
+    def hits(self, text: str) -> list[ModelHit]:
+        """Every window of ``text`` the model scores for one of its categories."""
+        spans = list(windows(text))
+        if not spans or not self.categories:
+            return []
+        with self._lock:
+            docs = list(
+                self._nlp.pipe(_SURROGATE.sub("\ufffd", text[start:end]) for start, end in spans)
+            )
+        found: list[ModelHit] = []
+        for (start, end), doc in zip(spans, docs, strict=True):
+            found.extend(self._judge(doc.cats, start, end))
+        return found
+
+    def _judge(self, cats: Mapping[str, float], start: int, end: int) -> Iterator[ModelHit]:
+        for category in self.categories:
+            score = on_rules_scale(cats.get(category, 0.0), self.operating_point)
+            if score >= LOWEST_SCORE:
+                yield ModelHit(category, start, end, score)
+
+
+def on_rules_scale(probability: float, operating_point: float) -> float:
+    """Piecewise linear: 0 -> 0, the operating point -> 0.7, 1 -> 0.99."""
+    if probability < operating_point:
+        score = POLICY_DEFAULT * probability / operating_point
+    else:
+        score = POLICY_DEFAULT + 0.29 * (probability - operating_point) / (1 - operating_point)
+    return round(min(0.99, score), 2)
+
+
+def windows(text: str, size: int = WINDOW_CHARS) -> Iterator[tuple[int, int]]:
+    """Runs of whole sentences up to ``size`` characters (a longer sentence is cut)."""
+    first = last = -1
+    for start, end in sentences(text):
+        if first >= 0 and end - first > size:
+            yield first, last
+            first = -1
+        while end - start > size:
+            yield from _trimmed(text, start, start + size)
+            start += size
+            start, _ = next(_trimmed(text, start, end), (end, end))
+        if start < end:
+            first = start if first < 0 else first
+            last = end
+    if first >= 0:
+        yield first, last
+
+
+def sentences(text: str) -> Iterator[tuple[int, int]]:
+    """Each sentence of ``text`` with a letter in it, without surrounding whitespace."""
+    for sentence in _SENTENCE.finditer(text):
+        yield from _trimmed(text, sentence.start(), sentence.end())
+
+
+def _trimmed(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if any(c.isalpha() for c in text[start:end]):
+        yield start, end
+
+
+@functools.lru_cache(maxsize=8)
+def _shipped(categories: tuple[str, ...]) -> CategoryModel:
+    root = importlib.resources.files("gateway.detect") / "models" / "categories"
+    with importlib.resources.as_file(root) as path:
+        return CategoryModel.from_disk(Path(path), categories)

@@ -1,0 +1,161 @@
+"""The shipped category model beside the rules: windows, scale, offline load, policy switch."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gateway.detect.categories import CategoryClassifier
+from gateway.detect.category_model import (
+    WINDOW_CHARS,
+    CategoryModel,
+    on_rules_scale,
+    windows,
+)
+from gateway.policy.schema import CATEGORY_NAMES
+
+ROOT = Path(__file__).resolve().parent.parent
+MODEL_DIR = ROOT / "gateway" / "detect" / "models" / "categories"
+THRESHOLD = 0.7
+
+
+@pytest.fixture(scope="module")
+def with_model() -> CategoryClassifier:
+    return CategoryClassifier.load()
+
+
+@pytest.fixture(scope="module")
+def rules_only() -> CategoryClassifier:
+    return CategoryClassifier.load(model=False)
+
+
+def blocked(classifier: CategoryClassifier, text: str) -> dict[str, str]:
+    """Category -> the tier of its strongest hit at or above the threshold."""
+    found: dict[str, tuple[float, str]] = {}
+    for hit in classifier.classify(text):
+        if hit.score >= THRESHOLD and hit.score > found.get(hit.category, (0.0, ""))[0]:
+            found[hit.category] = (hit.score, hit.tier)
+    return {category: tier for category, (_, tier) in found.items()}
+
+
+def test_the_model_ships_in_the_package_and_names_its_operating_point() -> None:
+    meta = json.loads((MODEL_DIR / "gateway.json").read_text(encoding="utf-8"))
+    assert 0.0 < meta["operating_point"] < 1.0
+    # Trained on dev sets only: a hold-out never reaches training.
+    assert meta["dev_sets"]
+    assert not any("holdout" in name for name in meta["dev_sets"])
+    model = CategoryModel.load(CATEGORY_NAMES)
+    assert model.categories == CATEGORY_NAMES
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        (
+            "We don't eat meat on Fridays during Lent, please swap the box for the fish option.",
+            "religion",
+        ),
+        (
+            "Our little one starts reception in September, can we order the uniform in age 4?",
+            "children",
+        ),
+        (
+            "I spent two years inside and my credit file is empty, can I still get the phone on "
+            "contract?",
+            "criminal_record",
+        ),
+    ],
+)
+def test_the_model_adds_what_the_rules_have_no_phrase_for(
+    with_model: CategoryClassifier, rules_only: CategoryClassifier, text: str, category: str
+) -> None:
+    assert category not in blocked(rules_only, text)
+    assert blocked(with_model, text).get(category) == "model"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Where is my insulin pump order? It was due on Tuesday.",
+        "The /health endpoint returns 500 since the last deploy.",
+        "Which legal entity should be on the invoice for order 4471?",
+        "My credit union card was declined at checkout.",
+        "Please change the delivery address on order #48213 to 12 Church Street.",
+    ],
+)
+def test_the_model_leaves_near_misses_alone(with_model: CategoryClassifier, text: str) -> None:
+    assert blocked(with_model, text) == {}
+
+
+def test_model_hits_carry_their_tier_and_a_window_of_the_original_text(
+    with_model: CategoryClassifier,
+) -> None:
+    # Zero-width characters are normalised away before scoring; spans are mapped back.
+    text = "Order 5521 is late.\u200b We keep ha\u200blal, so no pork in the box please."
+    hits = [h for h in with_model.classify(text) if h.tier == "model"]
+    assert hits
+    for hit in hits:
+        assert 0 <= hit.start < hit.end <= len(text)
+        assert text[hit.start : hit.end].strip() == text[hit.start : hit.end]
+
+
+def test_the_rules_alone_never_report_a_model_hit(rules_only: CategoryClassifier) -> None:
+    assert rules_only.model is None
+    text = "We keep halal at home, so please take the pork pizza off my standing order."
+    assert all(h.tier != "model" for h in rules_only.classify(text))
+
+
+def test_a_long_ordinary_text_is_read_in_windows_and_not_blocked(
+    with_model: CategoryClassifier,
+) -> None:
+    # A linear model sums its evidence: read whole, length alone could block.
+    sentence = "My parcel for order 5521 has not arrived and the tracking page shows nothing. "
+    text = sentence * 400
+    assert blocked(with_model, text) == {}
+    assert all(h.end - h.start <= WINDOW_CHARS for h in with_model.classify(text))
+
+
+def test_the_scale_puts_the_operating_point_at_the_policy_default() -> None:
+    assert on_rules_scale(0.5, 0.5) == 0.7
+    assert on_rules_scale(1.0, 0.5) == 0.99
+    assert on_rules_scale(0.0, 0.5) == 0.0
+    assert on_rules_scale(0.25, 0.5) == 0.35
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.floats(0, 1), st.floats(0, 1), st.floats(0.05, 0.95))
+def test_the_scale_keeps_the_order_of_probabilities(a: float, b: float, point: float) -> None:
+    low, high = sorted((a, b))
+    assert on_rules_scale(low, point) <= on_rules_scale(high, point)
+
+
+def test_windows_are_whole_sentences_up_to_the_size() -> None:
+    text = "First one. Second one!  Third?\nFourth line"
+    assert [text[s:e] for s, e in windows(text, size=25)] == [
+        "First one. Second one!",
+        "Third?\nFourth line",
+    ]
+    assert [text[s:e] for s, e in windows(text)] == [text]
+
+
+def test_a_sentence_longer_than_a_window_is_cut() -> None:
+    text = "a" * 1500
+    assert list(windows(text, size=600)) == [(0, 600), (600, 1200), (1200, 1500)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from("ab .!?\n\t"), max_size=400), st.integers(5, 80))
+def test_windows_are_ordered_bounded_and_cover_every_letter(text: str, size: int) -> None:
+    spans = list(windows(text, size=size))
+    covered = set()
+    last = 0
+    for start, end in spans:
+        assert last <= start < end <= len(text)
+        assert end - start <= size
+        last = end
+        covered.update(range(start, end))
+    assert all(i in covered for i, c in enumerate(text) if c.isalpha())
