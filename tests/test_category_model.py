@@ -56,16 +56,15 @@ def test_the_model_ships_in_the_package_and_names_its_operating_point() -> None:
     ("text", "category"),
     [
         (
-            "We don't eat meat on Fridays during Lent, please swap the box for the fish option.",
+            "We don't eat meat on Fridays, it's a Lent thing for us, so please swap the box.",
             "religion",
         ),
         (
-            "Our little one starts reception in September, can we order the uniform in age 4?",
-            "children",
+            "After what happened at the protest I now have a record and the bank closed my account.",
+            "criminal_record",
         ),
         (
-            "I spent two years inside and my credit file is empty, can I still get the phone on "
-            "contract?",
+            "I was sent down for two years and the account was frozen while I was away.",
             "criminal_record",
         ),
     ],

@@ -45,6 +45,7 @@ import yaml
 
 from gateway.detect.budget import budget
 from gateway.detect.category_model import CategoryModel
+from gateway.detect.couples import SameSexCouples
 from gateway.detect.normalize import NormalizedText, normalize
 from gateway.errors import DetectionError
 from gateway.policy.schema import CATEGORY_NAMES
@@ -117,9 +118,11 @@ class CategoryClassifier:
         vetoes: _Vetoes,
         timeout_s: float = 1.0,
         model: CategoryModel | None = None,
+        couples: SameSexCouples | None = None,
     ) -> None:
         self.categories = tuple(categories)
         self.model = model
+        self.couples = couples
         self.personal = personal
         self.vetoes = vetoes
         self.timeout = timeout_s
@@ -175,6 +178,7 @@ class CategoryClassifier:
             vetoes,
             timeout_ms / 1000,
             model,
+            SameSexCouples.load() if "sexual_orientation" in wanted else None,
         )
 
     def classify(self, text: str) -> list[CategoryHit]:
@@ -190,6 +194,10 @@ class CategoryClassifier:
             self._scan(normalized, folded, limit, hits, ruled_out)
         except TimeoutError:
             raise DetectionError("the category rules ran past their time budget") from None
+        if self.couples is not None:
+            for couple in self.couples.find(folded):
+                start, end = normalized.to_original(couple.start, couple.end)
+                hits.append(CategoryHit("sexual_orientation", start, end, 0.9, "certain"))
         if self.model is not None:
             for found in self.model.hits(normalized.text):
                 # A near miss the rules know ("credit union", "health check")
