@@ -43,11 +43,23 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def tickets(count: int, seed: int) -> list[bytes]:
-    """Zendesk create-ticket bodies around 600 characters of comment."""
+    """Zendesk create-ticket bodies around 600 characters of comment, none kept in-house.
+
+    The profile diverts tickets with a sensitive category to the company's own
+    queue; this measures the forwarding path, so such tickets are left out (the
+    generator pairs names and partners at random, and some read as same-sex
+    couples). How many were left out is printed."""
+    from gateway.detect.categories import CategoryClassifier
+
+    classifier = CategoryClassifier.load()
     bodies = []
+    kept_in_house = 0
     pool = generate(count * 4, seed)
     for ticket in pool:
         if 450 <= len(ticket.text) <= 750:
+            if any(h.score >= 0.7 for h in classifier.classify(ticket.text)):
+                kept_in_house += 1
+                continue
             name = (
                 ticket.pii[0].value if ticket.pii and ticket.pii[0].kind == "PERSON" else "Jane Doe"
             )
@@ -56,6 +68,7 @@ def tickets(count: int, seed: int) -> list[bytes]:
             bodies.append(json.dumps(body).encode())
         if len(bodies) == count:
             break
+    print(f"left out {kept_in_house} tickets the profile keeps in-house", file=sys.stderr)
     return bodies
 
 

@@ -73,6 +73,14 @@ def test_a_category_stated_in_context_is_found(
         "I'm sick of waiting for order ORD-48213",  # an idiom
         "The battery health on the X2 shows 71%",
         "My credit union declined the card",  # a bank
+        "My credit union card was declined at checkout.",
+        "My Union Pacific model train set is missing the transformer.",  # a name, capitalised
+        "Hi, my Probation Period training module won't mark as complete.",
+        "Could I pick up my prescription glasses from the Bath store instead?",
+        "My prayer mat order never arrived.",
+        "The charging port is loose and it's 8 months old, is that under warranty?",
+        "I think I got charged for premium after I cancelled in January.",
+        "My confirmation email said 3-5 days.",
         "The couriers were on strike so it's late",  # someone else's strike
         "Please deliver to 12 Church Road",  # a street
         "We're a church and want the nonprofit discount",  # an organisation

@@ -256,6 +256,9 @@ class CategoryClassifier:
         start, end = span
         if _inside_identifier(text, start, end):
             return None
+        # Peoples are written capitalised in pairs ("Turkish Cypriot", "Romanian Roma").
+        if category.name != "ethnic_origin" and _brand(text, start, end):
+            return None
         left, right = _context(text, start, end)
         vetoes = self.vetoes
         if vetoes.after_any is not None and vetoes.after_any.match(right, timeout=limit):
@@ -314,6 +317,26 @@ def _inside_identifier(text: str, start: int, end: int) -> bool:
     return (before in _JOINERS and before != "-") or (
         after in _JOINERS and following.isalnum() and after != "-"
     )
+
+
+# "Union Pacific", "Probation Period training", "Subpoena Sports Bar": a
+# capitalised term inside a sentence followed by a capitalised word is a name.
+# Not when that word makes an institution ("Financial Ombudsman Service").
+_CAPITALISED_NEXT = regex.compile(
+    r"\s+(?!(?:Service|Office|Bureau|Association|Society|Union|Church|Council|Court|Commission"
+    r"|Authority|Party|Trust|Centre|Center|Hospital|Clinic|Board|Tribunal|Department|Agency"
+    r"|Advice|Federation|Congress|Workers|Officers|Group|Team|Unit|Prison|Police|Act|Acts"
+    r"|Practices|Regulation|Regulations|Law)\b)[A-Z][a-z]"
+)
+_SENTENCE_START = regex.compile(r"(?:\A|[.!?:;\n\"'(\[]|^)\s*\Z")
+
+
+def _brand(text: str, start: int, end: int) -> bool:
+    if not (text[start].isupper() and text[start + 1 : start + 2].islower()):
+        return False
+    if _SENTENCE_START.search(text[max(0, start - 20) : start]):
+        return False
+    return _CAPITALISED_NEXT.match(text, end) is not None
 
 
 def _quoted(text: str, start: int, end: int) -> bool:

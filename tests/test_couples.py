@@ -1,0 +1,83 @@
+"""Same-sex couples: a partner word whose sex matches the writer's own name or words."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gateway.detect.categories import CategoryClassifier
+from gateway.detect.couples import SameSexCouples
+
+
+@pytest.fixture(scope="module")
+def couples() -> SameSexCouples:
+    return SameSexCouples.load()
+
+
+@pytest.mark.parametrize(
+    ("text", "evidence"),
+    [
+        ("Hi, Mark here. My husband Tom and I want a joint account.", "husband Tom"),
+        ("Please add my wife as a second driver. Thanks, Susan Birch", "wife"),
+        ("Booking the honeymoon for me and my wife. Best, Laura and Priya", "wife"),
+        (
+            "I'm Daniel's husband. He's in hospital and asked me to pay his bill. - Paul",
+            "Daniel's husband",
+        ),
+        (
+            "guy here, ordering for me and my boyfriend, both names on the delivery please",
+            "boyfriend",
+        ),
+        ("Please add my partner James to the plan. Regards, Mr Liam Hughes", "partner James"),
+        ("We're booking the spa for me and my fiancé David. Thanks, Andrés", "fiancé David"),
+        ("Cancel the Date Night box, my girlfriend and I have broken up. -Chloe", "girlfriend"),
+    ],
+)
+def test_a_partner_of_the_writers_own_sex_is_found(
+    couples: SameSexCouples, text: str, evidence: str
+) -> None:
+    (hit,) = couples.find(text)
+    assert text[hit.start : hit.end] == evidence
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Different sexes.
+        "Hi, Mark here. My wife Anna and I want a joint account.",
+        "Please add my husband as a second driver. Thanks, Susan Birch",
+        # The writer gives no name, or one given to both sexes.
+        "Please add my husband as a second driver.",
+        "Please add my husband as a second driver. Thanks, Sam",
+        # Someone else's partner.
+        "My mum's husband will collect the parcel. Thanks, Peter",
+        # Signals that disagree: say nothing.
+        "I'm a woman and my wife ordered this. Thanks, Peter",
+        # A partner named like the writer is a misreading, not a couple.
+        "I am Rosa Gimeno. My wife Rosa placed the order. Regards, Rosa",
+        # A partner word and a partner name that disagree.
+        "My wife Richard placed the order. Thanks, Peter",
+    ],
+)
+def test_nothing_is_said_without_two_agreeing_sexes(couples: SameSexCouples, text: str) -> None:
+    assert couples.find(text) == []
+
+
+def test_a_couple_blocks_as_sexual_orientation_with_the_partner_as_evidence() -> None:
+    classifier = CategoryClassifier.load(["sexual_orientation"], model=False)
+    text = "Hello, my husband\u2019s name needs adding. My husband Kevin and I. Thanks, Andrew"
+    hits = [h for h in classifier.classify(text) if h.score >= 0.7]
+    assert {h.category for h in hits} == {"sexual_orientation"}
+    assert any(text[h.start : h.end] == "husband Kevin" for h in hits)
+
+
+def test_a_policy_without_the_category_does_not_load_the_finder() -> None:
+    assert CategoryClassifier.load(["health"], model=False).couples is None
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=300))
+def test_any_text_gives_spans_inside_it(text: str) -> None:
+    for hit in SameSexCouples.load().find(text):
+        assert 0 <= hit.start < hit.end <= len(text)
