@@ -60,8 +60,12 @@ def test_the_model_ships_in_the_package_and_names_its_operating_point() -> None:
             "religion",
         ),
         (
-            "After what happened at the protest I now have a record and the bank closed my account.",
+            "I have a record now after what happened at the protest, and the bank closed my account.",
             "criminal_record",
+        ),
+        (
+            "My parents brought us here from Lagos when I was small and the form won't take my name.",
+            "ethnic_origin",
         ),
         (
             "I was sent down for two years and the account was frozen while I was away.",
@@ -158,3 +162,21 @@ def test_windows_are_ordered_bounded_and_cover_every_letter(text: str, size: int
         last = end
         covered.update(range(start, end))
     assert all(i in covered for i, c in enumerate(text) if c.isalpha())
+
+
+def test_a_policy_can_turn_the_model_off() -> None:
+    from gateway.core import load_classifier
+    from gateway.policy.loader import parse_policy
+
+    text = (
+        "version: 1\ntenant: acme\nvendor: demo\nupstream: http://127.0.0.1:9\n"
+        "categories: {health: {action: block}}\n"
+        "routes: [{name: all, methods: [POST], path: /x}]\n"
+    )
+    with_model = load_classifier(parse_policy(text.encode(), "on.yaml"))
+    off = text + "detection: {category_model: false}\n"
+    without = load_classifier(parse_policy(off.encode(), "off.yaml"))
+    assert with_model is not None
+    assert with_model.model is not None
+    assert without is not None
+    assert without.model is None

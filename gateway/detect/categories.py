@@ -340,10 +340,23 @@ def _brand(text: str, start: int, end: int) -> bool:
 
 
 def _quoted(text: str, start: int, end: int) -> bool:
-    """A word quoted as a word ("arrested" the pipeline), not used."""
+    """A word quoted as a word ("arrested" the pipeline), or inside a quoted title."""
+    if _QUOTED_TITLE.search(text[max(0, start - 30) : start + 2]) and _CLOSING.match(
+        text[end : end + 30]
+    ):
+        return True  # 'Gay Street', 'Attorney General' sign, 'Felony Fries': a name
     if start == 0 or end >= len(text) or any(c.isspace() for c in text[start:end]):
         return False  # a quoted phrase ("men seeking men") is still said
     return text[start - 1] in '"“' and text[end] in '"”'
+
+
+# An opening quote (not an apostrophe inside a word) before a capitalised word,
+# with no quote between it and the term; and its closing quote after the term.
+# Engravings and cake messages are the customer's own words, not names.
+_QUOTED_TITLE = regex.compile(
+    r"(?:^|(?<=[\s(]))['\"“‘](?!(?:Mr|Mrs|Ms|Mx|Happy|Love|To|Dear)\b)[A-Z][a-z][^'\"“”‘’\n]*\Z"
+)
+_CLOSING = regex.compile(r"[^'\"“”‘’\n]{0,29}['\"”’](?!\w)")
 
 
 @functools.lru_cache(maxsize=8)

@@ -44,6 +44,11 @@ _PARTNER = regex.compile(
     rf"|partner)\b(?:,?\s+(?P<name>{_NAME})\b)?",
     _FLAGS,
 )
+# "Tom Ashby's husband", "Uncle Rob's partner": a couple named in the third person.
+_NAMED_PARTNER = regex.compile(
+    rf"(?P<name>{_NAME})(?:\s+{_NAME})?'s\s+(?:late\s+)?(?P<word>husband|wife|boyfriend|girlfriend)\b",
+    _FLAGS,
+)
 # "I'm Daniel's husband": the writer is the partner of the named person.
 _PARTNER_OF = regex.compile(
     rf"\b(?:i'm|i\s+am|im)\s+(?P<name>{_NAME})'s\s+(?P<word>husband|wife|boyfriend|girlfriend"
@@ -51,8 +56,9 @@ _PARTNER_OF = regex.compile(
     _FLAGS,
 )
 _SELF_NAME = regex.compile(
-    rf"(?:^|[.!?\n,]\s*|\b(?:hi|hello|hey|hiya)[,!]?\s+)(?P<name>{_NAME})\s+here\b"
-    rf"|\b(?:i'm|i\s+am|im|this\s+is|my\s+name\s+is|name's)\s+(?P<name>{_NAME})\b(?!'s)"
+    rf"(?:^|[.!?\n,]\s*|\b(?:hi|hello|hey|hiya)[,!]?\s+)(?P<name>{_NAME})(?:\s+{_NAME})?\s+here\b"
+    rf"|\b(?:i'm|i\s+am|im|this\s+is|my\s+name\s+is|name's)\s+(?:(?P<title>mr|mrs|ms|miss)\.?\s+)?"
+    rf"(?P<name>{_NAME})\b(?!'s)"
     rf"|\b(?:booking|reservation|booked|table|account|order)\s+(?:is\s+)?under\s+"
     rf"(?:(?P<title>mr|mrs|ms|miss)\.?\s+)?(?P<name>{_NAME})\b",
     _FLAGS,
@@ -61,7 +67,9 @@ _SIGN_OFF = regex.compile(
     r"(?:^|[\s.!?,)])(?:[-–—~]+|thanks|thank\s+you|many\s+thanks|cheers|best|regards|kind\s+regards"
     r"|best\s+wishes|warm\s+regards|all\s+the\s+best|love|ta|thx|sincerely|yours(?:\s+\w+)?)"
     rf"[,!.]?\s*(?:(?P<title>mr|mrs|ms|miss)\.?\s+)?(?P<name>{_NAME})"
-    r"(?:\s+(?-i:[A-Z][\w'-]+))?(?:\s+and\s+\w+)?(?:\s*\([^)]{0,60}\))?\s*[.!]?\s*\Z",
+    r"(?:\s+(?-i:[A-Z][\w'-]+))?(?:\s+and\s+\w+)?(?:\s*\([^)]{0,60}\))?\s*[.!]?\s*\Z"
+    # or a name alone as the last sentence ("... Application MG-50012. Peter Lowry")
+    rf"|[.!?\n]\s*(?P<name>{_NAME})(?:\s+(?-i:[A-Z][\w'-]+))?\s*[.!]?\s*\Z",
     _FLAGS,
 )
 _SELF_WORDS = regex.compile(
@@ -90,15 +98,25 @@ class SameSexCouples:
         return _shipped()
 
     def find(self, text: str) -> list[CoupleHit]:
+        found = [CoupleHit(start, end) for start, end in self._named_couples(text)]
         writer = self._writer(text)
         if writer is None:
-            return []
+            return found
         names = self._writer_names(text)
-        return [
+        found += [
             CoupleHit(start, end)
             for start, end, sex, name in self._partners(text)
             if sex == writer and (name is None or name.lower() not in names)
         ]
+        return sorted(set(found), key=lambda h: h.start)
+
+    def _named_couples(self, text: str) -> Iterator[tuple[int, int]]:
+        for match in _NAMED_PARTNER.finditer(text):
+            if match.start() > 0 and text[match.start() - 1].lower() in "im":
+                continue  # "I'm Daniel's husband" is the writer's own couple
+            sex = self._name_sex(match["name"])
+            if sex is not None and sex == _word_sex(match["word"].lower()):
+                yield match.start(), match.end()
 
     def _partners(self, text: str) -> Iterator[tuple[int, int, str, str | None]]:
         for match in _PARTNER.finditer(text):
