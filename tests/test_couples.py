@@ -32,6 +32,11 @@ def couples() -> SameSexCouples:
         ("Please add my partner James to the plan. Regards, Mr Liam Hughes", "partner James"),
         ("We're booking the spa for me and my fiancé David. Thanks, Andrés", "fiancé David"),
         ("Cancel the Date Night box, my girlfriend and I have broken up. -Chloe", "girlfriend"),
+        ("Please add our employee Tom Ashby's husband as a dependant.", "Tom Ashby's husband"),
+        (
+            "She has changed her name from Daniel to Danielle, please update the card.",
+            "Daniel to Danielle",
+        ),
     ],
 )
 def test_a_partner_of_the_writers_own_sex_is_found(
@@ -56,6 +61,9 @@ def test_a_partner_of_the_writers_own_sex_is_found(
         "I'm a woman and my wife ordered this. Thanks, Peter",
         # A partner named like the writer is a misreading, not a couple.
         "I am Rosa Gimeno. My wife Rosa placed the order. Regards, Rosa",
+        # A name changed within one sex, and a third-person couple of two sexes.
+        "He changed his name from Jonathan to James last year.",
+        "Please add Tom Ashby's wife as a dependant.",
         # A partner word and a partner name that disagree.
         "My wife Richard placed the order. Thanks, Peter",
     ],

@@ -1,4 +1,4 @@
-"""Same-sex couples: a partner word whose sex matches the writer's.
+"""Same-sex couples: a partner word whose sex matches the writer's (and names changed across sexes).
 
 Most tickets that reveal a customer's sexual orientation never name it. They
 say "my husband Tom and I" and sign "Thanks, Andrew"; they say "my wife" and
@@ -20,6 +20,9 @@ out, see ``scripts/build-name-genders``). When the two agree the partner
 phrase is evidence of ``sexual_orientation``; when the writer's signals
 disagree with each other, or one side is unknown, nothing is said. It cannot
 see a couple whose names it does not know, or a writer who gives no name.
+Couples named in the third person ("Tom Ashby's husband") and a name
+changed to one of the other sex ("from Daniel to Danielle", a transition)
+are read the same way, from the names alone.
 """
 
 from __future__ import annotations
@@ -48,6 +51,10 @@ _PARTNER = regex.compile(
 _NAMED_PARTNER = regex.compile(
     rf"(?P<name>{_NAME})(?:\s+{_NAME})?'s\s+(?:late\s+)?(?P<word>husband|wife|boyfriend|girlfriend)\b",
     _FLAGS,
+)
+# "changed her name from Daniel to Danielle": a name changed to one of the other sex.
+_RENAMED = regex.compile(
+    rf"\bname\b[^.!?\n]{{0,40}}?\bfrom\s+(?P<old>{_NAME})\s+to\s+(?P<new>{_NAME})\b", _FLAGS
 )
 # "I'm Daniel's husband": the writer is the partner of the named person.
 _PARTNER_OF = regex.compile(
@@ -111,6 +118,10 @@ class SameSexCouples:
         return sorted(set(found), key=lambda h: h.start)
 
     def _named_couples(self, text: str) -> Iterator[tuple[int, int]]:
+        for match in _RENAMED.finditer(text):
+            before, after = self._name_sex(match["old"]), self._name_sex(match["new"])
+            if before and after and before != after:
+                yield match.start("old"), match.end()  # gender identity, a transition
         for match in _NAMED_PARTNER.finditer(text):
             if match.start() > 0 and text[match.start() - 1].lower() in "im":
                 continue  # "I'm Daniel's husband" is the writer's own couple
