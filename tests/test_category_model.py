@@ -154,7 +154,7 @@ def test_a_sentence_longer_than_a_window_is_cut() -> None:
 @given(st.text(alphabet=st.sampled_from("ab .!?\n\t"), max_size=400), st.integers(5, 80))
 def test_windows_are_ordered_bounded_and_cover_every_letter(text: str, size: int) -> None:
     spans = list(windows(text, size=size))
-    covered = set()
+    covered: set[int] = set()
     last = 0
     for start, end in spans:
         assert last <= start < end <= len(text)
