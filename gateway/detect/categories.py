@@ -12,11 +12,14 @@ phrase that is the category on its own scores 0.9 (``diagnosed with``,
 ``subject access request``); a word scores 0.6 or 0.4 alone and 0.35 more in
 a personal frame (``I'm diabetic``, ``my lawyer``), and vetoes rule out the
 near misses (``insulin pump order``, ``health check``, ``legal entity``,
-``credit union``, ``Church Road``). Why rules and not a classifier: every
-decision is explained by the rule that made it, nothing has to be downloaded
-or trained on text the company cannot share, a policy author can read and
-extend the terms, and it costs well under a millisecond per ticket
-(``bench/categories.py`` measures it, and its recall and false blocks).
+``credit union``, ``Church Road``). Rules come first because every decision
+is explained by the rule that made it, a policy author can read and extend
+the terms, and they cost well under a millisecond per ticket. Two finders
+join them for what no phrase carries: same-sex couples read from names
+(``couples.py``) and a small shipped classifier (``category_model.py``,
+tier ``model``), which never overturns a near miss the rules vetoed in the
+same window. ``bench/categories.py`` measures all three, with and without
+the model.
 
     >>> classifier = CategoryClassifier.load()
     >>> [(h.category, h.tier) for h in classifier.classify("I'm diabetic and the pump failed")]
