@@ -43,6 +43,7 @@ from gateway.errors import DetectionError
 WINDOW_CHARS = 600
 # The rules' scale: the operating point maps to the policy default threshold.
 POLICY_DEFAULT = 0.7
+_WINDOWS_PER_TURN = 16
 # Below this score a model hit is noise, not evidence worth reporting.
 LOWEST_SCORE = 0.5
 _SENTENCE = regex.compile(r"[^\n.!?]*(?:[.!?]+|\n+|\Z)")
@@ -91,13 +92,16 @@ class CategoryModel:
         spans = list(windows(text))
         if not spans or not self.categories:
             return []
-        with self._lock:
-            docs = list(
-                self._nlp.pipe(_SURROGATE.sub("\ufffd", text[start:end]) for start, end in spans)
-            )
         found: list[ModelHit] = []
-        for (start, end), doc in zip(spans, docs, strict=True):
-            found.extend(self._judge(doc.cats, start, end))
+        # A few windows per turn: a long text in a worker thread must not hold
+        # the model while the event loop waits to classify a short one, and
+        # spaCy's pipe costs half of one call per window (measured).
+        for first in range(0, len(spans), _WINDOWS_PER_TURN):
+            batch = spans[first : first + _WINDOWS_PER_TURN]
+            with self._lock:
+                docs = list(self._nlp.pipe(_SURROGATE.sub("\ufffd", text[s:e]) for s, e in batch))
+            for (start, end), doc in zip(batch, docs, strict=True):
+                found.extend(self._judge(doc.cats, start, end))
         return found
 
     def _judge(self, cats: Mapping[str, float], start: int, end: int) -> Iterator[ModelHit]:
