@@ -19,6 +19,9 @@ blocked. The operating point written with the model is ``--operating-point``.
 from __future__ import annotations
 
 import argparse
+import hashlib
+import importlib.resources
+import itertools
 import json
 import random
 import sys
@@ -27,10 +30,12 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from bench.category_corpus import CATEGORIES, CategoryTicket, generate
 from bench.corpus import generate as generate_tickets
 from gateway.detect.categories import CategoryClassifier
-from gateway.detect.category_model import CategoryModel, sentences
+from gateway.detect.category_model import CategoryModel, bag, sentences
 
 HERE = Path(__file__).parent
 DEV_SETS = sorted((HERE / "data").glob("categories_dev*.jsonl"))
@@ -52,6 +57,7 @@ def training_text(dev_sets: Sequence[Path]) -> list[CategoryTicket]:
     tickets += [
         CategoryTicket(t.text, None, "ordinary") for t in generate_tickets(600, ORDINARY_SEED)
     ]
+    tickets += everyday_couples()
     # Each sentence of a ticket with no category, on its own, as "none": without
     # them a short text ("please", "Thanks, Maria") has so little evidence that
     # it scores near the untrained prior, about 0.5.
@@ -63,6 +69,39 @@ def training_text(dev_sets: Sequence[Path]) -> list[CategoryTicket]:
         for start, end in sentences(text)
     ]
     return tickets + fragments
+
+
+PARTNERS = [
+    "my wife", "my husband", "my partner", "my girlfriend", "my boyfriend", "my fiancée",
+    "my fiancé", "my other half", "my spouse",
+]  # fmt: skip
+COUPLE_REQUESTS = [
+    "{P} and I booked a double room for our anniversary on the 14th, could we have a quiet table?",
+    "{P} and I are moving in together next month, please move the broadband to the new flat.",
+    "Can {p} be added as a second driver on policy MTR-{n}?",
+    "{P} and I are going to Spain in May, does my plan cover roaming?",
+    "Please send the receipt for order {n} to {p}, it was a gift from both of us.",
+    "{P} set up the account, can you add me as a named person? Account {n}.",
+    "We're booking the couples massage for Saturday, me and {p}. Ref SP-{n}.",
+    "I'd like to add {p} to the family plan, what ID is needed?",
+    "{P} and I split up, please remove {p} from the joint account {n}.",
+    "Our wedding is in June, {p} and I want to change the surname on the policy.",
+    "{P} ordered this for me but it's the wrong size, can I exchange it? Order {n}.",
+    "Hi, {p} will collect the parcel {n} on Friday, is that OK?",
+]
+
+
+def everyday_couples() -> list[CategoryTicket]:
+    """Partners named in everyday requests, as "none".
+
+    Whether a couple is same-sex is the couples finder's to read from names
+    (gateway/detect/couples.py); a partner word alone says nothing, and without
+    these the model learns "my wife and I" from the same-sex couples in the dev sets."""
+    tickets = []
+    for number, (partner, request) in enumerate(itertools.product(PARTNERS, COUPLE_REQUESTS)):
+        text = request.format(P=partner.capitalize(), p=partner, n=41000 + 37 * number)
+        tickets.append(CategoryTicket(text, None, "ordinary"))
+    return tickets
 
 
 def train(tickets: Sequence[CategoryTicket], epochs: int = 20) -> Any:
@@ -87,7 +126,7 @@ def train(tickets: Sequence[CategoryTicket], epochs: int = 20) -> Any:
     examples = []
     for ticket in tickets:
         cats = {c: float(ticket.kind == "positive" and ticket.category == c) for c in CATEGORIES}
-        examples.append(Example.from_dict(nlp.make_doc(ticket.text), {"cats": cats}))
+        examples.append(Example.from_dict(nlp.make_doc(bag(ticket.text)), {"cats": cats}))
     optimizer = nlp.initialize(lambda: examples)
     rng = random.Random(SEED)
     for epoch in range(epochs):
@@ -102,25 +141,33 @@ def train(tickets: Sequence[CategoryTicket], epochs: int = 20) -> Any:
 
 
 def validate(points: Sequence[float]) -> None:
+    """Leave each dev set out in turn; score it as shipped: rules, couples and model."""
     rules = CategoryClassifier.load(model=False)
-    print("| left out | operating point | recall: rules / with model | near misses | ordinary |")
+    document = yaml.safe_load(
+        importlib.resources.files("gateway.detect").joinpath("categories.yaml").read_text("utf-8")
+    )
+    print(
+        "| left out | operating point | recall: without the model / with it | near misses | ordinary |"
+    )
     print("|---|---:|---:|---:|---:|")
     for left_out in DEV_SETS:
         nlp = train(training_text([p for p in DEV_SETS if p != left_out]))
         tickets = labelled(left_out)
         for point in points:
             model = CategoryModel(nlp, point, CATEGORIES)
-            row = _judge(tickets, rules, model)
+            shipped = CategoryClassifier.from_rules(document, model=model)
+            shipped.couples = rules.couples
+            row = _judge(tickets, rules, shipped)
             print(f"| {left_out.name} | {point} | {row} |", flush=True)
 
 
 def _judge(
-    tickets: Sequence[CategoryTicket], rules: CategoryClassifier, model: CategoryModel
+    tickets: Sequence[CategoryTicket], rules: CategoryClassifier, shipped: CategoryClassifier
 ) -> str:
     positives = by_rules = by_both = near = near_blocked = ordinary = ordinary_blocked = 0
     for ticket in tickets:
         ruled = {h.category for h in rules.classify(ticket.text) if h.score >= 0.7}
-        both = ruled | {h.category for h in model.hits(ticket.text) if h.score >= 0.7}
+        both = {h.category for h in shipped.classify(ticket.text) if h.score >= 0.7}
         if ticket.kind == "positive":
             positives += 1
             by_rules += ticket.category in ruled
@@ -140,8 +187,8 @@ def _judge(
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--validate", action="store_true", help="leave each dev set out in turn")
-    parser.add_argument("--operating-point", type=float, default=0.5)
-    parser.add_argument("--points", default="0.4,0.5,0.6", help="candidates for --validate")
+    parser.add_argument("--operating-point", type=float, default=0.6)
+    parser.add_argument("--points", default="0.5,0.6,0.7", help="candidates for --validate")
     parser.add_argument("--output", type=Path, default=OUTPUT)
     args = parser.parse_args()
     if args.validate:
@@ -151,8 +198,10 @@ def main() -> None:
     nlp = train(tickets)
     nlp.meta.update({"name": "gateway_categories", "version": "1.0.0"})
     nlp.to_disk(args.output)
+    weights = (args.output / "textcat_multilabel" / "model").read_bytes()
     meta = {
         "operating_point": args.operating_point,
+        "sha256": hashlib.sha256(weights).hexdigest(),
         "trained": date.today().isoformat(),
         "dev_sets": [p.name for p in DEV_SETS],
         "tickets": len(tickets),

@@ -59,16 +59,13 @@ def test_the_model_ships_in_the_package_and_names_its_operating_point() -> None:
             "We don't eat meat on Fridays, it's a Lent thing for us, so please swap the box.",
             "religion",
         ),
+        # The model reads lower case: capitals are not new words to it.
+        (
+            "WE DON'T EAT MEAT ON FRIDAYS, IT'S A LENT THING FOR US, SO PLEASE SWAP THE BOX.",
+            "religion",
+        ),
         (
             "I have a record now after what happened at the protest, and the bank closed my account.",
-            "criminal_record",
-        ),
-        (
-            "My parents brought us here from Lagos when I was small and the form won't take my name.",
-            "ethnic_origin",
-        ),
-        (
-            "I was sent down for two years and the account was frozen while I was away.",
             "criminal_record",
         ),
     ],
@@ -92,6 +89,37 @@ def test_the_model_adds_what_the_rules_have_no_phrase_for(
 )
 def test_the_model_leaves_near_misses_alone(with_model: CategoryClassifier, text: str) -> None:
     assert blocked(with_model, text) == {}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # A partner word alone says nothing: the couples finder reads names.
+        "My wife and I booked a double room for our anniversary, could we have a quiet table?",
+        "My husband and I are going to Spain in May, does my plan cover roaming?",
+        # A linear model counts each word once: repetition is not evidence.
+        "no no no no no no no no no no that's not what I ordered",
+        "yes\n" * 30,
+        "please please please please refund me " * 2,
+    ],
+)
+def test_everyday_text_is_not_a_category_to_the_model(
+    with_model: CategoryClassifier, text: str
+) -> None:
+    assert not [h for h in with_model.classify(text) if h.tier == "model" and h.score >= THRESHOLD]
+
+
+def test_a_vetoed_near_miss_does_not_hide_the_rest_of_its_window(
+    with_model: CategoryClassifier,
+) -> None:
+    # "police station canteen" is a near miss the rules veto; the model scores
+    # the window with those words blanked, and the rest still says it.
+    text = (
+        "The police station canteen was shut. I have a record now after what happened at "
+        "the protest, and the bank closed my account."
+    )
+    assert blocked(with_model, text).get("criminal_record") == "model"
+    assert not blocked(CategoryClassifier.load(model=False), text)
 
 
 def test_model_hits_carry_their_tier_and_a_window_of_the_original_text(

@@ -192,24 +192,17 @@ class CategoryClassifier:
         folded = normalized.text.translate(_APOSTROPHES)
         limit = budget(self.timeout, folded)
         hits: list[CategoryHit] = []
-        ruled_out: list[tuple[str, int]] = []
+        ruled_out: dict[str, list[tuple[int, int]]] = {}  # category -> vetoed spans, by start
         try:
             self._scan(normalized, folded, limit, hits, ruled_out)
+            couples = self.couples.find(folded, limit) if self.couples is not None else []
         except TimeoutError:
             raise DetectionError("the category rules ran past their time budget") from None
-        if self.couples is not None:
-            for couple in self.couples.find(folded):
-                start, end = normalized.to_original(couple.start, couple.end)
-                hits.append(CategoryHit("sexual_orientation", start, end, 0.9, "certain"))
+        for couple in couples:
+            start, end = normalized.to_original(couple.start, couple.end)
+            hits.append(CategoryHit("sexual_orientation", start, end, 0.9, "certain"))
         if self.model is not None:
-            for found in self.model.hits(normalized.text):
-                # A near miss the rules know ("credit union", "health check")
-                # is not the model's to overturn in the same window.
-                if any(
-                    name == found.category and found.start <= at < found.end
-                    for name, at in ruled_out
-                ):
-                    continue
+            for found in self.model.hits(normalized.text, ruled_out):
                 start, end = normalized.to_original(found.start, found.end)
                 hits.append(CategoryHit(found.category, start, end, found.score, "model"))
         hits.sort(key=lambda h: (h.start, h.category))
@@ -221,9 +214,9 @@ class CategoryClassifier:
         folded: str,
         limit: float,
         hits: list[CategoryHit],
-        ruled_out: list[tuple[str, int]],
+        ruled_out: dict[str, list[tuple[int, int]]],
     ) -> None:
-        """Fill ``hits``, and ``ruled_out`` with (category, offset) of every vetoed term."""
+        """Fill ``hits``, and ``ruled_out`` with each category's vetoed terms (spans, by start)."""
         resume = [0] * len(self.categories)  # one category's hits do not overlap
         deadline = time.monotonic() + limit
         for word in _WORD_START.finditer(folded, timeout=limit):
@@ -242,7 +235,7 @@ class CategoryClassifier:
                     continue
                 hit = self._judge(category, term_number, folded, match.span(), limit)
                 if hit is None:
-                    ruled_out.append((category.name, position))
+                    ruled_out.setdefault(category.name, []).append(match.span())
                     continue  # ruled out: a narrower term of the category may still hold
                 judged.add(category_number)
                 resume[category_number] = match.end()
@@ -259,8 +252,14 @@ class CategoryClassifier:
         start, end = span
         if _inside_identifier(text, start, end):
             return None
-        # Peoples are written capitalised in pairs ("Turkish Cypriot", "Romanian Roma").
-        if category.name != "ethnic_origin" and _brand(text, start, end):
+        # A name ("Union Pacific", 'Gay Street'), for words that are not the
+        # category on their own; peoples are written capitalised in pairs
+        # ("Turkish Cypriot").
+        if (
+            term.tier != "certain"
+            and category.name != "ethnic_origin"
+            and (_brand(text, start, end) or _quoted_title(text, start, end))
+        ):
             return None
         left, right = _context(text, start, end)
         vetoes = self.vetoes
@@ -337,20 +336,34 @@ _SENTENCE_START = regex.compile(r"(?:\A|[.!?:;\n\"'(\[]|^)\s*\Z")
 def _brand(text: str, start: int, end: int) -> bool:
     if not (text[start].isupper() and text[start + 1 : start + 2].islower()):
         return False
-    if _SENTENCE_START.search(text[max(0, start - 20) : start]):
+    if _SENTENCE_START.search(text[max(0, start - 20) : start]) or _title_case_line(text, start):
         return False
     return _CAPITALISED_NEXT.match(text, end) is not None
 
 
+def _title_case_line(text: str, at: int) -> bool:
+    """A subject line or a heading ("Refund For Chemotherapy Wig Order"): capitals say nothing."""
+    line_start = text.rfind("\n", 0, at) + 1
+    line_end = text.find("\n", at)
+    words = _LETTER_WORD.findall(text[line_start : line_end if line_end >= 0 else len(text)])
+    return len(words) >= 3 and sum(w[0].isupper() for w in words) >= 0.7 * len(words)
+
+
 def _quoted(text: str, start: int, end: int) -> bool:
-    """A word quoted as a word ("arrested" the pipeline), or inside a quoted title."""
-    if _QUOTED_TITLE.search(text[max(0, start - 30) : start + 2]) and _CLOSING.match(
-        text[end : end + 30]
-    ):
-        return True  # 'Gay Street', 'Attorney General' sign, 'Felony Fries': a name
+    """A word quoted as a word ("arrested" the pipeline), not used."""
     if start == 0 or end >= len(text) or any(c.isspace() for c in text[start:end]):
         return False  # a quoted phrase ("men seeking men") is still said
     return text[start - 1] in '"“' and text[end] in '"”'
+
+
+def _quoted_title(text: str, start: int, end: int) -> bool:
+    """Inside a short quoted title ('Gay Street', 'Felony Fries'): a name."""
+    opening = _QUOTED_TITLE.search(text[max(0, start - 30) : start + 2])
+    closing = _CLOSING.match(text[end : end + 30])
+    if opening is None or closing is None:
+        return False
+    words = _LETTER_WORD.findall(opening.group() + text[start + 2 : end] + closing.group())
+    return 0 < len(words) <= 4 and all(w[0].isupper() for w in words)
 
 
 # An opening quote (not an apostrophe inside a word) before a capitalised word,
@@ -360,6 +373,7 @@ _QUOTED_TITLE = regex.compile(
     r"(?:^|(?<=[\s(]))['\"“‘](?!(?:Mr|Mrs|Ms|Mx|Happy|Love|To|Dear)\b)[A-Z][a-z][^'\"“”‘’\n]*\Z"
 )
 _CLOSING = regex.compile(r"[^'\"“”‘’\n]{0,29}['\"”’](?!\w)")
+_LETTER_WORD = regex.compile(r"[^\W\d_][\w'-]*")
 
 
 @functools.lru_cache(maxsize=8)

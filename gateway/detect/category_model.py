@@ -27,7 +27,9 @@ with the tier ``model``. Policies can turn it off with
 
 from __future__ import annotations
 
+import bisect
 import functools
+import hashlib
 import importlib.resources
 import json
 import threading
@@ -44,6 +46,7 @@ WINDOW_CHARS = 600
 # The rules' scale: the operating point maps to the policy default threshold.
 POLICY_DEFAULT = 0.7
 _WINDOWS_PER_TURN = 16
+_WORD = regex.compile(r"\w+(?:'\w+)?|[^\w\s]")
 # Below this score a model hit is noise, not evidence worth reporting.
 LOWEST_SCORE = 0.5
 _SENTENCE = regex.compile(r"[^\n.!?]*(?:[.!?]+|\n+|\Z)")
@@ -78,37 +81,99 @@ class CategoryModel:
 
     @classmethod
     def from_disk(cls, path: Path, categories: Sequence[str]) -> CategoryModel:
-        import spacy
-
+        """Load and check the model: a model that cannot answer for ``categories`` fails
+        here, at start-up, not silently per request."""
         try:
-            meta = json.loads((path / "gateway.json").read_text(encoding="utf-8"))
-            nlp = spacy.load(path)
-        except (OSError, ValueError) as exc:
-            raise DetectionError(f"the category model cannot be loaded ({exc})") from None
-        return cls(nlp, float(meta["operating_point"]), categories)
+            import spacy
 
-    def hits(self, text: str) -> list[ModelHit]:
-        """Every window of ``text`` the model scores for one of its categories."""
+            meta = json.loads((path / "gateway.json").read_text(encoding="utf-8"))
+            operating_point = float(meta["operating_point"])
+            weights = (path / "textcat_multilabel" / "model").read_bytes()
+            if hashlib.sha256(weights).hexdigest() != meta["sha256"]:
+                raise ValueError("its weights are not the ones it was trained with (sha256)")
+            nlp = spacy.load(path)
+            labels = set(getattr(nlp.get_pipe("textcat_multilabel"), "labels", ()))
+        except (OSError, ValueError, KeyError, TypeError, ImportError) as exc:
+            raise DetectionError(f"the category model cannot be loaded ({exc})") from None
+        if not 0.0 < operating_point < 1.0:
+            raise DetectionError(
+                f"the category model's operating point {operating_point} is not in (0, 1)"
+            )
+        missing = set(categories) - labels
+        if missing:
+            raise DetectionError(f"the category model has no label for {sorted(missing)}")
+        return cls(nlp, operating_point, categories)
+
+    def hits(
+        self, text: str, ruled_out: Mapping[str, Sequence[tuple[int, int]]] | None = None
+    ) -> list[ModelHit]:
+        """Every window of ``text`` the model scores for one of its categories.
+
+        ``ruled_out``: spans, by start, of terms the rules vetoed per category
+        ("credit union", "health check"). In a window holding one, that
+        category is scored with those words blanked: a known near miss is not
+        the model's to overturn, and the rest of the window still counts."""
         spans = list(windows(text))
         if not spans or not self.categories:
             return []
+        vetoed = ruled_out or {}
         found: list[ModelHit] = []
         # A few windows per turn: a long text in a worker thread must not hold
-        # the model while the event loop waits to classify a short one, and
-        # spaCy's pipe costs half of one call per window (measured).
+        # the model while the event loop waits to classify a short one.
         for first in range(0, len(spans), _WINDOWS_PER_TURN):
             batch = spans[first : first + _WINDOWS_PER_TURN]
-            with self._lock:
-                docs = list(self._nlp.pipe(_SURROGATE.sub("\ufffd", text[s:e]) for s, e in batch))
-            for (start, end), doc in zip(batch, docs, strict=True):
-                found.extend(self._judge(doc.cats, start, end))
+            for (start, end), cats in zip(
+                batch, self._score([text[s:e] for s, e in batch]), strict=True
+            ):
+                for category, inside in _inside(vetoed, start, end).items():
+                    (cats[category],) = [
+                        c[category] for c in self._score([_blanked(text, start, end, inside)])
+                    ]
+                found.extend(self._judge(cats, start, end))
         return found
+
+    def _score(self, texts: Sequence[str]) -> list[dict[str, float]]:
+        with self._lock:
+            return [dict(doc.cats) for doc in self._nlp.pipe(bag(t) for t in texts)]
 
     def _judge(self, cats: Mapping[str, float], start: int, end: int) -> Iterator[ModelHit]:
         for category in self.categories:
             score = on_rules_scale(cats.get(category, 0.0), self.operating_point)
             if score >= LOWEST_SCORE:
                 yield ModelHit(category, start, end, score)
+
+
+def bag(text: str) -> str:
+    """What the model reads: each word once, lower case (training reads the same).
+
+    A linear model sums its evidence, so "no no no no" or a pasted repeat would
+    count each word again; case would make "HALAL" a word it never saw."""
+    seen: dict[str, None] = {}
+    for word in _WORD.findall(_SURROGATE.sub("\ufffd", text).lower()):
+        seen.setdefault(word, None)
+    return " ".join(seen)
+
+
+def _inside(
+    vetoed: Mapping[str, Sequence[tuple[int, int]]], start: int, end: int
+) -> dict[str, list[tuple[int, int]]]:
+    """Per category, the vetoed spans that lie in ``[start, end)``."""
+    found: dict[str, list[tuple[int, int]]] = {}
+    for category, spans in vetoed.items():
+        at = bisect.bisect_left(spans, (start, start))
+        while at < len(spans) and spans[at][0] < end:
+            found.setdefault(category, []).append(spans[at])
+            at += 1
+    return found
+
+
+def _blanked(text: str, start: int, end: int, spans: Sequence[tuple[int, int]]) -> str:
+    pieces, at = [], start
+    for s, e in spans:
+        pieces.append(text[at:s])
+        at = max(at, min(e, end))
+    pieces.append(text[at:end])
+    return " ".join(pieces)
 
 
 def on_rules_scale(probability: float, operating_point: float) -> float:

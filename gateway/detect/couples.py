@@ -9,7 +9,7 @@ two things and compares them:
 * the partner: "my husband", "my girlfriend", "my late husband", "my ex
   girlfriend", or "my partner James" (the sex from the name), or "I'm
   Daniel's husband";
-* the writer: a name where people give their own ("Mark here", "I'm Jess",
+* the writer: a name where people give their own ("Mark here", "I'm Emma",
   "this is", a sign-off such as "Thanks, Andrew" or "- Megan", "Reservation
   under Kate Morrow", "Mr"/"Ms" before it) or words about themselves ("guy
   here", "I'm a woman").
@@ -37,7 +37,41 @@ from dataclasses import dataclass
 import regex
 
 _FLAGS = regex.IGNORECASE | regex.VERSION1
-_NAME = r"(?-i:\p{Lu}\p{Ll}+(?:-\p{Lu}\p{Ll}+)?)"
+_NAME = r"(?<![\w'])(?-i:\p{Lu}\p{Ll}+(?:-\p{Lu}\p{Ll}+)?)"
+# Words after "I'm" that are first names too but here say what someone is.
+_NOT_NAMES = frozenset(
+    [
+        "christian",
+        "frank",
+        "earnest",
+        "sunny",
+        "happy",
+        "grace",
+        "faith",
+        "hope",
+        "joy",
+        "will",
+        "chance",
+        "major",
+        "rich",
+        "young",
+        "king",
+        "sterling",
+        "precious",
+        "merry",
+        "honey",
+        "angel",
+        "fine",
+        "sorry",
+        "sure",
+        "glad",
+    ]
+)
+# A second word after a lone name on the last line that makes it a place or a thing.
+_NOT_SURNAMES = regex.compile(
+    r"(?:Heights|Street|Road|Avenue|Park|Hill|Square|Lane|Close|Way|Court|Gardens|Station|Airport"
+    r"|Centre|Center|Mall|Hall|House|Store|Pro|Plus|Max|Mini|Ultra)\b|\w*\d"
+)
 _MALE_WORDS = {"husband", "hubby", "boyfriend", "bf", "fiancé", "fella", "fiance"}
 _FEMALE_WORDS = {"wife", "wifey", "missus", "missis", "girlfriend", "gf", "fiancée", "fiancee"}
 _MALE_WORDS.discard("fiance")  # unaccented "fiance" is written for both; read as unknown
@@ -63,24 +97,30 @@ _PARTNER_OF = regex.compile(
     _FLAGS,
 )
 _SELF_NAME = regex.compile(
-    rf"(?:^|[.!?\n,]\s*|\b(?:hi|hello|hey|hiya)[,!]?\s+)(?P<name>{_NAME})(?:\s+{_NAME})?\s+here\b"
+    rf"(?:^|(?<=[.!?\n,])[ \t]{{0,10}}|\b(?:hi|hello|hey|hiya)[,!]?\s+)(?P<name>{_NAME})"
+    rf"(?:\s+{_NAME})?\s+here\b"
     rf"|\b(?:i'm|i\s+am|im|this\s+is|my\s+name\s+is|name's)\s+(?:(?P<title>mr|mrs|ms|miss)\.?\s+)?"
     rf"(?P<name>{_NAME})\b(?!'s)"
     rf"|\b(?:booking|reservation|booked|table|account|order)\s+(?:is\s+)?under\s+"
-    rf"(?:(?P<title>mr|mrs|ms|miss)\.?\s+)?(?P<name>{_NAME})\b",
+    rf"(?:(?P<title>mr|mrs|ms|miss)\.?\s+)?(?P<name>{_NAME})\b"
+    # "under David, my husband": the booking is in the partner's name
+    r"(?!\s*[,(]\s*(?:my|his|her|our)\b)",
     _FLAGS,
 )
 _SIGN_OFF = regex.compile(
     r"(?:^|[\s.!?,)])(?:[-–—~]+|thanks|thank\s+you|many\s+thanks|cheers|best|regards|kind\s+regards"
     r"|best\s+wishes|warm\s+regards|all\s+the\s+best|love|ta|thx|sincerely|yours(?:\s+\w+)?)"
     rf"[,!.]?\s*(?:(?P<title>mr|mrs|ms|miss)\.?\s+)?(?P<name>{_NAME})"
-    r"(?:\s+(?-i:[A-Z][\w'-]+))?(?:\s+and\s+\w+)?(?:\s*\([^)]{0,60}\))?\s*[.!]?\s*\Z"
+    rf"(?:\s+(?-i:[A-Z][\w'-]+))?(?:\s+and\s+(?P<other>{_NAME})(?:\s+(?-i:[A-Z][\w'-]+))?)?"
+    r"(?:\s*\([^)]{0,60}\))?\s*[.!]?\s*\Z"
     # or a name alone as the last sentence ("... Application MG-50012. Peter Lowry")
-    rf"|[.!?\n]\s*(?P<name>{_NAME})(?:\s+(?-i:[A-Z][\w'-]+))?\s*[.!]?\s*\Z",
+    rf"|[.!?\n][ \t]{{0,10}}\n?[ \t]{{0,10}}(?P<name>{_NAME})(?P<surname>\s+(?-i:[A-Z][\w'-]+))?"
+    r"\s*[.!]?\s*\Z",
     _FLAGS,
 )
 _SELF_WORDS = regex.compile(
-    r"\b(?:(?P<m>guy|bloke|man|lad|fella)|(?P<f>woman|girl|lady|gal))\s+here\b"
+    r"(?:^|(?<=[.!?\n])[ \t]{0,10}|\b(?:hi|hello|hey|hiya)[,!]?\s+)"
+    r"(?:(?P<m>guy|bloke|man|lad|fella)|(?P<f>woman|girl|lady|gal))\s+here\b"
     r"|\b(?:i'm|i\s+am|im|as)\s+a\s+(?:(?P<m2>guy|bloke|man|lad)|(?P<f2>woman|girl|lady))\b",
     _FLAGS,
 )
@@ -104,33 +144,39 @@ class SameSexCouples:
     def load(cls) -> SameSexCouples:
         return _shipped()
 
-    def find(self, text: str) -> list[CoupleHit]:
-        found = [CoupleHit(start, end) for start, end in self._named_couples(text)]
-        writer = self._writer(text)
+    def find(self, text: str, timeout: float | None = None) -> list[CoupleHit]:
+        """The partners of the writer's own sex; raises ``TimeoutError`` past ``timeout``
+        (seconds, per pattern)."""
+        t = timeout
+        found = [CoupleHit(start, end) for start, end in self._named_couples(text, t)]
+        tail = _SIGN_OFF.search(text[-160:], timeout=t)
+        writer = self._writer(text, tail, t)
         if writer is None:
-            return found
-        names = self._writer_names(text)
+            return sorted(set(found), key=lambda h: h.start)
+        names = {m["name"].lower() for m in _SELF_NAME.finditer(text, timeout=t)}
+        if tail is not None:
+            names.add(tail["name"].lower())
         found += [
             CoupleHit(start, end)
-            for start, end, sex, name in self._partners(text)
+            for start, end, sex, name in self._partners(text, t)
             if sex == writer and (name is None or name.lower() not in names)
         ]
         return sorted(set(found), key=lambda h: h.start)
 
-    def _named_couples(self, text: str) -> Iterator[tuple[int, int]]:
-        for match in _RENAMED.finditer(text):
+    def _named_couples(self, text: str, t: float | None) -> Iterator[tuple[int, int]]:
+        for match in _RENAMED.finditer(text, timeout=t):
             before, after = self._name_sex(match["old"]), self._name_sex(match["new"])
             if before and after and before != after:
                 yield match.start("old"), match.end()  # gender identity, a transition
-        for match in _NAMED_PARTNER.finditer(text):
+        for match in _NAMED_PARTNER.finditer(text, timeout=t):
             if match.start() > 0 and text[match.start() - 1].lower() in "im":
                 continue  # "I'm Daniel's husband" is the writer's own couple
             sex = self._name_sex(match["name"])
             if sex is not None and sex == _word_sex(match["word"].lower()):
                 yield match.start(), match.end()
 
-    def _partners(self, text: str) -> Iterator[tuple[int, int, str, str | None]]:
-        for match in _PARTNER.finditer(text):
+    def _partners(self, text: str, t: float | None) -> Iterator[tuple[int, int, str, str | None]]:
+        for match in _PARTNER.finditer(text, timeout=t):
             word_sex = _word_sex(match["word"].lower())
             name_sex = self._name_sex(match["name"])
             if word_sex and name_sex and word_sex != name_sex:
@@ -138,31 +184,27 @@ class SameSexCouples:
             sex = word_sex or name_sex
             if sex is not None:
                 yield match.start("word"), match.end(), sex, match["name"]
-        for match in _PARTNER_OF.finditer(text):
+        for match in _PARTNER_OF.finditer(text, timeout=t):
             # "I'm Daniel's husband": the writer is a husband, Daniel is the partner.
             sex = self._name_sex(match["name"])
             if sex is not None:
                 yield match.start("name"), match.end(), sex, match["name"]
 
-    def _writer_names(self, text: str) -> set[str]:
-        """The names the writer gives as their own (a partner of the same name is a misreading)."""
-        names = {m["name"].lower() for m in _SELF_NAME.finditer(text)}
-        tail = _SIGN_OFF.search(text[-120:])
-        if tail is not None:
-            names.add(tail["name"].lower())
-        return names
-
-    def _writer(self, text: str) -> str | None:
+    def _writer(self, text: str, tail: regex.Match[str] | None, t: float | None) -> str | None:
         """The writer's sex, when every signal they give agrees."""
         signals: set[str] = set()
-        for match in _SELF_WORDS.finditer(text):
+        for match in _SELF_WORDS.finditer(text, timeout=t):
             signals.add("m" if match["m"] or match["m2"] else "f")
-        for match in _SELF_NAME.finditer(text):
-            signals.update(self._signal(match["name"], match["title"]))
-        tail = _SIGN_OFF.search(text[-120:])
-        if tail is not None:
+        for match in _SELF_NAME.finditer(text, timeout=t):
+            if match["name"].lower() not in _NOT_NAMES:
+                signals.update(self._signal(match["name"], match["title"]))
+        if tail is not None and not (
+            tail["surname"] and _NOT_SURNAMES.match(tail["surname"].strip())
+        ):
             signals.update(self._signal(tail["name"], tail["title"]))
-        for match in _PARTNER_OF.finditer(text):
+            if tail["other"]:  # "Thanks, Tom and Sarah": both are writing
+                signals.update(self._signal(tail["other"], None))
+        for match in _PARTNER_OF.finditer(text, timeout=t):
             own = _word_sex(match["word"].lower())
             if own is not None:
                 signals.add(own)

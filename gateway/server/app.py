@@ -47,7 +47,14 @@ from gateway.audit import events
 from gateway.config import Settings
 from gateway.core import load_detector
 from gateway.detect import Detector
-from gateway.errors import AuditError, ConfigError, PolicyError, StreamAborted, VaultError
+from gateway.errors import (
+    AuditError,
+    ConfigError,
+    DetectionError,
+    PolicyError,
+    StreamAborted,
+    VaultError,
+)
 from gateway.policy import Policy, check_model, load_policy
 from gateway.server.api import build_api
 from gateway.server.metrics import Metrics
@@ -196,7 +203,8 @@ class GatewayApp:
                 if _detection(policy) != _detection(current):
                     detector = await asyncio.to_thread(load_detector, policy)
                 reloaded = await gateway.with_policy(blueprint, detector)
-            except (PolicyError, ConfigError) as exc:
+            except (PolicyError, ConfigError, DetectionError) as exc:
+                # DetectionError: the category model or rules the new policy needs cannot load.
                 log.error("policy reload refused, the running policy stays: %s", exc.message)
                 self.metrics.reloads.labels("refused").inc()
                 await gateway.audit.append(
