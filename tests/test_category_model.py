@@ -208,3 +208,33 @@ def test_a_policy_can_turn_the_model_off() -> None:
     assert with_model.model is not None
     assert without is not None
     assert without.model is None
+
+
+@pytest.mark.parametrize(
+    "damage",
+    ["weights", "operating_point", "labels", "meta", "missing"],
+)
+def test_a_damaged_model_fails_at_load_not_per_request(tmp_path: Path, damage: str) -> None:
+    import shutil
+
+    from gateway.errors import DetectionError
+
+    copy = tmp_path / "categories"
+    shutil.copytree(MODEL_DIR, copy)
+    meta_path = copy / "gateway.json"
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    if damage == "weights":
+        weights = copy / "textcat_multilabel" / "model"
+        data = bytearray(weights.read_bytes())
+        data[len(data) // 2] ^= 0xFF
+        weights.write_bytes(bytes(data))
+    elif damage == "operating_point":
+        meta_path.write_text(json.dumps({**meta, "operating_point": 1.0}), encoding="utf-8")
+    elif damage == "labels":
+        categories = [*CATEGORY_NAMES, "not_a_category"]
+    elif damage == "meta":
+        meta_path.write_text("[]", encoding="utf-8")
+    else:
+        shutil.rmtree(copy / "textcat_multilabel")
+    with pytest.raises(DetectionError):
+        CategoryModel.from_disk(copy, categories if damage == "labels" else CATEGORY_NAMES)
