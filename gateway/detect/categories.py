@@ -343,9 +343,15 @@ def _brand(text: str, start: int, end: int) -> bool:
 
 def _title_case_line(text: str, at: int) -> bool:
     """A subject line or a heading ("Refund For Chemotherapy Wig Order"): capitals say nothing."""
-    line_start = text.rfind("\n", 0, at) + 1
-    line_end = text.find("\n", at)
-    words = _LETTER_WORD.findall(text[line_start : line_end if line_end >= 0 else len(text)])
+    # The line around the term, at most a heading's worth each side: a body of
+    # one long line must not be read whole for every capitalised word in it.
+    floor = max(0, at - _HEADING_CHARS)
+    newline = text.rfind("\n", floor, at)
+    line_start = newline + 1 if newline >= 0 else floor
+    line_end = text.find("\n", at, at + _HEADING_CHARS)
+    words = _LETTER_WORD.findall(
+        text[line_start : line_end if line_end >= 0 else at + _HEADING_CHARS]
+    )
     return len(words) >= 3 and sum(w[0].isupper() for w in words) >= 0.7 * len(words)
 
 
@@ -373,6 +379,7 @@ _QUOTED_TITLE = regex.compile(
     r"(?:^|(?<=[\s(]))['\"“‘](?!(?:Mr|Mrs|Ms|Mx|Happy|Love|To|Dear)\b)[A-Z][a-z][^'\"“”‘’\n]*\Z"
 )
 _CLOSING = regex.compile(r"[^'\"“”‘’\n]{0,29}['\"”’](?!\w)")
+_HEADING_CHARS = 300
 _LETTER_WORD = regex.compile(r"[^\W\d_][\w'-]*")
 
 

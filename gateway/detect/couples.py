@@ -30,11 +30,12 @@ from __future__ import annotations
 import functools
 import gzip
 import importlib.resources
-import unicodedata
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 import regex
+
+from gateway.detect.normalize import without_accents
 
 _FLAGS = regex.IGNORECASE | regex.VERSION1
 _NAME = r"(?<![\w'])(?-i:\p{Lu}\p{Ll}+(?:-\p{Lu}\p{Ll}+)?)"
@@ -149,16 +150,19 @@ class SameSexCouples:
         (seconds, per pattern)."""
         t = timeout
         found = [CoupleHit(start, end) for start, end in self._named_couples(text, t)]
+        # Each pattern runs once: the writer's signals and the partners share them.
+        selves = list(_SELF_NAME.finditer(text, timeout=t))
+        partner_of = list(_PARTNER_OF.finditer(text, timeout=t))
         tail = _SIGN_OFF.search(text[-160:], timeout=t)
-        writer = self._writer(text, tail, t)
+        writer = self._writer(text, selves, partner_of, tail, t)
         if writer is None:
             return sorted(set(found), key=lambda h: h.start)
-        names = {m["name"].lower() for m in _SELF_NAME.finditer(text, timeout=t)}
+        names = {m["name"].lower() for m in selves}
         if tail is not None:
             names.add(tail["name"].lower())
         found += [
             CoupleHit(start, end)
-            for start, end, sex, name in self._partners(text, t)
+            for start, end, sex, name in self._partners(text, partner_of, t)
             if sex == writer and (name is None or name.lower() not in names)
         ]
         return sorted(set(found), key=lambda h: h.start)
@@ -175,7 +179,9 @@ class SameSexCouples:
             if sex is not None and sex == _word_sex(match["word"].lower()):
                 yield match.start(), match.end()
 
-    def _partners(self, text: str, t: float | None) -> Iterator[tuple[int, int, str, str | None]]:
+    def _partners(
+        self, text: str, partner_of: list[regex.Match[str]], t: float | None
+    ) -> Iterator[tuple[int, int, str, str | None]]:
         for match in _PARTNER.finditer(text, timeout=t):
             word_sex = _word_sex(match["word"].lower())
             name_sex = self._name_sex(match["name"])
@@ -184,18 +190,25 @@ class SameSexCouples:
             sex = word_sex or name_sex
             if sex is not None:
                 yield match.start("word"), match.end(), sex, match["name"]
-        for match in _PARTNER_OF.finditer(text, timeout=t):
+        for match in partner_of:
             # "I'm Daniel's husband": the writer is a husband, Daniel is the partner.
             sex = self._name_sex(match["name"])
             if sex is not None:
                 yield match.start("name"), match.end(), sex, match["name"]
 
-    def _writer(self, text: str, tail: regex.Match[str] | None, t: float | None) -> str | None:
+    def _writer(
+        self,
+        text: str,
+        selves: list[regex.Match[str]],
+        partner_of: list[regex.Match[str]],
+        tail: regex.Match[str] | None,
+        t: float | None,
+    ) -> str | None:
         """The writer's sex, when every signal they give agrees."""
         signals: set[str] = set()
         for match in _SELF_WORDS.finditer(text, timeout=t):
             signals.add("m" if match["m"] or match["m2"] else "f")
-        for match in _SELF_NAME.finditer(text, timeout=t):
+        for match in selves:
             if match["name"].lower() not in _NOT_NAMES:
                 signals.update(self._signal(match["name"], match["title"]))
         if tail is not None and not (
@@ -204,7 +217,7 @@ class SameSexCouples:
             signals.update(self._signal(tail["name"], tail["title"]))
             if tail["other"]:  # "Thanks, Tom and Sarah": both are writing
                 signals.update(self._signal(tail["other"], None))
-        for match in _PARTNER_OF.finditer(text, timeout=t):
+        for match in partner_of:
             own = _word_sex(match["word"].lower())
             if own is not None:
                 signals.add(own)
@@ -220,8 +233,7 @@ class SameSexCouples:
         if not name:
             return None
         # The list is ASCII (US registrations): "Andrés" is read as "andres".
-        folded = unicodedata.normalize("NFKD", name.lower())
-        return self.sexes.get("".join(c for c in folded if not unicodedata.combining(c)))
+        return self.sexes.get(without_accents(name.lower()))
 
 
 def _word_sex(word: str) -> str | None:

@@ -24,7 +24,6 @@ that is handed them.
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -34,6 +33,7 @@ from presidio_analyzer import RecognizerResult
 
 from gateway.detect import wordlists
 from gateway.detect.budget import budget
+from gateway.detect.normalize import without_accents
 from gateway.detect.recognizers import Context, GatewayRecognizer
 from gateway.detect.spans import MODEL_AFTER
 
@@ -87,11 +87,15 @@ class Gazetteer:
 
     def is_first(self, word: str) -> bool:
         folded = word.casefold()
-        return folded in self.first or (not folded.isascii() and _plain(folded) in self.first)
+        return folded in self.first or (
+            not folded.isascii() and without_accents(folded) in self.first
+        )
 
     def is_last(self, word: str) -> bool:
         folded = word.casefold()
-        return folded in self.last or (not folded.isascii() and _plain(folded) in self.last)
+        return folded in self.last or (
+            not folded.isascii() and without_accents(folded) in self.last
+        )
 
     def is_ordinary(self, word: str) -> bool:
         """An everyday word or a calendar or greeting word: capitalised, it may be no name."""
@@ -109,11 +113,6 @@ class Gazetteer:
 _PARTICLES = regex.compile(
     r"[ \t](?:(?:van|von|de|der|den|da|di|du|del|della|dos|das|le|la|ten|ter|bin|ibn|al|el)[ \t]){1,2}"
 )
-
-
-def _plain(word: str) -> str:
-    """Without its accents: registries spell "Sofia" where a ticket spells "Sofía"."""
-    return "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
 
 
 @dataclass(frozen=True, slots=True)

@@ -138,3 +138,8 @@ def _fold_run(
         starts.extend([index] * len(folded))
         ends.extend([cluster_end] * len(folded))
         index = cluster_end
+
+
+def without_accents(word: str) -> str:
+    """Without its accents: registries spell "Sofia" where a ticket spells "Sofía"."""
+    return "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
