@@ -74,6 +74,12 @@ DEV_SETS = {
     "categories_dev5.jsonl": "dev set 5, chat in many Englishes",
     "categories_dev6.jsonl": "dev set 6, on behalf of someone, web forms",
     "categories_dev7.jsonl": "dev set 7, North American customers",
+    "categories_dev8.jsonl": "dev set 8, agents' call notes",
+    "categories_dev9.jsonl": "dev set 9, social media and app reviews",
+    "categories_dev10.jsonl": "dev set 10, formal letters",
+    "categories_dev11.jsonl": "dev set 11, companies close to the categories",
+    "categories_dev12.jsonl": "dev set 12, threads, quotes and form dumps",
+    "categories_dev13.jsonl": "dev set 13, English as a second language",
 }
 HOLDOUTS = {
     "categories_holdout.jsonl": "hold-out 1",
