@@ -37,6 +37,12 @@ def couples() -> SameSexCouples:
             "She has changed her name from Daniel to Danielle, please update the card.",
             "Daniel to Danielle",
         ),
+        # The writer's name in brackets after "and I".
+        ("My husband Tomasz and I (Piotr) are moving on 1 July.", "husband Tomasz"),
+        # "I married Kevin", signed by a man.
+        ("I married Kevin in September and I'm taking his surname. I'm Steve.", "I married Kevin"),
+        # A third person's partner, of the pronoun's sex (agents' notes).
+        ("Caller says the agent refused a double bed for him and his partner Marc.", "his partner Marc"),
     ],
 )
 def test_a_partner_of_the_writers_own_sex_is_found(
@@ -57,6 +63,8 @@ def test_a_partner_of_the_writers_own_sex_is_found(
         "Please add my husband as a second driver. Thanks, Sam",
         # Someone else's partner.
         "My mum's husband will collect the parcel. Thanks, Peter",
+        "Caller asked to add her partner Ben to the policy.",
+        "I married Kevin last May. Thanks, Laura",
         # Signals that disagree: say nothing.
         "I'm a woman and my wife ordered this. Thanks, Peter",
         # A partner named like the writer is a misreading, not a couple.

@@ -91,6 +91,18 @@ _NAMED_PARTNER = regex.compile(
 _RENAMED = regex.compile(
     rf"\bname\b[^.!?\n]{{0,40}}?\bfrom\s+(?P<old>{_NAME})\s+to\s+(?P<new>{_NAME})\b", _FLAGS
 )
+# "his partner Marc", "her wife Ana": a third person's partner named, of the pronoun's sex.
+_THEIR_PARTNER = regex.compile(
+    r"\b(?P<pronoun>his|her)\s+(?:late\s+|new\s+|ex[\s-]?)?(?:partner|spouse|husband|wife"
+    rf"|boyfriend|girlfriend|fianc[eé]e?)\s*,?\s+(?P<name>{_NAME})\b",
+    _FLAGS,
+)
+# "I married Kevin": the writer's partner, by name.
+_MARRIED = regex.compile(
+    rf"\b(?:i|i've|i\s+have|i\s+just)\s+(?:just\s+|recently\s+|finally\s+)?(?:married|wed)\s+"
+    rf"(?P<name>{_NAME})\b",
+    _FLAGS,
+)
 # "I'm Daniel's husband": the writer is the partner of the named person.
 _PARTNER_OF = regex.compile(
     rf"\b(?:i'm|i\s+am|im)\s+(?P<name>{_NAME})'s\s+(?P<word>husband|wife|boyfriend|girlfriend"
@@ -102,6 +114,8 @@ _SELF_NAME = regex.compile(
     rf"(?:\s+{_NAME})?\s+here\b"
     rf"|\b(?:i'm|i\s+am|im|this\s+is|my\s+name\s+is|name's)\s+(?:(?P<title>mr|mrs|ms|miss)\.?\s+)?"
     rf"(?P<name>{_NAME})\b(?!'s)"
+    # "my husband Tomasz and I (Piotr)"
+    rf"|\band\s+(?:i|me)\s*[(,]\s*(?P<name>{_NAME})\s*[),]"
     rf"|\b(?:booking|reservation|booked|table|account|order)\s+(?:is\s+)?under\s+"
     rf"(?:(?P<title>mr|mrs|ms|miss)\.?\s+)?(?P<name>{_NAME})\b"
     # "under David, my husband": the booking is in the partner's name
@@ -172,6 +186,10 @@ class SameSexCouples:
             before, after = self._name_sex(match["old"]), self._name_sex(match["new"])
             if before and after and before != after:
                 yield match.start("old"), match.end()  # gender identity, a transition
+        for match in _THEIR_PARTNER.finditer(text, timeout=t):
+            sex = self._name_sex(match["name"])
+            if sex is not None and sex == ("m" if match["pronoun"].lower() == "his" else "f"):
+                yield match.start(), match.end()
         for match in _NAMED_PARTNER.finditer(text, timeout=t):
             if match.start() > 0 and text[match.start() - 1].lower() in "im":
                 continue  # "I'm Daniel's husband" is the writer's own couple
@@ -190,6 +208,10 @@ class SameSexCouples:
             sex = word_sex or name_sex
             if sex is not None:
                 yield match.start("word"), match.end(), sex, match["name"]
+        for match in _MARRIED.finditer(text, timeout=t):
+            sex = self._name_sex(match["name"])
+            if sex is not None:
+                yield match.start(), match.end(), sex, match["name"]
         for match in partner_of:
             # "I'm Daniel's husband": the writer is a husband, Daniel is the partner.
             sex = self._name_sex(match["name"])
