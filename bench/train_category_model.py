@@ -1,7 +1,7 @@
 """Train the category model shipped in gateway/detect/models/categories.
 
     python -m bench.train_category_model                 # train on every dev set, write the model
-    python -m bench.train_category_model --validate      # leave each dev set out in turn
+    python -m bench.train_category_model --validate      # train without the last three, judge them
 
 Training text, all labelled, none of it a hold-out: the dev sets in
 ``bench/data/categories_dev*.jsonl`` (tickets written by hands that never saw
@@ -10,10 +10,14 @@ from ``bench.corpus`` (at seeds no benchmark reports). A positive ticket
 teaches its own category; near misses and ordinary tickets teach "none".
 The hold-outs (``categories_holdout*.jsonl``) are never read here.
 
-``--validate`` trains once per dev set with that set left out and reports,
-on the left-out set, the rules alone against the rules with the model at each
+``--validate`` trains without the three newest dev sets (the last three
+hands) and judges them: the model alone, and with the rules, at each
 candidate operating point: recall, near misses blocked and ordinary tickets
-blocked. The operating point written with the model is ``--operating-point``.
+blocked. The rules were tuned on those sets too, so the figures "with the
+rules" flatter; the model's own false blocks are what choose the operating
+point written with the model (``--operating-point``). Training is not
+bit-for-bit repeatable (thinc's parallel sums), so figures move by a point
+or so between runs.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ import itertools
 import json
 import random
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -35,10 +39,13 @@ import yaml
 from bench.category_corpus import CATEGORIES, CategoryTicket, generate
 from bench.corpus import generate as generate_tickets
 from gateway.detect.categories import CategoryClassifier
-from gateway.detect.category_model import CategoryModel, bag, sentences
+from gateway.detect.category_model import CategoryModel, reading, sentences
 
 HERE = Path(__file__).parent
-DEV_SETS = sorted((HERE / "data").glob("categories_dev*.jsonl"))
+DEV_SETS = sorted(
+    (HERE / "data").glob("categories_dev*.jsonl"),
+    key=lambda p: int(p.stem.removeprefix("categories_dev") or 1),
+)
 OUTPUT = HERE.parent / "gateway" / "detect" / "models" / "categories"
 GENERATED_SEED = 777
 ORDINARY_SEED = 31337
@@ -104,20 +111,41 @@ def everyday_couples() -> list[CategoryTicket]:
     return tickets
 
 
-def train(tickets: Sequence[CategoryTicket], epochs: int = 20) -> Any:
+def train(tickets: Sequence[CategoryTicket], epochs: int = 10) -> Any:
     import spacy
     from spacy.training import Example
     from spacy.util import minibatch
 
     spacy.util.fix_random_seed(SEED)
     nlp = spacy.blank("en")
+    width = 64
     config = {
         "model": {
-            "@architectures": "spacy.TextCatBOW.v3",
-            "exclusive_classes": False,
-            "ngram_size": 1,
-            "no_output_layer": False,
-            "length": 2**16,
+            "@architectures": "spacy.TextCatEnsemble.v2",
+            "tok2vec": {
+                "@architectures": "spacy.Tok2Vec.v2",
+                "embed": {
+                    "@architectures": "spacy.MultiHashEmbed.v2",
+                    "width": width,
+                    "attrs": ["NORM", "PREFIX", "SUFFIX", "SHAPE"],
+                    "rows": [5000, 1000, 2500, 500],
+                    "include_static_vectors": False,
+                },
+                "encode": {
+                    "@architectures": "spacy.MaxoutWindowEncoder.v2",
+                    "width": width,
+                    "window_size": 1,
+                    "maxout_pieces": 3,
+                    "depth": 2,
+                },
+            },
+            "linear_model": {
+                "@architectures": "spacy.TextCatBOW.v3",
+                "exclusive_classes": False,
+                "ngram_size": 1,
+                "no_output_layer": False,
+                "length": 2**16,
+            },
         }
     }
     textcat = nlp.add_pipe("textcat_multilabel", config=config)
@@ -126,7 +154,7 @@ def train(tickets: Sequence[CategoryTicket], epochs: int = 20) -> Any:
     examples = []
     for ticket in tickets:
         cats = {c: float(ticket.kind == "positive" and ticket.category == c) for c in CATEGORIES}
-        examples.append(Example.from_dict(nlp.make_doc(bag(ticket.text)), {"cats": cats}))
+        examples.append(Example.from_dict(nlp.make_doc(reading(ticket.text)), {"cats": cats}))
     optimizer = nlp.initialize(lambda: examples)
     rng = random.Random(SEED)
     for epoch in range(epochs):
@@ -141,53 +169,61 @@ def train(tickets: Sequence[CategoryTicket], epochs: int = 20) -> Any:
 
 
 def validate(points: Sequence[float]) -> None:
-    """Leave each dev set out in turn; score it as shipped: rules, couples and model."""
-    rules = CategoryClassifier.load(model=False)
+    """Train without the three newest dev sets; judge them, the model alone and with the rules."""
     document = yaml.safe_load(
         importlib.resources.files("gateway.detect").joinpath("categories.yaml").read_text("utf-8")
     )
+    held, kept = DEV_SETS[-3:], DEV_SETS[:-3]
+    nlp = train(training_text(kept))
+    tickets = [t for path in held for t in labelled(path)]
     print(
-        "| left out | operating point | recall: without the model / with it | near misses | ordinary |"
+        f"trained on {', '.join(p.name for p in kept)}; judged on {', '.join(p.name for p in held)}"
     )
-    print("|---|---:|---:|---:|---:|")
-    for left_out in DEV_SETS:
-        nlp = train(training_text([p for p in DEV_SETS if p != left_out]))
-        tickets = labelled(left_out)
-        for point in points:
-            model = CategoryModel(nlp, point, CATEGORIES)
-            shipped = CategoryClassifier.from_rules(document, model=model)
-            row = _judge(tickets, rules, shipped)
-            print(f"| {left_out.name} | {point} | {row} |", flush=True)
+    print(
+        "| operating point | the model alone: recall | near misses | ordinary | with the rules: recall | near misses | ordinary |"
+    )
+    print("|---:|---:|---:|---:|---:|---:|---:|")
+    for point in points:
+        model = CategoryModel(nlp, point, CATEGORIES)
+        shipped = CategoryClassifier.from_rules(document, model=model)
+
+        def alone(text: str, model: CategoryModel = model) -> set[str]:
+            return {h.category for h in model.hits(text) if h.score >= 0.7}
+
+        def both(text: str, shipped: CategoryClassifier = shipped) -> set[str]:
+            return {h.category for h in shipped.classify(text) if h.score >= 0.7}
+
+        print(f"| {point} | {_judge(tickets, alone)} | {_judge(tickets, both)} |", flush=True)
 
 
-def _judge(
-    tickets: Sequence[CategoryTicket], rules: CategoryClassifier, shipped: CategoryClassifier
-) -> str:
-    positives = by_rules = by_both = near = near_blocked = ordinary = ordinary_blocked = 0
+def _judge(tickets: Sequence[CategoryTicket], blocks: Callable[[str], set[str]]) -> str:
+    positives = caught = near = near_blocked = ordinary = ordinary_blocked = 0
     for ticket in tickets:
-        ruled = {h.category for h in rules.classify(ticket.text) if h.score >= 0.7}
-        both = {h.category for h in shipped.classify(ticket.text) if h.score >= 0.7}
+        blocked = blocks(ticket.text)
         if ticket.kind == "positive":
             positives += 1
-            by_rules += ticket.category in ruled
-            by_both += ticket.category in both
+            caught += ticket.category in blocked
         elif ticket.kind == "near_miss":
             near += 1
-            near_blocked += bool(both)
+            near_blocked += bool(blocked)
         else:
             ordinary += 1
-            ordinary_blocked += bool(both)
+            ordinary_blocked += bool(blocked)
     return (
-        f"{100 * by_rules / positives:.1f}% / {100 * by_both / positives:.1f}% | "
-        f"{near_blocked} of {near} | {ordinary_blocked} of {ordinary}"
+        f"{100 * caught / positives:.1f}% | {near_blocked} of {near} | "
+        f"{ordinary_blocked} of {ordinary}"
     )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--validate", action="store_true", help="leave each dev set out in turn")
+    parser.add_argument(
+        "--validate", action="store_true", help="train without the last three dev sets, judge them"
+    )
     parser.add_argument("--operating-point", type=float, default=0.6)
-    parser.add_argument("--points", default="0.5,0.6,0.7", help="candidates for --validate")
+    parser.add_argument(
+        "--points", default="0.6,0.7,0.8,0.85,0.9,0.95", help="candidates for --validate"
+    )
     parser.add_argument("--output", type=Path, default=OUTPUT)
     args = parser.parse_args()
     if args.validate:

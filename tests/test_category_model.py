@@ -56,16 +56,16 @@ def test_the_model_ships_in_the_package_and_names_its_operating_point() -> None:
     ("text", "category"),
     [
         (
-            "We don't eat meat on Fridays, it's a Lent thing for us, so please swap the box.",
+            "We skip meat on Fridays before Easter, so please swap the box for the fish one.",
             "religion",
         ),
         # The model reads lower case: capitals are not new words to it.
         (
-            "WE DON'T EAT MEAT ON FRIDAYS, IT'S A LENT THING FOR US, SO PLEASE SWAP THE BOX.",
+            "WE SKIP MEAT ON FRIDAYS BEFORE EASTER, SO PLEASE SWAP THE BOX FOR THE FISH ONE.",
             "religion",
         ),
         (
-            "I have a record now after what happened at the protest, and the bank closed my account.",
+            "I have a record now after the thing at the protest, and the bank closed my account.",
             "criminal_record",
         ),
     ],
@@ -97,7 +97,7 @@ def test_the_model_leaves_near_misses_alone(with_model: CategoryClassifier, text
         # A partner word alone says nothing: the couples finder reads names.
         "My wife and I booked a double room for our anniversary, could we have a quiet table?",
         "My husband and I are going to Spain in May, does my plan cover roaming?",
-        # A linear model counts each word once: repetition is not evidence.
+        # Repetition is not evidence.
         "no no no no no no no no no no that's not what I ordered",
         "yes\n" * 30,
         "please please please please refund me " * 2,
@@ -112,13 +112,13 @@ def test_everyday_text_is_not_a_category_to_the_model(
 def test_a_vetoed_near_miss_does_not_hide_the_rest_of_its_window(
     with_model: CategoryClassifier,
 ) -> None:
-    # "police station canteen" is a near miss the rules veto; the model scores
-    # the window with those words blanked, and the rest still says it.
+    # "Church Street" is a near miss the rules veto; the model scores the
+    # window with those words blanked, and the rest still says it.
     text = (
-        "The police station canteen was shut. I have a record now after what happened at "
-        "the protest, and the bank closed my account."
+        "The box goes to 12 Church Street. We skip meat on Fridays before Easter, so please "
+        "swap it for the fish one."
     )
-    assert blocked(with_model, text).get("criminal_record") == "model"
+    assert blocked(with_model, text).get("religion") == "model"
     assert not blocked(CategoryClassifier.load(model=False), text)
 
 
@@ -143,7 +143,7 @@ def test_the_rules_alone_never_report_a_model_hit(rules_only: CategoryClassifier
 def test_a_long_ordinary_text_is_read_in_windows_and_not_blocked(
     with_model: CategoryClassifier,
 ) -> None:
-    # A linear model sums its evidence: read whole, length alone could block.
+    # Read whole, a long text sums evidence from everywhere: it is read in windows.
     sentence = "My parcel for order 5521 has not arrived and the tracking page shows nothing. "
     text = sentence * 400
     assert blocked(with_model, text) == {}

@@ -42,7 +42,10 @@ def couples() -> SameSexCouples:
         # "I married Kevin", signed by a man.
         ("I married Kevin in September and I'm taking his surname. I'm Steve.", "I married Kevin"),
         # A third person's partner, of the pronoun's sex (agents' notes).
-        ("Caller says the agent refused a double bed for him and his partner Marc.", "his partner Marc"),
+        (
+            "Caller says the agent refused a double bed for him and his partner Marc.",
+            "his partner Marc",
+        ),
     ],
 )
 def test_a_partner_of_the_writers_own_sex_is_found(

@@ -4,21 +4,28 @@ The rules in ``categories.yaml`` know the phrases that carry a category
 ("diagnosed with", "my lawyer"). People also say it indirectly: "since the
 chemo started", "we keep halal", "when I got out last year". Measured on text
 written by hands that never saw the rules, such statements are most of what
-the rules miss (``bench/categories.py``). This module adds a linear
-bag-of-words text classifier (spaCy's ``textcat_multilabel`` with the
-``TextCatBOW`` architecture: one weight per word or word pair and category)
+the rules miss (``bench/categories.py``). This module adds a text classifier
 trained on labelled tickets in ``bench/data`` by
-``python -m bench.train_category_model``. It ships inside the package
-(``models/categories``, about 2.5 MB) and loads offline, once per process.
+``python -m bench.train_category_model``: spaCy's ``textcat_multilabel`` with
+the ``TextCatEnsemble`` architecture: a small convolutional network over
+hashed word features (each word's lower-case form, first letter, last three
+letters and shape, read with its neighbours on either side) whose vote is
+combined with a linear bag of words. A word is read in its context, and a
+word training never saw still carries its ending ("-itis", "-ist").
+Trained on seven dev sets and judged alone on six sets by new hands, it found
+about three in four of their category tickets where the bag of words it
+replaced found about one in two, at the cost of more false blocks at the same
+operating point (README, "Sensitive categories", has the measurements). It
+ships inside the package (``models/categories``, about 5 MB), needs no
+pretrained vectors and loads offline, once per process.
 
 A text is read in windows of whole sentences up to ``WINDOW_CHARS``, the size of
-the tickets it learned from: a linear model sums its evidence, so one window
-per long text would let the length alone reach the threshold. A window scoring
-at or above the model's operating point (its probability for that category,
-chosen in training to keep false blocks low) is a hit; its evidence span is the
-window. Probabilities are mapped onto the rules' scale so that the operating
-point reads as the policy default threshold, 0.7: a policy threshold above 0.7
-asks the model for more confidence, as it asks the rules.
+the tickets it learned from. A window scoring at or above the model's operating
+point (its probability for that category, chosen in training to keep false
+blocks low) is a hit; its evidence span is the window. Probabilities are mapped
+onto the rules' scale so that the operating point reads as the policy default
+threshold, 0.7: a policy threshold above 0.7 asks the model for more
+confidence, as it asks the rules.
 
 The rules stay the explanation a reviewer reads first; a model hit is marked
 with the tier ``model``. Policies can turn it off with
@@ -46,7 +53,6 @@ WINDOW_CHARS = 600
 # The rules' scale: the operating point maps to the policy default threshold.
 POLICY_DEFAULT = 0.7
 _WINDOWS_PER_TURN = 16
-_WORD = regex.compile(r"\w+(?:'\w+)?|[^\w\s]")
 # Below this score a model hit is noise, not evidence worth reporting.
 LOWEST_SCORE = 0.5
 _SENTENCE = regex.compile(r"[^\n.!?]*(?:[.!?]+|\n+|\Z)")
@@ -134,7 +140,7 @@ class CategoryModel:
 
     def _score(self, texts: Sequence[str]) -> list[dict[str, float]]:
         with self._lock:
-            return [dict(doc.cats) for doc in self._nlp.pipe(bag(t) for t in texts)]
+            return [dict(doc.cats) for doc in self._nlp.pipe(reading(t) for t in texts)]
 
     def _judge(self, cats: Mapping[str, float], start: int, end: int) -> Iterator[ModelHit]:
         for category in self.categories:
@@ -143,15 +149,13 @@ class CategoryModel:
                 yield ModelHit(category, start, end, score)
 
 
-def bag(text: str) -> str:
-    """What the model reads: each word once, lower case (training reads the same).
+def reading(text: str) -> str:
+    """What the model reads: the text in lower case (training reads the same).
 
-    A linear model sums its evidence, so "no no no no" or a pasted repeat would
-    count each word again; case would make "HALAL" a word it never saw."""
-    seen: dict[str, None] = {}
-    for word in _WORD.findall(_SURROGATE.sub("\ufffd", text).lower()):
-        seen.setdefault(word, None)
-    return " ".join(seen)
+    Case would make "HALAL" a word it never saw; spaCy hashes words as UTF-8,
+    which a lone surrogate cannot be (replaced one for one, so offsets hold)."""
+    cleaned: str = _SURROGATE.sub("\ufffd", text)
+    return cleaned.lower()
 
 
 def _inside(
