@@ -84,6 +84,7 @@ DEV_SETS = {
 HOLDOUTS = {
     "categories_holdout.jsonl": "hold-out 1",
     "categories_holdout2.jsonl": "hold-out 2, a month of a mixed queue",
+    "categories_holdout3.jsonl": "hold-out 3, a European and Commonwealth queue",
 }
 THRESHOLD = 0.7
 
