@@ -85,6 +85,7 @@ HOLDOUTS = {
     "categories_holdout.jsonl": "hold-out 1",
     "categories_holdout2.jsonl": "hold-out 2, a month of a mixed queue",
     "categories_holdout3.jsonl": "hold-out 3, a European and Commonwealth queue",
+    "categories_holdout4.jsonl": "hold-out 4, a year of a shared queue",
 }
 THRESHOLD = 0.7
 
