@@ -238,3 +238,20 @@ def test_a_damaged_model_fails_at_load_not_per_request(tmp_path: Path, damage: s
         shutil.rmtree(copy / "textcat_multilabel")
     with pytest.raises(DetectionError):
         CategoryModel.from_disk(copy, categories if damage == "labels" else CATEGORY_NAMES)
+
+
+def test_a_batch_finds_what_each_text_finds_alone(with_model: CategoryClassifier) -> None:
+    # A request's fields are scored by the model in one batch (one call into spaCy).
+    texts = [
+        "Subject: order 5521",
+        "",
+        "   ",
+        "We skip meat on Fridays before Easter, so please swap the box for the fish one.",
+        "The box goes to 12 Church Street. We skip meat on Fridays before Easter, so please "
+        "swap it for the fish one.",
+        "My parcel for order 5521 has not arrived. " * 40,
+        "I'm diabetic and the pump failed.",
+    ]
+    batch = with_model.classify_many(texts)
+    assert batch == [with_model.classify(text) for text in texts]
+    assert any(hit.tier == "model" for hit in batch[3])

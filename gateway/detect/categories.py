@@ -186,9 +186,36 @@ class CategoryClassifier:
 
     def classify(self, text: str) -> list[CategoryHit]:
         """Every category found in ``text``, by start; raises ``DetectionError`` on a timeout."""
-        if not text or not text.strip():
-            return []
-        normalized = normalize(text)
+        return self.classify_many([text])[0]
+
+    def classify_many(self, texts: Sequence[str]) -> list[list[CategoryHit]]:
+        """``classify`` for each text; the model reads them all in one batch."""
+        found: list[list[CategoryHit]] = []
+        read: list[tuple[int, NormalizedText, dict[str, list[tuple[int, int]]]]] = []
+        for number, text in enumerate(texts):
+            if not text or not text.strip():
+                found.append([])
+                continue
+            normalized = normalize(text)
+            hits, ruled_out = self._rules(normalized)
+            found.append(hits)
+            read.append((number, normalized, ruled_out))
+        if self.model is not None and read:
+            batch = [(normalized.text, ruled_out) for _, normalized, ruled_out in read]
+            for (number, normalized, _), model_hits in zip(
+                read, self.model.hits_many(batch), strict=True
+            ):
+                for hit in model_hits:
+                    start, end = normalized.to_original(hit.start, hit.end)
+                    found[number].append(CategoryHit(hit.category, start, end, hit.score, "model"))
+        for hits in found:
+            hits.sort(key=lambda h: (h.start, h.category))
+        return found
+
+    def _rules(
+        self, normalized: NormalizedText
+    ) -> tuple[list[CategoryHit], dict[str, list[tuple[int, int]]]]:
+        """The rules' and the couples finder's hits, and each category's vetoed spans."""
         folded = normalized.text.translate(_APOSTROPHES)
         limit = budget(self.timeout, folded)
         hits: list[CategoryHit] = []
@@ -201,12 +228,7 @@ class CategoryClassifier:
         for couple in couples:
             start, end = normalized.to_original(couple.start, couple.end)
             hits.append(CategoryHit("sexual_orientation", start, end, 0.9, "certain"))
-        if self.model is not None:
-            for found in self.model.hits(normalized.text, ruled_out):
-                start, end = normalized.to_original(found.start, found.end)
-                hits.append(CategoryHit(found.category, start, end, found.score, "model"))
-        hits.sort(key=lambda h: (h.start, h.category))
-        return hits
+        return hits, ruled_out
 
     def _scan(
         self,
@@ -241,9 +263,6 @@ class CategoryClassifier:
                 resume[category_number] = match.end()
                 start, end = normalized.to_original(hit.start, hit.end)
                 hits.append(CategoryHit(hit.category, start, end, hit.score, hit.tier))
-
-    def classify_many(self, texts: Sequence[str]) -> list[list[CategoryHit]]:
-        return [self.classify(t) for t in texts]
 
     def _judge(
         self, category: _Category, term_number: int, text: str, span: tuple[int, int], limit: float
