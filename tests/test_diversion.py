@@ -59,7 +59,7 @@ async def test_a_health_ticket_reaches_the_in_house_queue_and_not_the_vendor(
     (delivered,) = in_house(records)
     envelope = json.loads(delivered["body"])
     assert envelope["body"] == ticket  # the ticket as the company sent it, values and all
-    assert envelope["categories"] == {"health": 2}
+    assert envelope["categories"] == {"health": 3}
     assert (envelope["route"], envelope["method"], envelope["path"]) == (
         "create_ticket",
         "POST",
@@ -82,7 +82,7 @@ async def test_a_health_ticket_reaches_the_in_house_queue_and_not_the_vendor(
     (event,) = [e for e in audit_records(gateway.app) if e["type"] == "request_blocked"]
     assert event["outcome"] == "diverted"
     assert event["reason"] == "content_diverted"
-    assert event["categories"] == {"health": 2}
+    assert event["categories"] == {"health": 3}
     assert event["scope"].startswith("customer:")  # whose ticket, as a keyed digest
     assert event["divert_to"] == "http://vendor/internal/in-house"
     assert (
@@ -237,7 +237,7 @@ async def test_the_audit_api_and_summary_show_what_was_kept_in_house(
         diverted = await client.get("/audit/api/events?outcome=diverted", headers=headers)
         summary = await client.get("/audit/api/summary", headers=headers)
     (event,) = diverted.json()["events"]
-    assert event["event"]["categories"] == {"health": 2}
+    assert event["event"]["categories"] == {"health": 3}
     assert summary.json()["kept_in_house"] == {"health": {"diverted": 1}}
     assert_no_text(diverted.text, summary.text)
 
