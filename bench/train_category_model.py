@@ -75,6 +75,7 @@ def training_text(dev_sets: Sequence[Path]) -> list[CategoryTicket]:
     ]
     tickets += everyday_couples()
     tickets += everyday_questions()
+    tickets += [CategoryTicket(text, None, "ordinary") for text in EVERYDAY]
     # Each sentence of a ticket with no category, on its own, as "none": without
     # them a short text ("please", "Thanks, Maria") has so little evidence that
     # it scores near the untrained prior, about 0.5.
@@ -114,6 +115,61 @@ def everyday_questions() -> list[CategoryTicket]:
         tickets += [CategoryTicket(str(r["question"]), None, "ordinary") for r in rows]
     return tickets
 
+
+# Everyday requests that use the categories' words in their other senses (added after
+# an independent review found the model blocking such sentences; its own probe
+# sentences are tests, not training text).
+EVERYDAY = [
+    "I'm inside the shop now and the payment terminal is frozen.",
+    "We're already inside the terminal building, where is the check-in desk?",
+    "I'm inside the app but the pay button is greyed out.",
+    "The rail strike on Thursday cancelled my train, can I get a refund?",
+    "Because of the strike at the airport my bags were delayed two days.",
+    "My flight was on one of the strike days, is it covered by the insurance?",
+    "The postal strike delayed my new card, can you send a virtual one?",
+    "The strike-through formatting disappears when I export to PDF.",
+    "I'm in year 3 of my contract, can I upgrade my phone early?",
+    "We are in year 1 of the lease and the boiler broke down.",
+    "Year 2 of the warranty starts in May, is the battery still covered?",
+    "My laptop turned 4 last month and the battery no longer holds a charge.",
+    "The boiler turns 10 next year, should I book a service?",
+    "Our account turned 5 this week, do long-standing customers get a discount?",
+    "If I factory reset the tablet, will it delete all my data?",
+    "How do I remove all my data from the old laptop before I sell it?",
+    "Does resetting the router erase all my settings?",
+    "There's a sentence missing from the contract you sent me.",
+    "Please record the call, that's fine with me.",
+    "My record player arrived with a scratched lid.",
+    "Can you check your records for my last payment on the 3rd?",
+    "I was charged twice for order 5521, please refund one.",
+    "The tennis court booking for Saturday failed at payment.",
+    "Someone stole my parcel from the doorstep, I have reported it to the police.",
+    "My card was used fraudulently last night, please block it.",
+    "My phone's battery health shows 80% after a year.",
+    "My fitness tracker stopped counting steps after the update.",
+    "The first aid kit I ordered is missing the plasters.",
+    "The Christmas hamper arrived without the bottle of wine.",
+    "Our Easter egg order hasn't arrived yet, order 7781.",
+    "The church hall booking form won't submit on my phone.",
+    "The kids' meal deal wasn't applied to my order.",
+    "Is the baby monitor compatible with my iPhone?",
+    "Which legal entity should the invoice be addressed to?",
+    "The terms and conditions link in your email is broken.",
+    "The union jack bunting I ordered is the wrong size.",
+    "My partner in the business needs admin access to our account.",
+    "My parents are visiting from Spain, can they stream on my account?",
+    "We were at the show in March and the tickets were charged twice.",
+    "As your rep said on the phone, the installation fee would be waived.",
+    "I got locked out of my account after three wrong passwords.",
+    "Lightning hit the street last night and my router is dead.",
+    "The video keeps freezing and stuttering on my TV in the evening.",
+    "The table arrived with a broken leg, please send a replacement.",
+    "My passport was in my bag when I lost it on the train, please help.",
+    "I lost my driving licence, can I still collect the hire car?",
+    "We were disqualified from the prize draw but we met every condition.",
+    "I'm due in Madrid on Friday but the flight was moved to Saturday.",
+    "I'm 3 weeks without broadband and nobody has come out.",
+]
 
 PARTNERS = [
     "my wife", "my husband", "my partner", "my girlfriend", "my boyfriend", "my fiancée",
@@ -257,7 +313,7 @@ def main() -> None:
     parser.add_argument(
         "--validate", action="store_true", help="train without the last three dev sets, judge them"
     )
-    parser.add_argument("--operating-point", type=float, default=0.6)
+    parser.add_argument("--operating-point", type=float, default=0.7)
     parser.add_argument(
         "--points", default="0.6,0.7,0.8,0.85,0.9,0.95", help="candidates for --validate"
     )

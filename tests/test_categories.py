@@ -144,7 +144,83 @@ BAIT = [
     "the " * 1000 + "x" * 3000,
     "'" * 5000,
     "- " * 3000,
+    ", ".join(str(n % 9 + 1) for n in range(5500)),  # a pasted table of numbers
 ]
+
+
+# Everyday requests that use the categories' words in their other senses, from an
+# independent review of the rules added for dev sets 8-13 (each was blocked then).
+EVERYDAY = [
+    "My new dining table arrived with a broken leg, can I get a replacement?",
+    "I ordered a binder and two packs of dividers but only the dividers came.",
+    "Lent my card to my brother last week and now there's a charge I don't recognise.",
+    "There's a chink of light coming through the blackout blind I bought from you.",
+    "I was told at reception that my parcel would be held for 7 days, but it's gone.",
+    "I'm inside the store right now and the card reader won't take my card.",
+    "We were at the hotel in March and I still haven't had the refund for the cancelled night.",
+    "We were stuck on the plane and only got out after three hours, I want compensation.",
+    "I was booked on the strike day and my train was cancelled, can I get a refund?",
+    "My family's flight from Japan lands at 6am, can I change my pickup time?",
+    "My parents are visiting from India next week, can I add them to my roaming plan?",
+    "I'm due in Madrid on Friday but the airline moved my flight to Saturday.",
+    "I'm a member of the Smith wedding party, can I get the group rate for my room?",
+    "I lost my licence last week, can I still collect the hire car with my passport?",
+    "As the rep told me on the phone, you would refund my seat upgrade.",
+    "I got locked out at the login screen after resetting my password.",
+    "Can a third party member access my account if I give them permission?",
+    "We are in year 2 of our 3-year fixed rate and I want to know the exit fee.",
+    "I was disqualified under the terms of the cashback promotion, but I met every condition.",
+    "How do I wipe everything off my old phone before I trade it in?",
+    "We lost power in the lightning strike last night and my router hasn't worked since.",
+    "Lightning struck last night and my modem is dead.",
+    "The stream keeps stuttering on my TV every evening around 8pm.",
+    "The FCC ID on my router label is worn off, how do I find the model?",
+    "Is there a way for me to mass edit my contacts in the CRM?",
+    "We're doing time tracking in your app and the CSV export is broken.",
+    "I was at the product demo last week and my trial still hasn't been extended.",
+    "I'm 3 weeks without hot water and nobody from your team has turned up.",
+    "I pray this bill is a mistake, it's three times what we normally pay.",
+    "The GPS in my GMC truck stopped updating after I renewed the subscription.",
+    "I'm inside my flat and the wifi drops every few minutes.",
+]
+
+
+# The shipped model still blocks these (README, "Limitations"): it has learned
+# "Lent", "licence" and "disqualified" as much as what is said with them.
+MODEL_STILL_BLOCKS = {
+    "Lent my card to my brother last week and now there's a charge I don't recognise.",
+    "I lost my licence last week, can I still collect the hire car with my passport?",
+    "I was disqualified under the terms of the cashback promotion, but I met every condition.",
+}
+
+
+@pytest.fixture(scope="module")
+def rules_only() -> CategoryClassifier:
+    return CategoryClassifier.load(model=False)
+
+
+@pytest.mark.parametrize("text", EVERYDAY)
+def test_everyday_requests_are_not_categories_to_the_rules(
+    rules_only: CategoryClassifier, text: str
+) -> None:
+    assert blocked(rules_only, text) == set()
+
+
+@pytest.mark.parametrize("text", [t for t in EVERYDAY if t not in MODEL_STILL_BLOCKS])
+def test_everyday_requests_are_not_categories(classifier: CategoryClassifier, text: str) -> None:
+    assert blocked(classifier, text) == set()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "We're taking part in the stoppage next week, so my payment will be late.",
+        "I'm on strike from Monday, please move my direct debit.",
+        "I married Tomasz in May, please add him to the policy. Thanks, Piotr",
+    ],
+)
+def test_new_phrasings_still_block(classifier: CategoryClassifier, text: str) -> None:
+    assert blocked(classifier, text)
 
 
 @pytest.mark.parametrize("bait", BAIT, ids=range(len(BAIT)))

@@ -255,3 +255,18 @@ def test_a_batch_finds_what_each_text_finds_alone(with_model: CategoryClassifier
     batch = with_model.classify_many(texts)
     assert batch == [with_model.classify(text) for text in texts]
     assert any(hit.tier == "model" for hit in batch[3])
+
+
+def test_a_vetoed_near_miss_alone_is_not_the_models_to_overturn(
+    with_model: CategoryClassifier,
+) -> None:
+    # "kosher filter" is a near miss the rules veto; read with those words the
+    # model scores the window as religion, blanked it does not.
+    from gateway.detect.normalize import normalize
+
+    text = "Does your app have the kosher filter for restaurants? I can't find it in the menu."
+    model = with_model.model
+    assert model is not None
+    assert any(h.category == "religion" and h.score >= THRESHOLD for h in model.hits(text))
+    assert blocked(with_model, text) == {}
+    assert normalize(text).text == text  # the offsets the rules report are this text's

@@ -43,8 +43,8 @@ def couples() -> SameSexCouples:
         ("I married Kevin in September and I'm taking his surname. I'm Steve.", "I married Kevin"),
         # A third person's partner, of the pronoun's sex (agents' notes).
         (
-            "Caller says the agent refused a double bed for him and his partner Marc.",
-            "his partner Marc",
+            "Caller says the agent refused a double bed for him and his husband Marc.",
+            "his husband Marc",
         ),
     ],
 )
@@ -67,6 +67,11 @@ def test_a_partner_of_the_writers_own_sex_is_found(
         # Someone else's partner.
         "My mum's husband will collect the parcel. Thanks, Peter",
         "Caller asked to add her partner Ben to the policy.",
+        # "his partner" is as often a business partner; "married Kevin's sister"; a
+        # name after "and me," is the agent addressed, not the writer.
+        "The business account is for Ahmed and his partner Raj, please add him.",
+        "I married Kevin's sister last year, please update her surname. Thanks, Tom",
+        "Thanks for sorting it for my husband and me, John, you have been brilliant.",
         "I married Kevin last May. Thanks, Laura",
         # Signals that disagree: say nothing.
         "I'm a woman and my wife ordered this. Thanks, Peter",

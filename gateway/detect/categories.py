@@ -21,7 +21,7 @@ tier ``model``), which never overturns a near miss the rules vetoed in the
 same window. ``bench/categories.py`` measures all three, with and without
 the model.
 
-    >>> classifier = CategoryClassifier.load()
+    >>> classifier = CategoryClassifier.load(model=False)  # the rules alone
     >>> [(h.category, h.tier) for h in classifier.classify("I'm diabetic and the pump failed")]
     [('health', 'strong')]
     >>> classifier.classify("Where is my insulin pump order?")

@@ -91,16 +91,17 @@ _NAMED_PARTNER = regex.compile(
 _RENAMED = regex.compile(
     rf"\bname\b[^.!?\n]{{0,40}}?\bfrom\s+(?P<old>{_NAME})\s+to\s+(?P<new>{_NAME})\b", _FLAGS
 )
-# "his partner Marc", "her wife Ana": a third person's partner named, of the pronoun's sex.
+# "his husband Marc", "her wife Ana": a third person's partner named, of the pronoun's sex
+# ("his partner" is as often a business partner).
 _THEIR_PARTNER = regex.compile(
-    r"\b(?P<pronoun>his|her)\s+(?:late\s+|new\s+|ex[\s-]?)?(?:partner|spouse|husband|wife"
+    r"\b(?P<pronoun>his|her)\s+(?:late\s+|new\s+|ex[\s-]?)?(?:spouse|husband|wife"
     rf"|boyfriend|girlfriend|fianc[eé]e?)\s*,?\s+(?P<name>{_NAME})\b",
     _FLAGS,
 )
 # "I married Kevin": the writer's partner, by name.
 _MARRIED = regex.compile(
     rf"\b(?:i|i've|i\s+have|i\s+just)\s+(?:just\s+|recently\s+|finally\s+)?(?:married|wed)\s+"
-    rf"(?P<name>{_NAME})\b",
+    rf"(?P<name>{_NAME})\b(?!'s|\s+and\s)",
     _FLAGS,
 )
 # "I'm Daniel's husband": the writer is the partner of the named person.
@@ -115,7 +116,7 @@ _SELF_NAME = regex.compile(
     rf"|\b(?:i'm|i\s+am|im|this\s+is|my\s+name\s+is|name's)\s+(?:(?P<title>mr|mrs|ms|miss)\.?\s+)?"
     rf"(?P<name>{_NAME})\b(?!'s)"
     # "my husband Tomasz and I (Piotr)"
-    rf"|\band\s+(?:i|me)\s*[(,]\s*(?P<name>{_NAME})\s*[),]"
+    rf"|\band\s+(?:i|me)\s*\(\s*(?P<name>{_NAME})\s*\)"
     rf"|\b(?:booking|reservation|booked|table|account|order)\s+(?:is\s+)?under\s+"
     rf"(?:(?P<title>mr|mrs|ms|miss)\.?\s+)?(?P<name>{_NAME})\b"
     # "under David, my husband": the booking is in the partner's name
