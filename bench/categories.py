@@ -98,6 +98,7 @@ HOLDOUTS = {
     "categories_holdout2.jsonl": "hold-out 2, a month of a mixed queue",
     "categories_holdout3.jsonl": "hold-out 3, a European and Commonwealth queue",
     "categories_holdout4.jsonl": "hold-out 4, a year of a shared queue",
+    "categories_holdout5.jsonl": "hold-out 5, an outsourced desk for five companies",
 }
 THRESHOLD = 0.7
 
