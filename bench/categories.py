@@ -86,11 +86,11 @@ DEV_SETS = {
     "categories_dev17.jsonl": "dev set 17, small businesses and their staff",
 }
 # Dev sets written after the rules' last round and the model's last training: read
-# once as they are (unseen text), then tuned on in the next round.
+# once as they are (unseen text), then tuned on in the next round. Sets 14 and 16
+# each gave a precision fix after that reading; empty this when the model is
+# retrained (training reads every dev set).
 NOT_YET_TUNED = {
-    "categories_dev14.jsonl",
     "categories_dev15.jsonl",
-    "categories_dev16.jsonl",
     "categories_dev17.jsonl",
 }
 HOLDOUTS = {
