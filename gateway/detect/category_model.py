@@ -141,13 +141,19 @@ class CategoryModel:
         # the model while the event loop waits to classify a short one.
         for first in range(0, len(spans), _WINDOWS_PER_TURN):
             batch = spans[first : first + _WINDOWS_PER_TURN]
-            scored = self._score([texts[n][0][s:e] for n, s, e in batch])
-            for (n, start, end), cats in zip(batch, scored, strict=True):
-                text, vetoed = texts[n]
-                for category, inside in _inside(vetoed, start, end).items():
-                    (cats[category],) = [
-                        c[category] for c in self._score([_blanked(text, start, end, inside)])
-                    ]
+            # Each window as written, then, for a category with a vetoed term
+            # inside the window, the window with those words blanked: one call.
+            blanked = [
+                (number, category, _blanked(texts[n][0], start, end, inside))
+                for number, (n, start, end) in enumerate(batch)
+                for category, inside in _inside(texts[n][1], start, end).items()
+            ]
+            scored = self._score(
+                [texts[n][0][s:e] for n, s, e in batch] + [text for _, _, text in blanked]
+            )
+            for (number, category, _), cats in zip(blanked, scored[len(batch) :], strict=True):
+                scored[number][category] = cats[category]
+            for (n, start, end), cats in zip(batch, scored[: len(batch)], strict=True):
                 found[n].extend(self._judge(cats, start, end))
         return found
 
