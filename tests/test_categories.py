@@ -94,6 +94,14 @@ def test_a_category_stated_in_context_is_found(
         "I bought the lamp as a gift for my son",  # a child mentioned, no child's data
         "Sue from finance asked me to forward the invoice",  # a name
         "The court shoes I ordered are too small",
+        # Near misses from the dev 14-17 round, in this file's own words.
+        "My dental appointment reminder shows the wrong time, which is right?",
+        "The frames are fine but the lenses have the wrong prescription tint",
+        "Your 'Get Out of Jail Free' card is missing from the box set",
+        "Our campaign team needs 300 badges by Friday",
+        "The voice assistant can't follow my Welsh accent at all",
+        "The policy must name 'Children's Hospital of Leeds' as additional insured",
+        "The Judge Dredd box set I ordered arrived without volume two",
     ],
 )
 def test_near_misses_are_not_categories(classifier: CategoryClassifier, text: str) -> None:
@@ -217,6 +225,20 @@ def test_everyday_requests_are_not_categories(classifier: CategoryClassifier, te
         "We're taking part in the stoppage next week, so my payment will be late.",
         "I'm on strike from Monday, please move my direct debit.",
         "I married Tomasz in May, please add him to the policy. Thanks, Piotr",
+        # The dev 14-17 round, in this file's own words.
+        "Three years clean next week, so please stop the bar offers in the app.",
+        "Our grandson is seven months and the cot rail snapped.",
+        "He's nine, so can he still use the kids' price?",
+        "The judge has ordered us to split the points balance, how do we do that?",
+        "I'm reporting your store to Ofgem over the meter readings.",
+        "I'm a nurse taking industrial action on Tuesday, so move my class.",
+        "She got sent down last month so cancel her phone contract.",
+        "I've been out leafleting every night for the election, so the order is urgent.",
+        "I give to the diocese every month through your platform, please merge the two gifts.",
+        "The driver asked my colleague where she is really from, twice.",
+        "Our family are Irish Travellers and the booking form won't take a pitch address.",
+        "I'm on sertraline and the pharmacy sent the wrong dose.",
+        "My youngest starts at Hill Road Infants in September, can my hours change?",
     ],
 )
 def test_new_phrasings_still_block(classifier: CategoryClassifier, text: str) -> None:

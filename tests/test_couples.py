@@ -46,6 +46,20 @@ def couples() -> SameSexCouples:
             "Caller says the agent refused a double bed for him and his husband Marc.",
             "his husband Marc",
         ),
+        # The partner by name at a wedding; the writer by "I go by", a role, a desk.
+        ("The flowers are for my wedding to Naomi in May. I'm Rachel.", "my wedding to Naomi"),
+        ("Update my name please, I go by Mrs Okafor now, same as my wife.", "wife"),
+        ("Add my husband, Gary, to the van policy. I'm the owner, Simon Pike.", "husband, Gary"),
+        (
+            "me and Jessica got married last week!! it's Hannah in accounts",
+            "me and Jessica got married",
+        ),
+        ("My account's under Emily Shaw. My wife Grace will collect it.", "wife Grace"),
+        # A couple named in the third person.
+        (
+            "Two of our drivers, Peter and Michael, are a couple and want one room.",
+            "Peter and Michael, are a couple",
+        ),
     ],
 )
 def test_a_partner_of_the_writers_own_sex_is_found(
@@ -73,6 +87,9 @@ def test_a_partner_of_the_writers_own_sex_is_found(
         "I married Kevin's sister last year, please update her surname. Thanks, Tom",
         "Thanks for sorting it for my husband and me, John, you have been brilliant.",
         "I married Kevin last May. Thanks, Laura",
+        # A couple of two sexes, named or by wedding.
+        "Two of our drivers, Peter and Laura, are a couple and want one room.",
+        "The flowers are for my wedding to Naomi in May. I'm Daniel.",
         # Signals that disagree: say nothing.
         "I'm a woman and my wife ordered this. Thanks, Peter",
         # A partner named like the writer is a misreading, not a couple.

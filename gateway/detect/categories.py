@@ -239,7 +239,10 @@ class CategoryClassifier:
         ruled_out: dict[str, list[tuple[int, int]]],
     ) -> None:
         """Fill ``hits``, and ``ruled_out`` with each category's vetoed terms (spans, by start)."""
-        resume = [0] * len(self.categories)  # one category's hits do not overlap
+        # One category's hits do not overlap: inside a hit, a later term of the
+        # same category only raises it (a certain phrase inside a loose match).
+        resume = [0] * len(self.categories)
+        covering: dict[int, int] = {}  # category -> index in hits of the hit that set resume
         deadline = time.monotonic() + limit
         for word in _WORD_START.finditer(folded, timeout=limit):
             if time.monotonic() > deadline:
@@ -249,7 +252,10 @@ class CategoryClassifier:
             opening = _opening(folded[position : position + 3].lower())
             judged: set[int] = set()  # categories with a hit at this position
             for category_number, term_number in self.openings.get(opening, ()):
-                if position < resume[category_number] or category_number in judged:
+                if category_number in judged:
+                    continue
+                inside = position < resume[category_number]
+                if inside and hits[covering[category_number]].tier == "certain":
                     continue
                 category = self.categories[category_number]
                 match = category.terms[term_number].match(folded, position)
@@ -260,9 +266,19 @@ class CategoryClassifier:
                     ruled_out.setdefault(category.name, []).append(match.span())
                     continue  # ruled out: a narrower term of the category may still hold
                 judged.add(category_number)
-                resume[category_number] = match.end()
                 start, end = normalized.to_original(hit.start, hit.end)
-                hits.append(CategoryHit(hit.category, start, end, hit.score, hit.tier))
+                if inside:
+                    outer = hits[covering[category_number]]
+                    if hit.score <= outer.score:
+                        continue
+                    start, end = outer.start, max(outer.end, end)
+                    hits[covering[category_number]] = CategoryHit(
+                        hit.category, start, end, hit.score, hit.tier
+                    )
+                else:
+                    covering[category_number] = len(hits)
+                    hits.append(CategoryHit(hit.category, start, end, hit.score, hit.tier))
+                resume[category_number] = max(resume[category_number], match.end())
 
     def _judge(
         self, category: _Category, term_number: int, text: str, span: tuple[int, int], limit: float

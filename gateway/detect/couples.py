@@ -30,6 +30,7 @@ from __future__ import annotations
 import functools
 import gzip
 import importlib.resources
+import itertools
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
@@ -104,6 +105,19 @@ _MARRIED = regex.compile(
     rf"(?P<name>{_NAME})\b(?!'s|\s+and\s)",
     _FLAGS,
 )
+# "my wedding to Sophie", "me and Ellie tied the knot": the writer's partner, by name.
+_WEDDING = regex.compile(
+    rf"\b(?:my|our)\s+(?:upcoming\s+)?wedding\s+to\s+(?P<name>{_NAME})\b"
+    rf"|\b(?:me\s+and|i\s+and)\s+(?P<name>{_NAME})\s+(?:just\s+|finally\s+)?(?:tied\s+the\s+knot"
+    r"|got\s+(?:married|engaged|hitched)|are\s+getting\s+married|are\s+engaged)\b",
+    _FLAGS,
+)
+# "Omar and Jacob, are a couple": two named people said to be a couple.
+_NAMED_COUPLE = regex.compile(
+    rf"(?P<a>{_NAME})\s+and\s+(?P<b>{_NAME}),?\s+(?:who\s+)?(?:are|were)\s+(?:a\s+couple|married"
+    r"|engaged|partners|together)\b",
+    _FLAGS,
+)
 # "I'm Daniel's husband": the writer is the partner of the named person.
 _PARTNER_OF = regex.compile(
     rf"\b(?:i'm|i\s+am|im)\s+(?P<name>{_NAME})'s\s+(?P<word>husband|wife|boyfriend|girlfriend"
@@ -117,10 +131,16 @@ _SELF_NAME = regex.compile(
     rf"(?P<name>{_NAME})\b(?!'s)"
     # "my husband Tomasz and I (Piotr)"
     rf"|\band\s+(?:i|me)\s*\(\s*(?P<name>{_NAME})\s*\)"
-    rf"|\b(?:booking|reservation|booked|table|account|order)\s+(?:is\s+)?under\s+"
+    rf"|\b(?:booking|reservation|booked|table|account|order)(?:'s|\s+is)?\s+under\s+"
     rf"(?:(?P<title>mr|mrs|ms|miss)\.?\s+)?(?P<name>{_NAME})\b"
     # "under David, my husband": the booking is in the partner's name
-    r"(?!\s*[,(]\s*(?:my|his|her|our)\b)",
+    r"(?!\s*[,(]\s*(?:my|his|her|our)\b)"
+    # "I go by Mrs Hollis", "I'm the owner, Karen Chen", "it's Becky in payroll"
+    rf"|\bi\s+go\s+by\s+(?:(?P<title>mr|mrs|ms|miss)\.?\s+)?(?P<name>{_NAME})\b"
+    rf"|\b(?:i'm|i\s+am)\s+the\s+(?:\w+\s+)?(?:owner|manager|director|founder|account\s+holder)"
+    rf",\s+(?P<name>{_NAME})\b"
+    rf"|\bit's\s+(?P<name>{_NAME})\s+(?:in|from)\s+(?:\w+\s+)?(?:payroll|accounts|hr|finance|sales"
+    r"|marketing|reception|admin|support|the\s+office)\b",
     _FLAGS,
 )
 _SIGN_OFF = regex.compile(
@@ -191,6 +211,10 @@ class SameSexCouples:
             sex = self._name_sex(match["name"])
             if sex is not None and sex == ("m" if match["pronoun"].lower() == "his" else "f"):
                 yield match.start(), match.end()
+        for match in _NAMED_COUPLE.finditer(text, timeout=t):
+            sex = self._name_sex(match["a"])
+            if sex is not None and sex == self._name_sex(match["b"]):
+                yield match.start(), match.end()
         for match in _NAMED_PARTNER.finditer(text, timeout=t):
             if match.start() > 0 and text[match.start() - 1].lower() in "im":
                 continue  # "I'm Daniel's husband" is the writer's own couple
@@ -209,7 +233,9 @@ class SameSexCouples:
             sex = word_sex or name_sex
             if sex is not None:
                 yield match.start("word"), match.end(), sex, match["name"]
-        for match in _MARRIED.finditer(text, timeout=t):
+        for match in itertools.chain(
+            _MARRIED.finditer(text, timeout=t), _WEDDING.finditer(text, timeout=t)
+        ):
             sex = self._name_sex(match["name"])
             if sex is not None:
                 yield match.start(), match.end(), sex, match["name"]
