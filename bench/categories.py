@@ -84,21 +84,21 @@ DEV_SETS = {
     "categories_dev15.jsonl": "dev set 15, speech-to-text transcripts",
     "categories_dev16.jsonl": "dev set 16, gaming, streaming and school apps",
     "categories_dev17.jsonl": "dev set 17, small businesses and their staff",
+    "categories_dev18.jsonl": "dev set 18, several requests at once, subscriptions",
 }
 # Dev sets written after the rules' last round and the model's last training: read
-# once as they are (unseen text), then tuned on in the next round. Sets 14 and 16
-# each gave a precision fix after that reading; empty this when the model is
-# retrained (training reads every dev set).
-NOT_YET_TUNED = {
-    "categories_dev15.jsonl",
-    "categories_dev17.jsonl",
-}
+# once as they are (unseen text), then tuned on in the next round. Empty it when
+# the model is retrained (training reads every dev set).
+NOT_YET_TUNED = {"categories_dev18.jsonl"}
 HOLDOUTS = {
     "categories_holdout.jsonl": "hold-out 1",
     "categories_holdout2.jsonl": "hold-out 2, a month of a mixed queue",
     "categories_holdout3.jsonl": "hold-out 3, a European and Commonwealth queue",
     "categories_holdout4.jsonl": "hold-out 4, a year of a shared queue",
     "categories_holdout5.jsonl": "hold-out 5, an outsourced desk for five companies",
+    "categories_holdout6.jsonl": "hold-out 6, where the categories' words are everyday",
+    "categories_holdout7.jsonl": "hold-out 7, an outsourcer's shared inbox, many one-liners",
+    "categories_holdout8.jsonl": "hold-out 8, insurance, university, broadband, car rental",
 }
 THRESHOLD = 0.7
 
