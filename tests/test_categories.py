@@ -102,6 +102,8 @@ def test_a_category_stated_in_context_is_found(
         "The voice assistant can't follow my Welsh accent at all",
         "The policy must name 'Children's Hospital of Leeds' as additional insured",
         "The Judge Dredd box set I ordered arrived without volume two",
+        "The form says to declare any unspent convictions, what counts?",
+        "What does the forget me button on the speaker actually reset?",
     ],
 )
 def test_near_misses_are_not_categories(classifier: CategoryClassifier, text: str) -> None:
@@ -239,6 +241,17 @@ def test_everyday_requests_are_not_categories(classifier: CategoryClassifier, te
         "Our family are Irish Travellers and the booking form won't take a pitch address.",
         "I'm on sertraline and the pharmacy sent the wrong dose.",
         "My youngest starts at Hill Road Infants in September, can my hours change?",
+        # Dev sets 18 and 19, in this file's own words.
+        "I'm off for four months for a bone marrow transplant, please pause my plan.",
+        "I've joined the Salvation Army, so take the wine club off my account.",
+        "Our twins turn 3 next week, switch us to the family box please.",
+        "The baby (Noah, 6 months) needs the next size of nappies.",
+        "Muslim here, is there gelatine in the vitamin gummies?",
+        "Two months into quitting and the patches came in the wrong strength.",
+        "I've voted yes in the strike ballot, so pause deliveries for those days.",
+        "Did my time and got out in March, can I open a trade account?",
+        "Her dad has her at weekends, so send the parcel to his address.",
+        "Please forget me. Close the account and delete the photos.",
     ],
 )
 def test_new_phrasings_still_block(classifier: CategoryClassifier, text: str) -> None:

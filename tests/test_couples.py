@@ -55,6 +55,7 @@ def couples() -> SameSexCouples:
             "me and Jessica got married",
         ),
         ("My account's under Emily Shaw. My wife Grace will collect it.", "wife Grace"),
+        ("Cancel the spa voucher, Ben and I have split up. I'm Aaron.", "Ben and I have split up"),
         # A couple named in the third person.
         (
             "Two of our drivers, Peter and Michael, are a couple and want one room.",

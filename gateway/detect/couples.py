@@ -105,11 +105,15 @@ _MARRIED = regex.compile(
     rf"(?P<name>{_NAME})\b(?!'s|\s+and\s)",
     _FLAGS,
 )
-# "my wedding to Sophie", "me and Ellie tied the knot": the writer's partner, by name.
+# "my wedding to Sophie", "me and Ellie tied the knot", "Jake and I have split up": the
+# writer's partner, by name.
 _WEDDING = regex.compile(
     rf"\b(?:my|our)\s+(?:upcoming\s+)?wedding\s+to\s+(?P<name>{_NAME})\b"
     rf"|\b(?:me\s+and|i\s+and)\s+(?P<name>{_NAME})\s+(?:just\s+|finally\s+)?(?:tied\s+the\s+knot"
-    r"|got\s+(?:married|engaged|hitched)|are\s+getting\s+married|are\s+engaged)\b",
+    r"|got\s+(?:married|engaged|hitched)|are\s+getting\s+married|are\s+engaged)\b"
+    # "Jake and I have split up"
+    rf"|(?<![\w'])(?P<name>{_NAME})\s+and\s+i\s+(?:have\s+|had\s+|just\s+)?(?:split\s+up|broke\s+up|separated"
+    r"|got\s+(?:married|engaged)|are\s+(?:getting\s+married|engaged|a\s+couple))\b",
     _FLAGS,
 )
 # "Omar and Jacob, are a couple": two named people said to be a couple.
