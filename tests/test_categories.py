@@ -198,9 +198,9 @@ EVERYDAY = [
 # The shipped model still blocks these (README, "Limitations"): it has learned
 # "Lent", "licence" and "disqualified" as much as what is said with them.
 MODEL_STILL_BLOCKS = {
-    "Lent my card to my brother last week and now there's a charge I don't recognise.",
-    "I lost my licence last week, can I still collect the hire car with my passport?",
-    "I was disqualified under the terms of the cashback promotion, but I met every condition.",
+    # The model retrained on dev sets 1-19 (the one before blocked "Lent my card",
+    # "I lost my licence" and "disqualified under the terms" instead).
+    "I was booked on the strike day and my train was cancelled, can I get a refund?",
 }
 
 

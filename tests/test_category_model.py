@@ -13,6 +13,7 @@ from gateway.detect.categories import CategoryClassifier
 from gateway.detect.category_model import (
     WINDOW_CHARS,
     CategoryModel,
+    ModelHit,
     on_rules_scale,
     windows,
 )
@@ -260,13 +261,16 @@ def test_a_batch_finds_what_each_text_finds_alone(with_model: CategoryClassifier
 def test_a_vetoed_near_miss_alone_is_not_the_models_to_overturn(
     with_model: CategoryClassifier,
 ) -> None:
-    # "kosher filter" is a near miss the rules veto; read with those words the
-    # model scores the window as religion, blanked it does not.
-    from gateway.detect.normalize import normalize
-
-    text = "Does your app have the kosher filter for restaurants? I can't find it in the menu."
+    # "kosher section", "halal filter": near misses the rules veto. The model
+    # reads the window with those words blanked for religion, which scores it
+    # lower than the words as written (whatever the weights of a retraining).
+    text = "The kosher section of the app is empty and the halal filter does nothing."
     model = with_model.model
     assert model is not None
-    assert any(h.category == "religion" and h.score >= THRESHOLD for h in model.hits(text))
+    vetoed = {"religion": [(text.index(w), text.index(w) + len(w)) for w in ("kosher", "halal")]}
+
+    def religion(hits: list[ModelHit]) -> float:
+        return max((h.score for h in hits if h.category == "religion"), default=0.0)
+
+    assert religion(model.hits(text, vetoed)) < religion(model.hits(text))
     assert blocked(with_model, text) == {}
-    assert normalize(text).text == text  # the offsets the rules report are this text's
