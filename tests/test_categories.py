@@ -104,6 +104,7 @@ def test_a_category_stated_in_context_is_found(
         "The Judge Dredd box set I ordered arrived without volume two",
         "The form says to declare any unspent convictions, what counts?",
         "What does the forget me button on the speaker actually reset?",
+        "Hi, Christian here from accounts, invoice for order 99812 attached.",  # a name
     ],
 )
 def test_near_misses_are_not_categories(classifier: CategoryClassifier, text: str) -> None:
