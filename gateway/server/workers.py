@@ -34,6 +34,11 @@ from uvicorn.supervisors.multiprocess import Process
 from gateway.errors import ConfigError
 
 log = logging.getLogger("gateway")
+# How long a replacement worker may take to load its policy, spaCy and the
+# category model before a reload gives up on it. uvicorn's own 5 s (its health
+# ping) is shorter than a worker's start here (about 10 s measured on 2 cores),
+# and a reload that gave up left the old policy running without a word.
+READY_SECONDS = 180.0
 
 
 def listening_socket(host: str, port: int, reuse_port: bool) -> socket.socket:
@@ -88,9 +93,17 @@ class Workers(Multiprocess):
                 return
             new = Process(self.config, [self.worker_sockets[index]])
             new.start()
-            if not new.wait_until_ready(self.config.timeout_worker_healthcheck, self.should_exit):
+            if not new.wait_until_ready(READY_SECONDS, self.should_exit):
                 new.kill()
                 new.join()
+                if not self.should_exit.is_set():
+                    log.error(
+                        "SIGHUP: a new worker was not ready within %.0f s; "
+                        "the running workers keep serving (%d of %d replaced)",
+                        READY_SECONDS,
+                        index,
+                        len(self.processes),
+                    )
                 return
             old.terminate()
             old.join()
