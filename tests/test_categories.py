@@ -105,6 +105,7 @@ def test_a_category_stated_in_context_is_found(
         "The form says to declare any unspent convictions, what counts?",
         "What does the forget me button on the speaker actually reset?",
         "Hi, Christian here from accounts, invoice for order 99812 attached.",  # a name
+        "Can you move my delivery to the afternoon? Order #GRC-4410.",  # an order number
     ],
 )
 def test_near_misses_are_not_categories(classifier: CategoryClassifier, text: str) -> None:
@@ -253,6 +254,12 @@ def test_everyday_requests_are_not_categories(classifier: CategoryClassifier, te
         "Did my time and got out in March, can I open a trade account?",
         "Her dad has her at weekends, so send the parcel to his address.",
         "Please forget me. Close the account and delete the photos.",
+        # Dev set 20, in this file's own words.
+        "gave birth last week so can't get to the depot, can you collect the return",
+        "we're voting Green this time so stop the oil company adverts",
+        "I'm ftm and your letters still say Miss, please fix",
+        "my dad's out on license and needs his own phone plan",
+        "I'm a rep for the Bakers Union and need a bulk order of badges",
     ],
 )
 def test_new_phrasings_still_block(classifier: CategoryClassifier, text: str) -> None:
