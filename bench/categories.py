@@ -87,11 +87,12 @@ DEV_SETS = {
     "categories_dev18.jsonl": "dev set 18, several requests at once, subscriptions",
     "categories_dev19.jsonl": "dev set 19, shops next to the categories",
     "categories_dev20.jsonl": "dev set 20, in a hurry on a phone",
+    "categories_dev21.jsonl": "dev set 21, complaints and escalations",
 }
 # Dev sets written after the rules' last round and the model's last training: read
 # once as they are (unseen text), then tuned on in the next round. Empty it when
 # the model is retrained (training reads every dev set).
-NOT_YET_TUNED: set[str] = set()
+NOT_YET_TUNED = {"categories_dev21.jsonl"}
 HOLDOUTS = {
     "categories_holdout.jsonl": "hold-out 1",
     "categories_holdout2.jsonl": "hold-out 2, a month of a mixed queue",
