@@ -106,6 +106,7 @@ def test_a_category_stated_in_context_is_found(
         "What does the forget me button on the speaker actually reset?",
         "Hi, Christian here from accounts, invoice for order 99812 attached.",  # a name
         "Can you move my delivery to the afternoon? Order #GRC-4410.",  # an order number
+        "Please stop auto-renewing my breakdown cover, policy BR-1102.",  # a product
     ],
 )
 def test_near_misses_are_not_categories(classifier: CategoryClassifier, text: str) -> None:
