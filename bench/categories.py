@@ -105,6 +105,7 @@ HOLDOUTS = {
     "categories_holdout9.jsonl": "hold-out 9, hotels, groceries, utilities, parcels, repairs",
     "categories_holdout10.jsonl": "hold-out 10, an online marketplace's buyers and sellers",
     "categories_holdout11.jsonl": "hold-out 11, where health words are everyday",
+    "categories_holdout12.jsonl": "hold-out 12, a complaints team's inbox",
 }
 THRESHOLD = 0.7
 
