@@ -30,7 +30,6 @@ from __future__ import annotations
 import functools
 import gzip
 import importlib.resources
-import itertools
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
@@ -99,16 +98,12 @@ _THEIR_PARTNER = regex.compile(
     rf"|boyfriend|girlfriend|fianc[eé]e?)\s*,?\s+(?P<name>{_NAME})\b",
     _FLAGS,
 )
-# "I married Kevin": the writer's partner, by name.
+# The writer's partner, by name: "I married Kevin", "my wedding to Sophie", "me and
+# Ellie tied the knot", "Jake and I have split up".
 _MARRIED = regex.compile(
     rf"\b(?:i|i've|i\s+have|i\s+just)\s+(?:just\s+|recently\s+|finally\s+)?(?:married|wed)\s+"
-    rf"(?P<name>{_NAME})\b(?!'s|\s+and\s)",
-    _FLAGS,
-)
-# "my wedding to Sophie", "me and Ellie tied the knot", "Jake and I have split up": the
-# writer's partner, by name.
-_WEDDING = regex.compile(
-    rf"\b(?:my|our)\s+(?:upcoming\s+)?wedding\s+to\s+(?P<name>{_NAME})\b"
+    rf"(?P<name>{_NAME})\b(?!'s|\s+and\s)"
+    rf"|\b(?:my|our)\s+(?:upcoming\s+)?wedding\s+to\s+(?P<name>{_NAME})\b"
     rf"|\b(?:me\s+and|i\s+and)\s+(?P<name>{_NAME})\s+(?:just\s+|finally\s+)?(?:tied\s+the\s+knot"
     r"|got\s+(?:married|engaged|hitched)|are\s+getting\s+married|are\s+engaged)\b"
     # "Jake and I have split up"
@@ -237,9 +232,7 @@ class SameSexCouples:
             sex = word_sex or name_sex
             if sex is not None:
                 yield match.start("word"), match.end(), sex, match["name"]
-        for match in itertools.chain(
-            _MARRIED.finditer(text, timeout=t), _WEDDING.finditer(text, timeout=t)
-        ):
+        for match in _MARRIED.finditer(text, timeout=t):
             sex = self._name_sex(match["name"])
             if sex is not None:
                 yield match.start(), match.end(), sex, match["name"]
