@@ -213,7 +213,7 @@ def test_a_policy_can_turn_the_model_off() -> None:
 
 @pytest.mark.parametrize(
     "damage",
-    ["weights", "operating_point", "labels", "meta", "missing"],
+    ["weights", "operating_point", "own_point", "own_label", "labels", "meta", "missing"],
 )
 def test_a_damaged_model_fails_at_load_not_per_request(tmp_path: Path, damage: str) -> None:
     import shutil
@@ -231,6 +231,10 @@ def test_a_damaged_model_fails_at_load_not_per_request(tmp_path: Path, damage: s
         weights.write_bytes(bytes(data))
     elif damage == "operating_point":
         meta_path.write_text(json.dumps({**meta, "operating_point": 1.0}), encoding="utf-8")
+    elif damage == "own_point":
+        meta_path.write_text(json.dumps({**meta, "operating_points": {"legal": 0}}), "utf-8")
+    elif damage == "own_label":
+        meta_path.write_text(json.dumps({**meta, "operating_points": {"lgeal": 0.9}}), "utf-8")
     elif damage == "labels":
         categories = [*CATEGORY_NAMES, "not_a_category"]
     elif damage == "meta":
@@ -274,3 +278,13 @@ def test_a_vetoed_near_miss_alone_is_not_the_models_to_overturn(
 
     assert religion(model.hits(text, vetoed)) < religion(model.hits(text))
     assert blocked(with_model, text) == {}
+
+
+def test_a_category_with_its_own_operating_point_is_judged_by_it() -> None:
+    # Legal words are everyday in complaints: the model may name a higher point
+    # for legal alone. The same probability blocks health and not legal.
+    model = CategoryModel(None, 0.8, ("health", "legal"), {"legal": 0.95})
+    assert model.operating_points == {"health": 0.8, "legal": 0.95}
+    hits = {h.category: h.score for h in model._judge({"health": 0.9, "legal": 0.9}, 0, 5)}
+    assert hits["health"] >= THRESHOLD > hits["legal"]
+    assert hits["legal"] == on_rules_scale(0.9, 0.95)

@@ -23,8 +23,12 @@ pretrained vectors and loads offline, once per process.
 
 A text is read in windows of whole sentences up to ``WINDOW_CHARS``, the size of
 the tickets it learned from. A window scoring at or above the model's operating
-point (its probability for that category, chosen in training to keep false
-blocks low) is a hit; its evidence span is the window. Probabilities are mapped
+point for a category (its probability for that category, chosen in training
+to keep false blocks low) is a hit; its evidence span is the window. The
+point is one for all categories unless the model names its own for some:
+legal words are everyday in a complaint ("formal complaint", "final
+response", "debt collector"), so the legal point is chosen apart, on dev sets
+of complaints (``--validate`` in ``bench/train_category_model.py``). Probabilities are mapped
 onto the rules' scale so that the operating point reads as the policy default
 threshold, 0.7: a policy threshold above 0.7 asks the model for more
 confidence, as it asks the rules.
@@ -76,11 +80,21 @@ class ModelHit:
 class CategoryModel:
     """The shipped classifier. Thread-safe: calls into spaCy are serialised."""
 
-    def __init__(self, nlp: Any, operating_point: float, categories: Sequence[str]) -> None:
+    def __init__(
+        self,
+        nlp: Any,
+        operating_point: float,
+        categories: Sequence[str],
+        operating_points: Mapping[str, float] | None = None,
+    ) -> None:
         self._nlp = nlp
         self._lock = threading.Lock()
         self.operating_point = operating_point
         self.categories = tuple(categories)
+        # Per category: its own point where the model names one, else the common one.
+        self.operating_points = {
+            c: (operating_points or {}).get(c, operating_point) for c in self.categories
+        }
 
     @classmethod
     def load(cls, categories: Sequence[str]) -> CategoryModel:
@@ -96,6 +110,7 @@ class CategoryModel:
 
             meta = json.loads((path / "gateway.json").read_text(encoding="utf-8"))
             operating_point = float(meta["operating_point"])
+            own = {str(c): float(p) for c, p in meta.get("operating_points", {}).items()}
             weights = (path / "textcat_multilabel" / "model").read_bytes()
             if hashlib.sha256(weights).hexdigest() != meta["sha256"]:
                 raise ValueError("its weights are not the ones it was trained with (sha256)")
@@ -103,14 +118,15 @@ class CategoryModel:
             labels = set(getattr(nlp.get_pipe("textcat_multilabel"), "labels", ()))
         except (OSError, ValueError, KeyError, TypeError, ImportError) as exc:
             raise DetectionError(f"the category model cannot be loaded ({exc})") from None
-        if not 0.0 < operating_point < 1.0:
-            raise DetectionError(
-                f"the category model's operating point {operating_point} is not in (0, 1)"
-            )
-        missing = set(categories) - labels
+        for name, point in [("", operating_point), *((f" for {c}", p) for c, p in own.items())]:
+            if not 0.0 < point < 1.0:
+                raise DetectionError(
+                    f"the category model's operating point{name} {point} is not in (0, 1)"
+                )
+        missing = (set(categories) | set(own)) - labels
         if missing:
             raise DetectionError(f"the category model has no label for {sorted(missing)}")
-        return cls(nlp, operating_point, categories)
+        return cls(nlp, operating_point, categories, own)
 
     def hits(
         self, text: str, ruled_out: Mapping[str, Sequence[tuple[int, int]]] | None = None
@@ -163,7 +179,7 @@ class CategoryModel:
 
     def _judge(self, cats: Mapping[str, float], start: int, end: int) -> Iterator[ModelHit]:
         for category in self.categories:
-            score = on_rules_scale(cats.get(category, 0.0), self.operating_point)
+            score = on_rules_scale(cats.get(category, 0.0), self.operating_points[category])
             if score >= LOWEST_SCORE:
                 yield ModelHit(category, start, end, score)
 
