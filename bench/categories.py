@@ -88,6 +88,8 @@ DEV_SETS = {
     "categories_dev19.jsonl": "dev set 19, shops next to the categories",
     "categories_dev20.jsonl": "dev set 20, in a hurry on a phone",
     "categories_dev21.jsonl": "dev set 21, complaints and escalations",
+    "categories_dev22.jsonl": "dev set 22, formal complaints",
+    "categories_dev23.jsonl": "dev set 23, chasing and disputing",
 }
 # Dev sets written after the rules' last round and the model's last training: read
 # once as they are (unseen text), then tuned on in the next round. Empty it when
@@ -106,6 +108,8 @@ HOLDOUTS = {
     "categories_holdout10.jsonl": "hold-out 10, an online marketplace's buyers and sellers",
     "categories_holdout11.jsonl": "hold-out 11, where health words are everyday",
     "categories_holdout12.jsonl": "hold-out 12, a complaints team's inbox",
+    "categories_holdout13.jsonl": "hold-out 13, a complaints and escalations desk",
+    "categories_holdout14.jsonl": "hold-out 14, an outsourced desk for six companies",
 }
 THRESHOLD = 0.7
 
