@@ -107,6 +107,18 @@ def test_a_category_stated_in_context_is_found(
         "Hi, Christian here from accounts, invoice for order 99812 attached.",  # a name
         "Can you move my delivery to the afternoon? Order #GRC-4410.",  # an order number
         "Please stop auto-renewing my breakdown cover, policy BR-1102.",  # a product
+        # Near misses from dev sets 21-23, in this file's own words.
+        "I almost had a heart attack when the £700 bill came in.",  # a figure of speech
+        "What is the medical excess on policy HX-2210?",
+        "Does your cover include pre-existing medical conditions as standard?",
+        "The Diwali offer banner still shows after the sale ended.",
+        "My pension moved from Legal & General in May, is the transfer done?",
+        "My account has been locked up for three days, please reset it.",
+        "Do under-5s travel free on the airport coach?",
+        "The RMT strike on Friday meant no trains, can I get a refund?",
+        "I'm not a lawyer, but the price rise breaks your own terms.",
+        "£12 for a replacement card? Your fees are criminal.",
+        "Someone broke into the bin store at Albion Court, can the crew help?",
     ],
 )
 def test_near_misses_are_not_categories(classifier: CategoryClassifier, text: str) -> None:
@@ -261,6 +273,19 @@ def test_everyday_requests_are_not_categories(classifier: CategoryClassifier, te
         "I'm ftm and your letters still say Miss, please fix",
         "my dad's out on license and needs his own phone plan",
         "I'm a rep for the Bakers Union and need a bulk order of badges",
+        # Dev sets 21-23 (complaints and disputes), in this file's own words.
+        "My data was leaked to another tenant; treat this as a data protection complaint.",
+        "I spent a year in youth custody and the referencing firm told my landlord.",
+        "Your bouncer told me to go back home when I asked for the manager.",
+        "I went into early labour on the plane, so the seat upgrade was never used.",
+        "We hold a Bible study at home on Wednesdays, so no deliveries after 7.",
+        "I was docked two days for joining the nurses' strike, can the bill wait?",
+        "Got banned for six months on totting up, so cancel the car lease.",
+        "Your agent asked if my girlfriend and I were sisters, then the flat was gone.",
+        "I'm a man and my spouse is a man, your form only offers 'wife'.",
+        "Since starting hormones the face check never matches my old photo.",
+        "My dad's just come out of Wandsworth and needs a phone contract.",
+        "The deposit dispute is with the TDS adjudicator now, stop calling me.",
     ],
 )
 def test_new_phrasings_still_block(classifier: CategoryClassifier, text: str) -> None:
