@@ -29,13 +29,14 @@ for a category whose words are everyday in some queue, its own
 last line of ``--validate`` prints the arguments.
 
 Runs with different ``--seed`` give different models: on the same text, one
-run reads "I ordered a binder" as gender identity and the next does not.
-The model that ships is the first seed, from 0 up, whose model passes
-``tests/test_category_model.py`` and ``tests/test_categories.py`` (probes
-written for the purpose, never a dev set or a hold-out); the seed is
-recorded in ``gateway.json``. Training is not bit-for-bit repeatable even at
-one seed (thinc's parallel sums) unless it runs on one thread
-(``OMP_NUM_THREADS=1``, as the shipped model was trained).
+run reads "I ordered a binder" as gender identity and the next does not;
+five runs on dev sets 1-23 each blocked none to three of the everyday
+sentences in ``tests/test_categories.py``. The shipped model is seed 0 (the
+default; the seed is recorded in ``gateway.json``), not the best of several:
+the sentences it still blocks are listed in the tests (``MODEL_STILL_BLOCKS``)
+and in the README. Training is not bit-for-bit repeatable even at one seed
+(thinc's parallel sums) unless it runs on one thread (``OMP_NUM_THREADS=1``,
+as the shipped model was trained).
 """
 
 from __future__ import annotations
@@ -179,6 +180,32 @@ EVERYDAY = [
     "We were disqualified from the prize draw but we met every condition.",
     "I'm due in Madrid on Friday but the flight was moved to Saturday.",
     "I'm 3 weeks without broadband and nobody has come out.",
+    # Added when three training runs on dev sets 1-23 each blocked a different few
+    # of the reviewer's everyday sentences: words read in their other senses.
+    "I lent my laptop to a friend and now the account says a new device signed in.",
+    "My dad lent me his car for the weekend, am I covered on his policy?",
+    "We lent the projector to the school and it came back with a cracked lens.",
+    "Can I send a mass email to all my customers from the basic plan?",
+    "The mass delete option removed contacts I wanted to keep.",
+    "How do I do a mass update of prices on my shop listings?",
+    "The body mass index field on the form won't accept decimals.",
+    "The A4 ring binders arrived with bent rings, order 22041.",
+    "Please add three lever arch binders to my stationery order.",
+    "The presentation binder cover is the wrong colour.",
+    "I pray the parcel turns up before Friday, it's a birthday present.",
+    "Let's pray the update fixes the battery drain.",
+    "What counts as a conviction on your job application form?",
+    "Your insurance form asks about convictions, is a parking ticket one?",
+    "Do I need to declare points on a licence for a hire car in Spain?",
+    "The tube strike day meant I couldn't get to the store, can I still return it?",
+    "All trains were cancelled by the strike, please move my booking to Monday.",
+    "My booking was on the day of the airport strike, is there compensation?",
+    "This is a formal complaint about the delay to order 55120.",
+    "I want to escalate this, the engineer missed three appointments.",
+    "Please treat this as a complaint: I was charged a late fee I shouldn't have been.",
+    "I've complained twice about the noise from your depot at 5am.",
+    "Your final response letter doesn't answer my question about the fee.",
+    "I received a final demand for a bill I have already paid.",
 ]
 
 PARTNERS = [

@@ -119,6 +119,19 @@ def test_a_category_stated_in_context_is_found(
         "I'm not a lawyer, but the price rise breaks your own terms.",
         "£12 for a replacement card? Your fees are criminal.",
         "Someone broke into the bin store at Albion Court, can the crew help?",
+        # Near misses an independent review of that round wrote against its terms.
+        "Is the early Labor Day sale price still valid on the grill?",
+        "I always wear my cross trainers to the gym, is this pair wide fit?",
+        "Are your drivers joining the Royal Mail strike next week?",
+        "I did 6 months and then cancelled, why am I still billed?",
+        "It was his first day at Amazon and the badge didn't work.",
+        "I got 50 points for my review but they never showed up.",
+        "Is your firm regulated by the PRA or the FCA?",
+        "Honestly I'm paralysed by all the plan options, which is cheapest?",
+        "My landlord says he is turning two of the flats into offices.",
+        "Can we start reception drinks at 6 instead of 7?",
+        "I put the black one back on the shelf and took the blue.",
+        "I was a wedding party member and the suit hire was charged twice.",
     ],
 )
 def test_near_misses_are_not_categories(classifier: CategoryClassifier, text: str) -> None:
@@ -212,10 +225,14 @@ EVERYDAY = [
 
 # The shipped model still blocks these (README, "Limitations"): it has learned
 # "Lent", "licence" and "disqualified" as much as what is said with them.
+# Retrainings block a different few each: the one on dev sets 1-19 blocked the
+# strike day; the one before it "Lent my card", "I lost my licence" and
+# "disqualified under the terms". Five runs on dev sets 1-23 (three seeds,
+# then two with more everyday text) gave "Lent my card" 0.53-0.93 for religion
+# and blocked none to three of these sentences each. The shipped run (seed 0,
+# with the everyday text) blocks this one.
 MODEL_STILL_BLOCKS = {
-    # The model retrained on dev sets 1-19 (the one before blocked "Lent my card",
-    # "I lost my licence" and "disqualified under the terms" instead).
-    "I was booked on the strike day and my train was cancelled, can I get a refund?",
+    "Lent my card to my brother last week and now there's a charge I don't recognise.",
 }
 
 
@@ -276,7 +293,7 @@ def test_everyday_requests_are_not_categories(classifier: CategoryClassifier, te
         # Dev sets 21-23 (complaints and disputes), in this file's own words.
         "My data was leaked to another tenant; treat this as a data protection complaint.",
         "I spent a year in youth custody and the referencing firm told my landlord.",
-        "Your bouncer told me to go back home when I asked for the manager.",
+        "Your bouncer told me to 'go back home' when I asked for the manager.",
         "I went into early labour on the plane, so the seat upgrade was never used.",
         "We hold a Bible study at home on Wednesdays, so no deliveries after 7.",
         "I was docked two days for joining the nurses' strike, can the bill wait?",
@@ -286,6 +303,10 @@ def test_everyday_requests_are_not_categories(classifier: CategoryClassifier, te
         "Since starting hormones the face check never matches my old photo.",
         "My dad's just come out of Wandsworth and needs a phone contract.",
         "The deposit dispute is with the TDS adjudicator now, stop calling me.",
+        # An independent review of that round found these missed.
+        "The consultant gave me a pacemaker, so no induction hob for me.",
+        "My daughter's turning two on Friday, can the cake arrive Thursday?",
+        "My daughter always wears her kara, is the bracelet rule new?",
     ],
 )
 def test_new_phrasings_still_block(classifier: CategoryClassifier, text: str) -> None:

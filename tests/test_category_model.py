@@ -69,6 +69,7 @@ def test_the_model_ships_in_the_package_and_names_its_operating_point() -> None:
             "I have a record now after the thing at the protest, and the bank closed my account.",
             "criminal_record",
         ),
+        ("During the fast we only eat after sunset, so please deliver after 8pm.", "religion"),
     ],
 )
 def test_the_model_adds_what_the_rules_have_no_phrase_for(
@@ -116,8 +117,8 @@ def test_a_vetoed_near_miss_does_not_hide_the_rest_of_its_window(
     # "Church Street" is a near miss the rules veto; the model scores the
     # window with those words blanked, and the rest still says it.
     text = (
-        "The box goes to 12 Church Street. We skip meat on Fridays before Easter, so please "
-        "swap it for the fish one."
+        "The box goes to 12 Church Street. During the fast we only eat after sunset, so "
+        "please deliver after 8pm."
     )
     assert blocked(with_model, text).get("religion") == "model"
     assert not blocked(CategoryClassifier.load(model=False), text)
@@ -265,19 +266,21 @@ def test_a_batch_finds_what_each_text_finds_alone(with_model: CategoryClassifier
 def test_a_vetoed_near_miss_alone_is_not_the_models_to_overturn(
     with_model: CategoryClassifier,
 ) -> None:
-    # "kosher section", "halal filter": near misses the rules veto. The model
-    # reads the window with those words blanked for religion, which scores it
-    # lower than the words as written (whatever the weights of a retraining).
-    text = "The kosher section of the app is empty and the halal filter does nothing."
+    # "kosher section", "halal filter": near misses the rules veto, and the
+    # shipped classifier blocks nothing here.
+    near_miss = "The kosher section of the app is empty and the halal filter does nothing."
+    assert blocked(with_model, near_miss) == {}
+    # The mechanism, on words every retraining reads as religion: for the
+    # category that vetoed them, the window is scored with them blanked.
+    text = "We keep halal at home, so please take the pork pizza off my standing order."
     model = with_model.model
     assert model is not None
-    vetoed = {"religion": [(text.index(w), text.index(w) + len(w)) for w in ("kosher", "halal")]}
+    vetoed = {"religion": [(text.index(w), text.index(w) + len(w)) for w in ("halal", "pork")]}
 
     def religion(hits: list[ModelHit]) -> float:
         return max((h.score for h in hits if h.category == "religion"), default=0.0)
 
     assert religion(model.hits(text, vetoed)) < religion(model.hits(text))
-    assert blocked(with_model, text) == {}
 
 
 def test_a_category_with_its_own_operating_point_is_judged_by_it() -> None:

@@ -137,7 +137,7 @@ _SELF_NAME = regex.compile(
     # "I go by Mrs Hollis", "I'm the owner, Karen Chen", "it's Becky in payroll"
     rf"|\bi\s+go\s+by\s+(?:(?P<title>mr|mrs|ms|miss)\.?\s+)?(?P<name>{_NAME})\b"
     rf"|\b(?:i'm|i\s+am)\s+the\s+(?:\w+\s+)?(?:owner|manager|director|founder|account\s+holder|holder|policyholder|lead\s+passenger)"
-    rf",\s+(?P<name>{_NAME})\b"
+    rf",\s+(?P<name>{_NAME})\b(?!'s|\s+(?:is|are|and)\b)"
     rf"|\bit's\s+(?P<name>{_NAME})\s+(?:in|from)\s+(?:\w+\s+)?(?:payroll|accounts|hr|finance|sales"
     r"|marketing|reception|admin|support|the\s+office)\b",
     _FLAGS,
