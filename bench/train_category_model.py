@@ -18,8 +18,8 @@ package) showed the model blocking text unlike its tickets; those two sets
 are never trained on.
 The hold-outs (``categories_holdout*.jsonl``) are never read here.
 
-``--validate`` trains without the three newest dev sets (the last three
-hands) and judges them: the model alone, and with the rules, at each
+``--validate`` trains without the newest dev sets (``--held``, three by
+default: the last three hands) and judges them: the model alone, and with the rules, at each
 candidate operating point: recall, near misses blocked and ordinary tickets
 blocked. The rules were tuned on those sets too, so the figures "with the
 rules" flatter; the model's own false blocks are what choose the operating
@@ -298,12 +298,12 @@ def train(tickets: Sequence[CategoryTicket], epochs: int = 10, seed: int = SEED)
     return nlp
 
 
-def validate(points: Sequence[float], floor: float) -> None:
-    """Train without the three newest dev sets; judge them, the model alone and with the rules."""
+def validate(points: Sequence[float], floor: float, held_out: int = 3) -> None:
+    """Train without the newest dev sets; judge them, the model alone and with the rules."""
     document = yaml.safe_load(
         importlib.resources.files("gateway.detect").joinpath("categories.yaml").read_text("utf-8")
     )
-    held, kept = DEV_SETS[-3:], DEV_SETS[:-3]
+    held, kept = DEV_SETS[-held_out:], DEV_SETS[:-held_out]
     nlp = train(training_text(kept))
     tickets = [t for path in held for t in labelled(path)]
     print(
@@ -408,7 +408,10 @@ def _points(text: str) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--validate", action="store_true", help="train without the last three dev sets, judge them"
+        "--validate", action="store_true", help="train without the newest dev sets, judge them"
+    )
+    parser.add_argument(
+        "--held", type=int, default=3, help="how many of the newest dev sets --validate holds out"
     )
     parser.add_argument(
         "--operating-point",
@@ -432,7 +435,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     if args.validate:
-        validate([float(p) for p in args.points.split(",")], args.operating_point)
+        validate([float(p) for p in args.points.split(",")], args.operating_point, args.held)
         return
     tickets = training_text(DEV_SETS)
     nlp = train(tickets, seed=args.seed)
