@@ -110,6 +110,8 @@ HOLDOUTS = {
     "categories_holdout12.jsonl": "hold-out 12, a complaints team's inbox",
     "categories_holdout13.jsonl": "hold-out 13, a complaints and escalations desk",
     "categories_holdout14.jsonl": "hold-out 14, an outsourced desk for six companies",
+    "categories_holdout15.jsonl": "hold-out 15, a regional outsourcer's shared inbox",
+    "categories_holdout16.jsonl": "hold-out 16, app customers in five countries",
 }
 THRESHOLD = 0.7
 
