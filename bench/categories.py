@@ -90,6 +90,8 @@ DEV_SETS = {
     "categories_dev21.jsonl": "dev set 21, complaints and escalations",
     "categories_dev22.jsonl": "dev set 22, formal complaints",
     "categories_dev23.jsonl": "dev set 23, chasing and disputing",
+    "categories_dev24.jsonl": "dev set 24, an offshore contact centre's long explanations",
+    "categories_dev25.jsonl": "dev set 25, asking for exceptions and arrangements",
 }
 # Dev sets written after the rules' last round and the model's last training: read
 # once as they are (unseen text), then tuned on in the next round. Empty it when
