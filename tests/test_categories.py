@@ -132,6 +132,15 @@ def test_a_category_stated_in_context_is_found(
         "Can we start reception drinks at 6 instead of 7?",
         "I put the black one back on the shelf and took the blue.",
         "I was a wedding party member and the suit hire was charged twice.",
+        # Dev sets 24 and 25.
+        "I volunteer at a cancer research charity shop, who handles fund applications?",
+        "We're the landlord for a GP surgery and the rent payment bounced.",
+        "The paper arrived soaked again, looks like it caught pneumonia out there.",
+        "The chain lube I bought for my bike is leaking all over the box.",
+        "Dark mode is basically a religion in our office, when is it coming?",
+        "My probation period at the new job ends in May, can enrolment wait?",
+        "Is the Magistrates' Court car park near your Derby store free on Sundays?",
+        "Our HR team wants a quote for LGBTQ+ inclusion training for 50 staff.",
     ],
 )
 def test_near_misses_are_not_categories(classifier: CategoryClassifier, text: str) -> None:
@@ -149,7 +158,7 @@ def test_evidence_is_a_span_of_the_original_text(classifier: CategoryClassifier)
 
 def test_a_word_alone_scores_below_the_default_threshold(classifier: CategoryClassifier) -> None:
     # "cancer" with no person near it (a product of the rules' design: context decides).
-    (hit,) = classifier.classify("Cancer research charity shop: donation receipt missing.")
+    (hit,) = classifier.classify("The cancer figures in the annual report are wrong.")
     assert hit.category == "health"
     assert hit.score < THRESHOLD
 
@@ -307,6 +316,19 @@ def test_everyday_requests_are_not_categories(classifier: CategoryClassifier, te
         "The consultant gave me a pacemaker, so no induction hob for me.",
         "My daughter's turning two on Friday, can the cake arrive Thursday?",
         "My daughter always wears her kara, is the bracelet rule new?",
+        # Dev sets 24 and 25, in this file's own words.
+        "My son's in 3rd class at the national school and needs a basic phone.",
+        "My brother's just out of Wandsworth and needs a current account.",
+        "I'm of Khoi heritage and the app rejects the click in my name.",
+        "Had a seizure on the train and the phone screen smashed, am I covered?",
+        "The Ombud has my case now, please stop the calls while it's open.",
+        "We give to the ANC every month and the debit order failed.",
+        "Is there a way to hide the charges? I'm not ready to come out to my parents.",
+        "We've been striking with SAMWU since the 3rd, give me till month end.",
+        "The kids are with me every other weekend, deliver on a Saturday I have them.",
+        "I'm going inside for 6 months next week, please freeze the membership.",
+        "Please address letters to Mx Quinn Taylor from now on.",
+        "My pay was docked for the strike days, can the deduction wait?",
     ],
 )
 def test_new_phrasings_still_block(classifier: CategoryClassifier, text: str) -> None:
