@@ -141,6 +141,11 @@ def test_a_category_stated_in_context_is_found(
         "My probation period at the new job ends in May, can enrolment wait?",
         "Is the Magistrates' Court car park near your Derby store free on Sundays?",
         "Our HR team wants a quote for LGBTQ+ inclusion training for 50 staff.",
+        # Blocked before this session; an independent review found them.
+        "I'm fasting for a blood test tomorrow, please deliver after 11am.",
+        "I'm intermittent fasting, can I swap the breakfast box for a lunch one?",
+        "The driver damaged our picket gate when he reversed.",
+        "I came out of the station and the hire bike wasn't in the dock.",
     ],
 )
 def test_near_misses_are_not_categories(classifier: CategoryClassifier, text: str) -> None:
