@@ -27,9 +27,9 @@ point for a category (its probability for that category, chosen in training
 to keep false blocks low) is a hit; its evidence span is the window. The
 point is one for all categories unless the model names its own for some:
 legal words are everyday in a complaint ("formal complaint", "final
-response", "debt collector"), so the legal point is chosen apart, on dev sets
-of complaints (``--validate`` in ``bench/train_category_model.py``). Probabilities are mapped
-onto the rules' scale so that the operating point reads as the policy default
+response", "debt collector"), strikes in a travel queue, so those points are
+chosen apart, on held-out dev sets (``--validate`` in
+``bench/train_category_model.py``). Probabilities are mapped onto the rules' scale so that the operating point reads as the policy default
 threshold, 0.7: a policy threshold above 0.7 asks the model for more
 confidence, as it asks the rules.
 
