@@ -342,8 +342,8 @@ def _per_category(
     best = []
     for ticket in tickets:
         top: dict[str, float] = {}
-        for start, end in windows(ticket.text):
-            for category, p in model._score([ticket.text[start:end]])[0].items():
+        for cats in model._score([ticket.text[s:e] for s, e in windows(ticket.text)]):
+            for category, p in cats.items():
                 top[category] = max(top.get(category, 0.0), p)
         best.append(top)
     others = sum(t.kind != "positive" for t in tickets)
@@ -354,8 +354,8 @@ def _per_category(
     print("|---|" + "---:|" * len(points))
     for category in CATEGORIES:
         cells = []
+        own = sum(t.kind == "positive" and t.category == category for t in tickets)
         for point in points:
-            own = sum(t.kind == "positive" and t.category == category for t in tickets)
             caught = sum(
                 t.kind == "positive" and t.category == category and b.get(category, 0) >= point
                 for t, b in zip(tickets, best, strict=True)
