@@ -92,6 +92,10 @@ DEV_SETS = {
     "categories_dev23.jsonl": "dev set 23, chasing and disputing",
     "categories_dev24.jsonl": "dev set 24, an offshore contact centre's long explanations",
     "categories_dev25.jsonl": "dev set 25, asking for exceptions and arrangements",
+    "categories_dev26.jsonl": "dev set 26, a general desk for six companies",
+    "categories_dev27.jsonl": "dev set 27, why a payment was missed",
+    "categories_dev28.jsonl": "dev set 28, bookings and events",
+    "categories_dev29.jsonl": "dev set 29, moving house and changing lives",
 }
 # Dev sets written after the rules' last round and the model's last training: read
 # once as they are (unseen text), then tuned on in the next round. Empty it when

@@ -61,6 +61,12 @@ def couples() -> SameSexCouples:
             "Two of our drivers, Peter and Michael, are a couple and want one room.",
             "Peter and Michael, are a couple",
         ),
+        # Two named people marrying each other, or on their honeymoon.
+        (
+            "It's our honeymoon - James and Tom - at the Lakeside Lodge 2-9 Sept.",
+            "our honeymoon - James and Tom",
+        ),
+        ("We're planning Ana and Rosa's wedding for June.", "Ana and Rosa's wedding"),
     ],
 )
 def test_a_partner_of_the_writers_own_sex_is_found(
@@ -91,6 +97,8 @@ def test_a_partner_of_the_writers_own_sex_is_found(
         # A couple of two sexes, named or by wedding.
         "Two of our drivers, Peter and Laura, are a couple and want one room.",
         "The flowers are for my wedding to Naomi in May. I'm Daniel.",
+        "Our wedding - Tom and Emma - is on 3 May.",
+        "Booking for the wedding of James and Tom Hardy.",
         # Signals that disagree: say nothing.
         "I'm a woman and my wife ordered this. Thanks, Peter",
         # A partner named like the writer is a misreading, not a couple.

@@ -111,10 +111,15 @@ _MARRIED = regex.compile(
     r"|got\s+(?:married|engaged)|are\s+(?:getting\s+married|engaged|a\s+couple))\b",
     _FLAGS,
 )
-# "Omar and Jacob, are a couple": two named people said to be a couple.
+# "Omar and Jacob, are a couple", "our honeymoon - James and Tom", "Ana and Rosa's
+# wedding": two named people said to be a couple, or marrying each other.
+_OCCASION = r"(?:honeymoon|wedding|civil\s+partnership|engagement|anniversary|vow\s+renewal)"
 _NAMED_COUPLE = regex.compile(
     rf"(?P<a>{_NAME})\s+and\s+(?P<b>{_NAME}),?\s+(?:who\s+)?(?:are|were)\s+(?:a\s+couple|married"
-    r"|engaged|partners|together)\b",
+    r"|engaged|partners|together)\b"
+    rf"|\b(?:our|the)\s+{_OCCASION}\s*(?:[-–—:(,]\s*|\s+(?:of|for)\s+)(?P<a>{_NAME})"
+    rf"\s+(?:and|&)\s+(?P<b>{_NAME})\b(?!'s|\s+(?-i:[A-Z]))"
+    rf"|(?P<a>{_NAME})\s+(?:and|&)\s+(?P<b>{_NAME})'s\s+(?:own\s+)?{_OCCASION}\b",
     _FLAGS,
 )
 # "I'm Daniel's husband": the writer is the partner of the named person.
