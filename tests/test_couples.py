@@ -67,6 +67,11 @@ def couples() -> SameSexCouples:
             "our honeymoon - James and Tom",
         ),
         ("We're planning Ana and Rosa's wedding for June.", "Ana and Rosa's wedding"),
+        # A relative's partner, named, of the relative's sex.
+        (
+            "Dad's partner of thirty years, Kenneth, pays the bills.",
+            "Dad's partner of thirty years, Kenneth",
+        ),
     ],
 )
 def test_a_partner_of_the_writers_own_sex_is_found(
@@ -99,6 +104,7 @@ def test_a_partner_of_the_writers_own_sex_is_found(
         "The flowers are for my wedding to Naomi in May. I'm Daniel.",
         "Our wedding - Tom and Emma - is on 3 May.",
         "Booking for the wedding of James and Tom Hardy.",
+        "Mum's partner Steve will collect it.",
         # Signals that disagree: say nothing.
         "I'm a woman and my wife ordered this. Thanks, Peter",
         # A partner named like the writer is a misreading, not a couple.

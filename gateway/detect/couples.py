@@ -87,6 +87,15 @@ _NAMED_PARTNER = regex.compile(
     rf"(?P<name>{_NAME})(?:\s+{_NAME})?'s\s+(?:late\s+)?(?P<word>husband|wife|boyfriend|girlfriend)\b",
     _FLAGS,
 )
+# "Dad's partner of thirty years, Kenneth": a relative's partner named, of the relative's sex.
+_MALE_KIN = ("dad", "father", "grandad", "granddad", "grandpa", "uncle", "brother", "son", "grandson")
+_FEMALE_KIN = ("mum", "mom", "mother", "gran", "grandma", "nan", "nana", "aunt", "auntie", "sister")
+_FEMALE_KIN += ("daughter", "granddaughter", "niece")
+_KIN_PARTNER = regex.compile(
+    rf"\b(?P<kin>{'|'.join(_MALE_KIN + _FEMALE_KIN + ('nephew',))})(?:'s|s)\s+(?:late\s+)?"
+    rf"(?:partner|spouse|other\s+half)(?:\s+of\s+(?:\w+\s+){{1,2}}years)?,?\s+(?P<name>{_NAME})\b",
+    _FLAGS,
+)
 # "changed her name from Daniel to Danielle": a name changed to one of the other sex.
 _RENAMED = regex.compile(
     rf"\bname\b[^.!?\n]{{0,40}}?\bfrom\s+(?P<old>{_NAME})\s+to\s+(?P<new>{_NAME})\b", _FLAGS
@@ -215,6 +224,11 @@ class SameSexCouples:
         for match in _THEIR_PARTNER.finditer(text, timeout=t):
             sex = self._name_sex(match["name"])
             if sex is not None and sex == ("m" if match["pronoun"].lower() == "his" else "f"):
+                yield match.start(), match.end()
+        for match in _KIN_PARTNER.finditer(text, timeout=t):
+            kin = match["kin"].lower()
+            kin_sex = "f" if kin in _FEMALE_KIN else "m"
+            if self._name_sex(match["name"]) == kin_sex:
                 yield match.start(), match.end()
         for match in _NAMED_COUPLE.finditer(text, timeout=t):
             sex = self._name_sex(match["a"])
