@@ -256,6 +256,29 @@ EVERYDAY = [
     "Are you a member of the energy ombudsman scheme before I switch?",
     "The late fee on my card is daylight robbery.",
     "The skin tone filter on the camera makes everything orange.",
+    # From the second review of those rounds.
+    "I'm 3 weeks along with the kitchen refit, when does the worktop ship?",
+    "Our memory service keeps evicting keys, is that the plan limit?",
+    "These tablets make me dizzy when the screen flickers, can I return them?",
+    "The bedroom blind keeps playing up, can someone fix the cord?",
+    "Is the store open during Durga Puja?",
+    "Our weekly collection was missed again on Thursday.",
+    "Invoice the payment for the Conservative Party conference booking to the venue.",
+    "J. Smith & Sons partner David will sign for the delivery.",
+    "The whole office is going out for Christmas drinks, can the parcel wait?",
+    "Our drivers strike up conversations with customers, is that allowed?",
+    "I need to fix the traveller name on my booking.",
+    "Do you have this cushion in half-white, half-grey?",
+    "The airport curfew means I land after midnight, can the transfer wait?",
+    "My toll tag came off the windscreen, can you send another?",
+    "Can I set the app language to Hong Kong Chinese?",
+    "My son's release date for his game has moved, can I change the pre-order?",
+    "My daughter's 2nd wedding is in June, can the dress be altered?",
+    "The puppy is teething and has chewed the charger cable.",
+    "Wall art 17 days late, where is my order?",
+    "Can you update the details you hold on me after my move?",
+    "Can you send a black one in size M instead?",
+    "Are your locks police-approved?",
 ]
 
 
@@ -269,6 +292,8 @@ EVERYDAY = [
 # with the everyday text) blocks this one.
 MODEL_STILL_BLOCKS = {
     "Lent my card to my brother last week and now there's a charge I don't recognise.",
+    # From the second review of the dev 26-33 rounds (a child's age in "daughter's 2nd").
+    "My daughter's 2nd wedding is in June, can the dress be altered?",
 }
 
 
@@ -379,6 +404,13 @@ def test_everyday_requests_are_not_categories(classifier: CategoryClassifier, te
         "Need a dog walker during my chemotherapy weeks, do you cover Hove?",
         "I'm in court Monday, so can the engineer come Tuesday?",
         "Can I get a credit card while bankrupt?",
+        # The second review found these lost to the first draft's vetoes.
+        "I took a mental health day because I'm not coping.",
+        "I'm writing as a Sikh about the turban rule at your gym.",
+        "At the interview I was the only black one.",
+        "My son and two other people were arrested, so he can't make the booking.",
+        "I faced sexual orientation discrimination from your door staff.",
+        "I pay my subs to Plaid Cymru by direct debit and it bounced.",
     ],
 )
 def test_new_phrasings_still_block(classifier: CategoryClassifier, text: str) -> None:

@@ -92,8 +92,11 @@ _MALE_KIN = ("dad", "father", "grandad", "granddad", "grandpa", "uncle", "brothe
 _FEMALE_KIN = ("mum", "mom", "mother", "gran", "grandma", "nan", "nana", "aunt", "auntie", "sister")
 _FEMALE_KIN += ("daughter", "granddaughter", "niece")
 _KIN_PARTNER = regex.compile(
-    rf"\b(?P<kin>{'|'.join(_MALE_KIN + _FEMALE_KIN + ('nephew',))})(?:'s|s)\s+(?:late\s+)?"
-    rf"(?:partner|spouse|other\s+half)(?:\s+of\s+(?:\w+\s+){{1,2}}years)?,?\s+(?P<name>{_NAME})\b",
+    rf"\b(?P<kin>{'|'.join(_MALE_KIN + _FEMALE_KIN + ('nephew',))})'s\s+(?:late\s+)?"
+    rf"(?:partner|spouse|other\s+half)(?:\s+of\s+(?:\w+\s+){{1,2}}years)?,?\s+(?P<name>{_NAME})\b"
+    # a partner at work or at play: "my son's partner Oliver in the doubles"
+    r"(?![^.!?\n]{0,30}?\b(?:business|firm|practice|surgery|band|doubles|competition|tournament"
+    r"|dance|dancing|ballroom|class|project|team|shop|company))",
     _FLAGS,
 )
 # "changed her name from Daniel to Danielle": a name changed to one of the other sex.
