@@ -88,11 +88,39 @@ _NAMED_PARTNER = regex.compile(
     _FLAGS,
 )
 # "Dad's partner of thirty years, Kenneth": a relative's partner named, of the relative's sex.
-_MALE_KIN = ("dad", "father", "grandad", "granddad", "grandpa", "uncle", "brother", "son", "grandson")
-_FEMALE_KIN = ("mum", "mom", "mother", "gran", "grandma", "nan", "nana", "aunt", "auntie", "sister")
-_FEMALE_KIN += ("daughter", "granddaughter", "niece")
+_MALE_KIN = frozenset(
+    [
+        "dad",
+        "father",
+        "grandad",
+        "granddad",
+        "grandpa",
+        "uncle",
+        "brother",
+        "son",
+        "grandson",
+        "nephew",
+    ]
+)
+_FEMALE_KIN = frozenset(
+    [
+        "mum",
+        "mom",
+        "mother",
+        "gran",
+        "grandma",
+        "nan",
+        "nana",
+        "aunt",
+        "auntie",
+        "sister",
+        "daughter",
+        "granddaughter",
+        "niece",
+    ]
+)
 _KIN_PARTNER = regex.compile(
-    rf"\b(?P<kin>{'|'.join(_MALE_KIN + _FEMALE_KIN + ('nephew',))})'s\s+(?:late\s+)?"
+    rf"\b(?P<kin>{'|'.join(sorted(_MALE_KIN | _FEMALE_KIN))})'s\s+(?:late\s+)?"
     rf"(?:partner|spouse|other\s+half)(?:\s+of\s+(?:\w+\s+){{1,2}}years)?,?\s+(?P<name>{_NAME})\b"
     # a partner at work or at play: "my son's partner Oliver in the doubles"
     r"(?![^.!?\n]{0,30}?\b(?:business|firm|practice|surgery|band|doubles|competition|tournament"
