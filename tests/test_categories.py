@@ -279,6 +279,23 @@ EVERYDAY = [
     "Can you update the details you hold on me after my move?",
     "Can you send a black one in size M instead?",
     "Are your locks police-approved?",
+    # From a third review, of six queues where the categories' words are everyday.
+    "My district nurse team's rota needs the new shift pattern uploaded.",
+    "Please record membership of the Labour Party in the conflicts-of-interest field.",
+    "The cake is for isha, can you pipe the name in pink?",
+    "I'm told her widow's pension stops when the account closes.",
+    "Our dog has been on hormones since she was spayed, is the food still right?",
+    "We're poly-tunnel growers and need a trade account.",
+    "Dobson & Son's partner, Michael, will sign the lease.",
+    "For the wedding, Lily and Grace will be flower girls.",
+    "Our drivers' strike contingency plan needs updating in the portal.",
+    "The tram strike made me late and payroll docked my pay.",
+    "The Maori name of the cemetery is misspelt on the order of service.",
+    "We'd like a half-Italian, half-Indian buffet for 60 guests.",
+    "My tag comes off in the wash, can you send a sewn one?",
+    "Each kid's 2nd party bag was missing a toy.",
+    "Our son, born 2 June 1968, will register the death.",
+    "The Article 17 derogations in the Working Time Directive apply to our night staff.",
 ]
 
 
@@ -294,6 +311,9 @@ MODEL_STILL_BLOCKS = {
     "Lent my card to my brother last week and now there's a charge I don't recognise.",
     # From the second review of the dev 26-33 rounds (a child's age in "daughter's 2nd").
     "My daughter's 2nd wedding is in June, can the dress be altered?",
+    # From the third review: an adult son's birth date, two names at a wedding.
+    "Our son, born 2 June 1968, will register the death.",
+    "For the wedding, Lily and Grace will be flower girls.",
 }
 
 
@@ -411,6 +431,10 @@ def test_everyday_requests_are_not_categories(classifier: CategoryClassifier, te
         "My son and two other people were arrested, so he can't make the booking.",
         "I faced sexual orientation discrimination from your door staff.",
         "I pay my subs to Plaid Cymru by direct debit and it bounced.",
+        # The third review found the first lost to the pet veto, the others missed.
+        "My son has an assistance dog for his epilepsy, can it ride in the cab?",
+        "It's my daughter's 6th on Saturday, can the cake come Friday?",
+        "He's just started walking so the soft play needs to be low.",
     ],
 )
 def test_new_phrasings_still_block(classifier: CategoryClassifier, text: str) -> None:

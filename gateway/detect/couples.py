@@ -120,11 +120,12 @@ _FEMALE_KIN = frozenset(
     ]
 )
 _KIN_PARTNER = regex.compile(
-    rf"\b(?P<kin>{'|'.join(sorted(_MALE_KIN | _FEMALE_KIN))})'s\s+(?:late\s+)?"
+    rf"(?<!&\s)(?<!\band\s)\b(?P<kin>{'|'.join(sorted(_MALE_KIN | _FEMALE_KIN))})'s\s+(?:late\s+)?"
     rf"(?:partner|spouse|other\s+half)(?:\s+of\s+(?:\w+\s+){{1,2}}years)?,?\s+(?P<name>{_NAME})\b"
     # a partner at work or at play: "my son's partner Oliver in the doubles"
     r"(?![^.!?\n]{0,30}?\b(?:business|firm|practice|surgery|band|doubles|competition|tournament"
-    r"|dance|dancing|ballroom|class|project|team|shop|company))",
+    r"|dance|dancing|ballroom|class|project|team|shop|company|league|club|darts|bowls|bridge|golf|pairs"
+    r"|pool|quiz|choir|crew|shift|patrol|squad|station|salon|garage|office|work))",
     _FLAGS,
 )
 # "changed her name from Daniel to Danielle": a name changed to one of the other sex.
@@ -157,9 +158,9 @@ _OCCASION = r"(?:honeymoon|wedding|civil\s+partnership|engagement|anniversary|vo
 _NAMED_COUPLE = regex.compile(
     rf"(?P<a>{_NAME})\s+and\s+(?P<b>{_NAME}),?\s+(?:who\s+)?(?:are|were)\s+(?:a\s+couple|married"
     r"|engaged|partners|together)\b"
-    rf"|\b(?:our|the)\s+{_OCCASION}\s*(?:[-–—:(,]\s*|\s+(?:of|for)\s+)(?P<a>{_NAME})"
-    rf"\s+(?:and|&)\s+(?P<b>{_NAME})\b(?!'s|\s+(?-i:[A-Z]))"
-    rf"|(?P<a>{_NAME})\s+(?:and|&)\s+(?P<b>{_NAME})'s\s+(?:own\s+)?{_OCCASION}\b",
+    rf"|\b(?:our|the)\s+{_OCCASION}\s*(?:[-–—:(]\s*|\s+(?:of|for)\s+)(?P<a>{_NAME})"
+    rf"\s+(?:and|&)\s+(?P<b>{_NAME})\b(?=\s*(?:[-–—:).;!?]|,\s*\d|,\s*(?:at|on|in|from|for)\b|$|\d)|\s+(?:at|on|in|from)\s+(?:the\s+)?(?-i:[A-Z\d]))"
+    rf"|(?<!\bthe\s)(?P<a>{_NAME})\s+(?:and|&)\s+(?P<b>{_NAME})'s\s+(?:own\s+)?{_OCCASION}\b",
     _FLAGS,
 )
 # "I'm Daniel's husband": the writer is the partner of the named person.
