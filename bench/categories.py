@@ -96,6 +96,10 @@ DEV_SETS = {
     "categories_dev27.jsonl": "dev set 27, why a payment was missed",
     "categories_dev28.jsonl": "dev set 28, bookings and events",
     "categories_dev29.jsonl": "dev set 29, moving house and changing lives",
+    "categories_dev30.jsonl": "dev set 30, gifts, florists, language apps, travel insurance",
+    "categories_dev31.jsonl": "dev set 31, older customers and those who write for them",
+    "categories_dev32.jsonl": "dev set 32, workers and managers to HR and payroll vendors",
+    "categories_dev33.jsonl": "dev set 33, short chats where the detail is implied",
 }
 # Dev sets written after the rules' last round and the model's last training: read
 # once as they are (unseen text), then tuned on in the next round. Empty it when
