@@ -41,13 +41,20 @@ def test_two_workers_serve_and_stop(tmp_path: Path) -> None:
             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         )  # fmt: skip
         try:
+            # Ready when one worker answers and both have opened their audit chain
+            # (each does so at start-up, before serving): a worker still loading
+            # its models on a busy machine would otherwise miss the whole test.
             deadline = time.monotonic() + 120
             while True:
                 try:
-                    if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
-                        break
+                    healthy = (
+                        httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200
+                    )
                 except httpx.TransportError:
-                    pass
+                    healthy = False
+                opened = list((tmp_path / "audit").glob("*.log.jsonl"))
+                if healthy and len(opened) == 2:
+                    break
                 assert time.monotonic() < deadline, "the gateway did not become ready"
                 time.sleep(0.5)
             answers = [
