@@ -296,6 +296,20 @@ EVERYDAY = [
     "Each kid's 2nd party bag was missing a toy.",
     "Our son, born 2 June 1968, will register the death.",
     "The Article 17 derogations in the Working Time Directive apply to our night staff.",
+    # The dev 34-37 round: near misses the new terms and vetoes must leave alone.
+    "Is the 'Ombudsman Approved' logo on your site real?",
+    "The parcel went to Church Lane instead of Church Road.",
+    "The shop is next to the county court, can I collect there?",
+    "I was parked legally when the van clipped my mirror.",
+    "The garage has had my car since the accident and still no bumper.",
+    "Does the router support Wi-Fi 5 and 6 devices at once?",
+    "My laptop is 'terminally ill', is it under warranty?",
+    "I deliver prescriptions for work, does the van cover include that?",
+    "Her middle name, Faith, is missing from the card.",
+    "Please send the deposit to the conveyancer's client account today.",
+    "The parcel was left at the mosque next door.",
+    "Stop the 'heritage customer' offers please.",
+    "Since transitioning to paperless billing I get no statements.",
 ]
 
 
@@ -435,6 +449,25 @@ def test_everyday_requests_are_not_categories(classifier: CategoryClassifier, te
         "My son has an assistance dog for his epilepsy, can it ride in the cab?",
         "It's my daughter's 6th on Saturday, can the cake come Friday?",
         "He's just started walking so the soft play needs to be low.",
+        # The dev 34-37 round, in this file's own words.
+        "I've been a Welsh independence campaigner for years, please take me off that list.",
+        "Is the sleeve loose enough to do wudu without taking the watch off?",
+        "Since converting two years ago I only wear long sleeves, can I return these?",
+        "My girlfriend, also a woman, was refused the couples discount.",
+        "It's only because my surname sounds Polish that your checks flagged me.",
+        "Vietnamese family here, can we get a bigger data plan?",
+        "Can a gift card go to my nephew for his 11th?",
+        "My stepdaughter starting at Hillside Primary needs the lunchbox by Monday.",
+        "Got a DR10 in March, does my premium change?",
+        "My boots have to fit over an ankle tag, is the calf wide?",
+        "I'm on home detention till spring so I can't sign in person.",
+        "We took part in the strike last month and my wages were docked.",
+        "My GP just put me on beta blockers, can I still fly?",
+        "Escalated to AFCA last week, please send them my file.",
+        "We are instructed by Mr Patel in respect of his account.",
+        "Please treat this as a section 78 request for my credit agreement.",
+        "My son is autistic and the fitting room lights upset him.",
+        "We just had a baby boy and need to add him to the health cover.",
     ],
 )
 def test_new_phrasings_still_block(classifier: CategoryClassifier, text: str) -> None:

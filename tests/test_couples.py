@@ -67,6 +67,12 @@ def couples() -> SameSexCouples:
             "our honeymoon - James and Tom",
         ),
         ("We're planning Ana and Rosa's wedding for June.", "Ana and Rosa's wedding"),
+        # British short forms the US registrations miss; the writer in brackets,
+        # between commas, or typed in lower case before a role.
+        ("Merge my plan with my wife Anna's please. I'm Jen, the account holder.", "wife Anna"),
+        ("Tickets for me (Claire) and my wife, row F please.", "wife"),
+        ("When my husband and I married, I, Owen, kept my own name.", "husband"),
+        ("add my boyfriend to the car please, im liam the policy holder", "boyfriend"),
         # A relative's partner, named, of the relative's sex.
         (
             "Dad's partner of thirty years, Kenneth, pays the bills.",
@@ -121,6 +127,9 @@ def test_a_partner_of_the_writers_own_sex_is_found(
         "My husband will collect it. Our address is 12 Elm Road.\nJackson Heights",
         "Mr MacKenzie's wife called to say she will collect the parcel.",
         "The man here at your store told me my husband could not return it.",
+        # Lower case that is not a name before a role; a writer of the other sex in brackets.
+        "im sure the policy holder is my husband",
+        "Tickets for me (Claire) and my husband, row F please.",
         # A partner word and a partner name that disagree.
         "My wife Richard placed the order. Thanks, Peter",
     ],
