@@ -310,6 +310,26 @@ EVERYDAY = [
     "The parcel was left at the mosque next door.",
     "Stop the 'heritage customer' offers please.",
     "Since transitioning to paperless billing I get no statements.",
+    # The review of the dev 34-37 round: the new terms' own near misses.
+    "I lost my hand luggage at the gate, can you trace it?",
+    "The mortgage consultant put me on a fixed rate I didn't ask for.",
+    "Since converting to the annual plan I was charged twice.",
+    "Roadworks at the mosque this week blocked the van.",
+    "The museum tour about activists for Irish independence was cancelled.",
+    "Transitioning has been a nightmare with your new banking app.",
+    "Is the adult membership subscription at the leisure centre monthly?",
+    "My partner, also a man of few words, will sign for it.",
+    "The seller was getting very intimate details from me, is that normal?",
+    "Just because my surname is Smith doesn't mean I'm the same customer.",
+    "Our new baby girl range is missing from the app.",
+    "My son's roller blind was fitted upside down.",
+    "The kettle is for his 3rd in a row of broken ones.",
+    "I totted up three invoices and the total is wrong.",
+    "Do the licence conditions let me install it on three PCs?",
+    "I ordered the IN10 mouse and got the wrong colour.",
+    "Is your broker registered with AFCA?",
+    "I was instructed by my manager to ask for a VAT invoice.",
+    "I volunteer alongside the Community Payback crew, can I get a hi-vis jacket?",
 ]
 
 
@@ -468,6 +488,16 @@ def test_everyday_requests_are_not_categories(classifier: CategoryClassifier, te
         "Please treat this as a section 78 request for my credit agreement.",
         "My son is autistic and the fitting room lights upset him.",
         "We just had a baby boy and need to add him to the health cover.",
+        # The review's rewordings of the same targets.
+        "Since my conversion I don't drink, so please remove the wine from the hamper.",
+        "My husband - he's a man too, obviously - wasn't allowed the couples' rate.",
+        "Is it because my surname is Okafor that my transfer was held?",
+        "It's for my grandson's thirteenth, can it arrive Friday?",
+        "Our little boy arrived early, please add him to the policy.",
+        "I'm on an HDC until May so deliveries must be before 7pm.",
+        "I've got 10 points, one more and I lose my licence.",
+        "After the accident I couldn't work for four months.",
+        "I've started a CRT claim about the sofa.",
     ],
 )
 def test_new_phrasings_still_block(classifier: CategoryClassifier, text: str) -> None:

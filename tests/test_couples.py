@@ -69,7 +69,7 @@ def couples() -> SameSexCouples:
         ("We're planning Ana and Rosa's wedding for June.", "Ana and Rosa's wedding"),
         # British short forms the US registrations miss; the writer in brackets,
         # between commas, or typed in lower case before a role.
-        ("Merge my plan with my wife Anna's please. I'm Jen, the account holder.", "wife Anna"),
+        ("Merge my plan with my wife Anna's please. I'm Cath, the account holder.", "wife Anna"),
         ("Tickets for me (Claire) and my wife, row F please.", "wife"),
         ("When my husband and I married, I, Owen, kept my own name.", "husband"),
         ("add my boyfriend to the car please, im liam the policy holder", "boyfriend"),
@@ -129,6 +129,10 @@ def test_a_partner_of_the_writers_own_sex_is_found(
         "The man here at your store told me my husband could not return it.",
         # Lower case that is not a name before a role; a writer of the other sex in brackets.
         "im sure the policy holder is my husband",
+        # Short forms given to both sexes, and a writer named inside a list.
+        "Izzy here, my wife has been charged twice for the same order.",
+        "Hi, Dom here. My husband ordered the sofa but it came in the wrong colour.",
+        "Passengers: my husband, I, Gareth, and our daughter Amy.",
         "Tickets for me (Claire) and my husband, row F please.",
         # A partner word and a partner name that disagree.
         "My wife Richard placed the order. Thanks, Peter",

@@ -176,7 +176,7 @@ _SELF_NAME = regex.compile(
     rf"(?P<name>{_NAME})\b(?!'s)"
     # "my husband Tomasz and I (Piotr)", "Me (Sarah) and my wife", "I, Gareth, took his name"
     rf"|\b(?:and\s+(?:i|me)|me)\s*\(\s*(?P<name>{_NAME})\s*\)"
-    rf"|\bi,\s+(?P<name>{_NAME}),"
+    rf"|\bi,\s+(?P<name>{_NAME}),(?!\s*(?:and|&)\b)"  # not a list: "my wife, I, Jen, and Amy"
     # typed in lower case, then a role: "im jake the policy holder"
     r"|\b(?:i'm|im|i\s+am)\s+(?P<name>\p{Ll}{2,})\s+(?=the\s+(?:\w+\s+)?(?:policy\s*holder"
     r"|account\s*holder|holder|owner|customer|driver|member|lead\s+\w+|main\s+\w+)\b)"
