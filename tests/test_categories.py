@@ -330,6 +330,29 @@ EVERYDAY = [
     "Is your broker registered with AFCA?",
     "I was instructed by my manager to ask for a VAT invoice.",
     "I volunteer alongside the Community Payback crew, can I get a hi-vis jacket?",
+    # The second review of the round.
+    "After the accident, I had to pay for a taxi home, can I claim it?",
+    "I haven't had a courtesy car since the accident and it's been ten days.",
+    "My old laptop is terminally ill, is the battery covered?",
+    "Since my conversion to fibre the line drops every evening.",
+    "We're catering for the gurdwara this weekend, can the van come early?",
+    "We're in the middle of transitioning, so some emails may bounce.",
+    "I SENT THE MONEY VIA HER BANK AND IT CAME BACK.",
+    "My Ann Summers parcel was left in the rain.",
+    "Is this because my surname is Lee? The app says it's too short.",
+    "The lamp has typical Scandinavian features, but the shade came cracked.",
+    "One more noise complaint and I'll lose my licence, says the pub landlord.",
+    "That's 20 hours of unpaid work I spent fixing your billing mistake.",
+    "I filmed the damage on a HDC camcorder.",
+    "I totted up the loyalty points and two are missing.",
+    "It came with a TS10 last week but the remote is missing.",
+    "My daughter is a year and a half into her apprenticeship.",
+    "We welcomed a new girl to the salon, please add her to the rota app.",
+    "The boat is celebrating her tenth birthday, can we book the marina party?",
+    "I've been instructed by Mrs Jones to collect the sofa.",
+    "Our shop is near the crown court, can you deliver there?",
+    "Is your company ombudsman approved?",
+    "My CRT order arrived with a cracked screen.",
 ]
 
 
@@ -348,6 +371,8 @@ MODEL_STILL_BLOCKS = {
     # From the third review: an adult son's birth date, two names at a wedding.
     "Our son, born 2 June 1968, will register the death.",
     "For the wedding, Lily and Grace will be flower girls.",
+    # From the second review of the dev 34-37 round: a motor claim read as health.
+    "After the accident, I had to pay for a taxi home, can I claim it?",
 }
 
 
@@ -498,6 +523,13 @@ def test_everyday_requests_are_not_categories(classifier: CategoryClassifier, te
         "I've got 10 points, one more and I lose my licence.",
         "After the accident I couldn't work for four months.",
         "I've started a CRT claim about the sofa.",
+        "My wife is also a woman, so please stop writing 'Mr and Mrs'.",
+        "I voted yes in the independence referendum and your advert mocked it.",
+        "Do you decline me because my surname is Nguyen?",
+        "I'm a British National (Overseas) passport holder.",
+        "Our firm represents Mrs Obi in her claim against your company.",
+        "My dad who runs the business is terminally ill, can I take over the account?",
+        "From the accident I have a metal plate in my arm.",
     ],
 )
 def test_new_phrasings_still_block(classifier: CategoryClassifier, text: str) -> None:
