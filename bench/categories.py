@@ -106,6 +106,8 @@ DEV_SETS = {
     "categories_dev37.jsonl": "dev set 37, bank and card customers in AU, NZ and Canada",
     "categories_dev38.jsonl": "dev set 38, food-delivery and ride-hailing in-app chat",
     "categories_dev39.jsonl": "dev set 39, a utility's billing and priority-services team",
+    "categories_dev40.jsonl": "dev set 40, an online learning platform and a language app",
+    "categories_dev41.jsonl": "dev set 41, a hotel chain and a holiday-park operator",
 }
 # Dev sets written after the rules' last round and the model's last training: read
 # once as they are (unseen text), then tuned on in the next round. Empty it when
@@ -113,6 +115,8 @@ DEV_SETS = {
 NOT_YET_TUNED: set[str] = {
     "categories_dev38.jsonl",
     "categories_dev39.jsonl",
+    "categories_dev40.jsonl",
+    "categories_dev41.jsonl",
 }
 HOLDOUTS = {
     "categories_holdout.jsonl": "hold-out 1",
