@@ -532,7 +532,15 @@ def _possible(pattern: regex.Pattern[str], opening: str) -> bool:
             "".join(chars)
             for chars in itertools.product(*({c.lower(), c.upper()} for c in opening))
         }
-    return any(pattern.match(v, partial=True) for v in variants)
+    # A term may open with a look-behind ("(?<=\()yes, two women"): it needs
+    # the characters before the word, so ask with each a term may look for.
+    before = _LOOKED_BEHIND if "(?<=" in pattern.pattern else ("",)
+    return any(
+        pattern.match(b + v, pos=len(b), partial=True) for b in before for v in variants
+    )
+
+
+_LOOKED_BEHIND = ("", " ", "(", "'", '"', "\u201c", "\u2018", ". ")
 
 
 def _index(patterns: Sequence[regex.Pattern[str]]) -> dict[str, tuple[int, ...]]:

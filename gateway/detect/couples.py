@@ -184,14 +184,16 @@ _SELF_NAME = regex.compile(
     rf"(?:(?P<title>mr|mrs|ms|miss)\.?\s+)?(?P<name>{_NAME})\b"
     # "under David, my husband": the booking is in the partner's name
     r"(?!\s*[,(]\s*(?:my|his|her|our)\b)"
-    # "I go by Mrs Hollis", "I'm the owner, Karen Chen" or "... holder (Michael)",
-    # "it's Becky in payroll",
-    # "I'm the primary holder, Mark Ellison" (not "..., Daniel's wife")
+    # "I go by Mrs Hollis", "it's Becky in payroll", "I'm the owner, Karen Chen",
+    # "I'm the primary holder, Mark Ellison" (not "..., Daniel's wife"), "I'm the
+    # account holder (Michael)" (not "(Mary, my PA, set it up)")
     rf"|\bi\s+go\s+by\s+(?:(?P<title>mr|mrs|ms|miss)\.?\s+)?(?P<name>{_NAME})\b"
     rf"|\b(?:i'm|i\s+am)\s+the\s+(?:\w+\s+)?(?:owner|manager|director|founder|holder"
-    rf"|policyholder|lead\s+passenger)(?:,\s+|\s*\(\s*)(?P<name>{_NAME})\b(?!'s|\s+(?:is|are|and)\b)"
-    # "his name is Daniel Okafor, mine is Marcus Hale"
-    rf"|\b(?:his|her)\s+name\s+is\s+{_NAME}(?:\s+{_NAME})?,?\s+(?:and\s+)?mine\s+is\s+(?P<name>{_NAME})\b"
+    rf"|policyholder|lead\s+passenger)(?:,\s+(?P<name>{_NAME})\b(?!'s|\s+(?:is|are|and)\b)"
+    rf"|\s*\(\s*(?P<name>{_NAME})\s*\))"
+    # "his name is Daniel Okafor, mine is Marcus Hale": full names, not a pet's
+    rf"|\b(?:his|her)\s+name\s+is\s+{_NAME}\s+{_NAME},?\s+(?:and\s+)?mine\s+is\s+"
+    rf"(?P<name>{_NAME})\s+{_NAME}\b"
     rf"|\bit's\s+(?P<name>{_NAME})\s+(?:in|from)\s+(?:\w+\s+)?(?:payroll|accounts|hr|finance|sales"
     r"|marketing|reception|admin|support|the\s+office)\b",
     _FLAGS,
