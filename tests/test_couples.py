@@ -73,6 +73,9 @@ def couples() -> SameSexCouples:
         ("Tickets for me (Claire) and my wife, row F please.", "wife"),
         ("When my husband and I married, I, Owen, kept my own name.", "husband"),
         ("add my boyfriend to the car please, im liam the policy holder", "boyfriend"),
+        # The writer's name in brackets after a role, or given after the partner's in full.
+        ("My fiance Kofi moved in; I'm the account holder (Michael).", "fiance Kofi"),
+        ("My husband joins the account: his name is Dan Okafor, mine is Marc Hale.", "husband"),
         # A relative's partner, named, of the relative's sex.
         (
             "Dad's partner of thirty years, Kenneth, pays the bills.",
@@ -136,6 +139,9 @@ def test_a_partner_of_the_writers_own_sex_is_found(
         "Tickets for me (Claire) and my husband, row F please.",
         # A partner word and a partner name that disagree.
         "My wife Richard placed the order. Thanks, Peter",
+        # Someone else named in the brackets; a pet's name after the partner's.
+        "I'm the account holder (Mary, my PA, set it up) and my wife is a named user.",
+        "My wife keeps a horse at your livery. Her name is Bella, mine is Daisy.",
     ],
 )
 def test_nothing_is_said_without_two_agreeing_sexes(couples: SameSexCouples, text: str) -> None:

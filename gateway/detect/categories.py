@@ -535,9 +535,7 @@ def _possible(pattern: regex.Pattern[str], opening: str) -> bool:
     # A term may open with a look-behind ("(?<=\()yes, two women"): it needs
     # the characters before the word, so ask with each a term may look for.
     before = _LOOKED_BEHIND if "(?<=" in pattern.pattern else ("",)
-    return any(
-        pattern.match(b + v, pos=len(b), partial=True) for b in before for v in variants
-    )
+    return any(pattern.match(b + v, pos=len(b), partial=True) for b in before for v in variants)
 
 
 _LOOKED_BEHIND = ("", " ", "(", "'", '"', "\u201c", "\u2018", ". ")
