@@ -605,7 +605,7 @@ def test_everyday_requests_are_not_categories(classifier: CategoryClassifier, te
         "He's 9. Please refund the pizzas he ordered.",
         "Is 18 months too young for the toddler swim class?",
         "I'm Ava's mum, she has the Tuesday lesson.",
-        "Please erase my phone number from your systems.",
+        "Please erase my personal details from your systems.",
         "Send me everything you hold about me.",
         "I've contacted my MP about the forced meter.",
         "Mein Anwalt hat den Vertrag geprüft, the fee is not allowed.",

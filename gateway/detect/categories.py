@@ -538,7 +538,7 @@ def _possible(pattern: regex.Pattern[str], opening: str) -> bool:
     return any(pattern.match(b + v, pos=len(b), partial=True) for b in before for v in variants)
 
 
-_LOOKED_BEHIND = ("", " ", "(", "'", '"', "\u201c", "\u2018", ". ")
+_LOOKED_BEHIND = ("", " ", "\n", "(", "'", '"', "\u201c", "\u2018", ". ", ": ", "-", "/")
 
 
 def _index(patterns: Sequence[regex.Pattern[str]]) -> dict[str, tuple[int, ...]]:
