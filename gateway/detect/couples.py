@@ -189,8 +189,11 @@ _SELF_NAME = regex.compile(
     # account holder (Michael)" (not "(Mary, my PA, set it up)")
     rf"|\bi\s+go\s+by\s+(?:(?P<title>mr|mrs|ms|miss)\.?\s+)?(?P<name>{_NAME})\b"
     rf"|\b(?:i'm|i\s+am)\s+the\s+(?:\w+\s+)?(?:owner|manager|director|founder|holder"
-    rf"|policyholder|lead\s+passenger)(?:,\s+(?P<name>{_NAME})\b(?!'s|\s+(?:is|are|and)\b)"
-    rf"|\s*\(\s*(?P<name>{_NAME})\s*\))"
+    rf"|policyholder|lead\s+passenger),\s+(?P<name>{_NAME})\b(?!'s|\s+(?:is|are|and)\b)"
+    # in brackets only after a household role: "the owner (David) ... my partner Steve"
+    # is as often a business
+    rf"|\b(?:i'm|i\s+am)\s+the\s+(?:account\s*holder|policy\s*holder|bill\s+payer"
+    rf"|main\s+(?:account\s+)?holder|joint\s+(?:account\s+)?holder)\s*\(\s*(?P<name>{_NAME})\s*\)"
     # "his name is Daniel Okafor, mine is Marcus Hale": full names, not a pet's
     rf"|\b(?:his|her)\s+name\s+is\s+{_NAME}\s+{_NAME},?\s+(?:and\s+)?mine\s+is\s+"
     rf"(?P<name>{_NAME})\s+{_NAME}\b"
