@@ -37,6 +37,24 @@ the sentences it still blocks are listed in the tests (``MODEL_STILL_BLOCKS``)
 and in the README. Training is not bit-for-bit repeatable even at one seed
 (thinc's parallel sums) unless it runs on one thread (``OMP_NUM_THREADS=1``,
 as the shipped model was trained).
+
+The rule for shipping a retrained model, written on 2026-12-06 before the
+runs it judges. The rule before it ("the tests pass as written") failed
+four single seeds on dev sets 1-41 and 1-43, each on different sentences:
+a single run's verdict on one sentence is decided by its seed. So:
+
+1. Three seeds (0, 1, 2) are combined as the gateway combines them: per
+   category, the median of their probabilities (two of three must agree).
+2. Validation: the three trained without the newest five dev sets
+   (``--held 5``) and judged on those five (``--judge``); the operating
+   points are the ones ``_per_category`` picks for the combination.
+3. It ships only if the combination alone finds more of the held sets'
+   category tickets than the shipped model at its points and blocks no more
+   of their other tickets; and the three trained on every dev set, at those
+   points, get at least as many of the tests' model sentences right as the
+   shipped model and block no more of FiQA, PIQA and bench.corpus's ordinary
+   texts (``bench.categories``). A sentence it gets wrong that the shipped
+   model got right is recorded in the tests and the README.
 """
 
 from __future__ import annotations
@@ -411,7 +429,11 @@ def main() -> None:
         "--validate", action="store_true", help="train without the newest dev sets, judge them"
     )
     parser.add_argument(
-        "--held", type=int, default=5, help="how many of the newest dev sets --validate holds out"
+        "--held",
+        type=int,
+        default=None,
+        help="how many of the newest dev sets to leave out (5 for --validate and --judge, "
+        "else none: the shipped model trains on every dev set)",
     )
     parser.add_argument(
         "--operating-point",
@@ -435,9 +457,11 @@ def main() -> None:
     )
     args = parser.parse_args()
     if args.validate:
-        validate([float(p) for p in args.points.split(",")], args.operating_point, args.held)
+        held = 5 if args.held is None else args.held
+        validate([float(p) for p in args.points.split(",")], args.operating_point, held)
         return
-    tickets = training_text(DEV_SETS)
+    dev_sets = DEV_SETS[: len(DEV_SETS) - (args.held or 0)]
+    tickets = training_text(dev_sets)
     nlp = train(tickets, seed=args.seed)
     nlp.meta.update({"name": "gateway_categories", "version": "1.0.0"})
     nlp.to_disk(args.output)
@@ -447,7 +471,7 @@ def main() -> None:
         "operating_points": _points(args.operating_points),
         "sha256": hashlib.sha256(weights).hexdigest(),
         "trained": date.today().isoformat(),
-        "dev_sets": [p.name for p in DEV_SETS],
+        "dev_sets": [p.name for p in dev_sets],
         "seed": args.seed,
         "tickets": len(tickets),
     }
