@@ -318,21 +318,36 @@ def train(tickets: Sequence[CategoryTicket], epochs: int = 10, seed: int = SEED)
 
 def validate(points: Sequence[float], floor: float, held_out: int) -> None:
     """Train without the newest dev sets; judge them, the model alone and with the rules."""
+    held, kept = DEV_SETS[-held_out:], DEV_SETS[:-held_out]
+    nlp = train(training_text(kept))
+    print(f"trained on {', '.join(p.name for p in kept)}")
+    judge([nlp], {}, held, points, floor)
+
+
+def judge(
+    members: Sequence[Any],
+    own: dict[str, float],
+    held: Sequence[Path],
+    points: Sequence[float],
+    floor: float,
+) -> None:
+    """Judge trained networks (combined as the gateway combines them) on ``held``: the
+    model alone and with the rules, at each candidate common point, at the
+    points in ``own`` if any, and per category (``_per_category``)."""
     document = yaml.safe_load(
         importlib.resources.files("gateway.detect").joinpath("categories.yaml").read_text("utf-8")
     )
-    held, kept = DEV_SETS[-held_out:], DEV_SETS[:-held_out]
-    nlp = train(training_text(kept))
     tickets = [t for path in held for t in labelled(path)]
-    print(
-        f"trained on {', '.join(p.name for p in kept)}; judged on {', '.join(p.name for p in held)}"
-    )
+    print(f"judged on {', '.join(p.name for p in held)}")
     print(
         "| operating point | the model alone: recall | near misses | ordinary | with the rules: recall | near misses | ordinary |"
     )
     print("|---:|---:|---:|---:|---:|---:|---:|")
-    for point in points:
-        model = CategoryModel(nlp, point, CATEGORIES)
+    settings = [(str(point), CategoryModel(members, point, CATEGORIES)) for point in points]
+    if own:
+        named = ", ".join(f"{c} {p}" for c, p in own.items())
+        settings.append((f"{floor}; {named}", CategoryModel(members, floor, CATEGORIES, own)))
+    for name, model in settings:
         shipped = CategoryClassifier.from_rules(document, model=model)
 
         def alone(text: str, model: CategoryModel = model) -> set[str]:
@@ -341,8 +356,15 @@ def validate(points: Sequence[float], floor: float, held_out: int) -> None:
         def both(text: str, shipped: CategoryClassifier = shipped) -> set[str]:
             return {h.category for h in shipped.classify(text) if h.score >= 0.7}
 
-        print(f"| {point} | {_judge(tickets, alone)} | {_judge(tickets, both)} |", flush=True)
-    _per_category(CategoryModel(nlp, 0.5, CATEGORIES), tickets, points, floor)
+        print(f"| {name} | {_judge(tickets, alone)} | {_judge(tickets, both)} |", flush=True)
+    _per_category(CategoryModel(members, 0.5, CATEGORIES), tickets, points, floor)
+
+
+def _loaded(path: Path) -> tuple[list[Any], dict[str, float]]:
+    """A trained model's networks (one, or a shipped model's members) and its own points."""
+    model = CategoryModel.from_disk(path, CATEGORIES)
+    own = {c: p for c, p in model.operating_points.items() if p != model.operating_point}
+    return list(model._members), own
 
 
 def _per_category(
@@ -451,11 +473,28 @@ def main() -> None:
         default="0.6,0.7,0.8,0.85,0.9,0.95,0.97,0.99",
         help="candidates for --validate",
     )
+    parser.add_argument(
+        "--judge",
+        type=Path,
+        nargs="+",
+        metavar="MODEL",
+        help="judge trained models on the newest --held dev sets instead of training; "
+        "several are combined as the gateway combines an ensemble's members",
+    )
     parser.add_argument("--output", type=Path, default=OUTPUT)
     parser.add_argument(
         "--seed", type=int, default=SEED, help="the run's random seed (weights' start, order)"
     )
     args = parser.parse_args()
+    if args.judge:
+        loaded = [_loaded(path) for path in args.judge]
+        own = _points(args.operating_points) or (loaded[0][1] if len(loaded) == 1 else {})
+        held = DEV_SETS[-(5 if args.held is None else args.held) :]
+        points = [float(p) for p in args.points.split(",")]
+        judge(
+            [m for members, _ in loaded for m in members], own, held, points, args.operating_point
+        )
+        return
     if args.validate:
         held = 5 if args.held is None else args.held
         validate([float(p) for p in args.points.split(",")], args.operating_point, held)

@@ -428,6 +428,7 @@ EVERYDAY = [
     "We switched the app off in protest at your commission hike and now our restaurant rating has dropped.",
     "Does my policy pay for striking a deer? Front bumper is cracked.",
     "I'm the owner (David) - my partner Steve handles the invoices but he's on holiday, can you resend them?",
+    "I'm the courier rep for our football team, can we get a group discount on the kit?",
 ]
 
 
@@ -498,6 +499,8 @@ def test_everyday_requests_are_not_categories(classifier: CategoryClassifier, te
         "I'm off for four months for a bone marrow transplant, please pause my plan.",
         "I've joined the Salvation Army, so take the wine club off my account.",
         "Our twins turn 3 next week, switch us to the family box please.",
+        # A term that ended on a space never fired (every term gets a word-boundary check).
+        "I'm the rider rep for our zone and we are logging off on Friday.",
         "The baby (Noah, 6 months) needs the next size of nappies.",
         "Muslim here, is there gelatine in the vitamin gummies?",
         "Two months into quitting and the patches came in the wrong strength.",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -286,8 +287,77 @@ def test_a_vetoed_near_miss_alone_is_not_the_models_to_overturn(
 def test_a_category_with_its_own_operating_point_is_judged_by_it() -> None:
     # Legal words are everyday in complaints: the model may name a higher point
     # for legal alone. The same probability blocks health and not legal.
-    model = CategoryModel(None, 0.8, ("health", "legal"), {"legal": 0.95})
+    model = CategoryModel([], 0.8, ("health", "legal"), {"legal": 0.95})
     assert model.operating_points == {"health": 0.8, "legal": 0.95}
     hits = {h.category: h.score for h in model._judge({"health": 0.9, "legal": 0.9}, 0, 5)}
     assert hits["health"] >= THRESHOLD > hits["legal"]
     assert hits["legal"] == on_rules_scale(0.9, 0.95)
+
+
+def _ensemble(tmp_path: Path, names: list[str]) -> Path:
+    """The shipped model's networks, copied as an ensemble's members under ``names``."""
+    import shutil
+
+    single = CategoryModel.from_disk(MODEL_DIR, CATEGORY_NAMES)
+    meta = json.loads((MODEL_DIR / "gateway.json").read_text(encoding="utf-8"))
+    root = tmp_path / "ensemble"
+    members = []
+    for name in names:
+        source = MODEL_DIR / meta["members"][0]["path"] if "members" in meta else MODEL_DIR
+        shutil.copytree(source, root / name, ignore=shutil.ignore_patterns("gateway.json", "seed*"))
+        sha = (meta["members"][0] if "members" in meta else meta)["sha256"]
+        members.append({"path": name, "sha256": sha})
+    own = dict(single.operating_points)
+    root.joinpath("gateway.json").write_text(
+        json.dumps(
+            {"operating_point": single.operating_point, "operating_points": own, "members": members}
+        ),
+        encoding="utf-8",
+    )
+    return root
+
+
+def test_an_ensemble_scores_the_median_of_its_members(tmp_path: Path) -> None:
+    text = "We skip meat on Fridays before Easter, so please swap the box for the fish one."
+    single = CategoryModel.from_disk(MODEL_DIR, CATEGORY_NAMES)
+    three = CategoryModel.from_disk(_ensemble(tmp_path, ["a", "b", "c"]), CATEGORY_NAMES)
+    # Three copies of one network: the median is that network's own score.
+    assert three.hits(text) == single.hits(text)
+    assert three._score([text]) == single._score([text])
+
+
+def test_an_ensemble_member_with_damaged_weights_fails_at_load(tmp_path: Path) -> None:
+    from gateway.errors import DetectionError
+
+    root = _ensemble(tmp_path, ["a", "b"])
+    weights = root / "b" / "textcat_multilabel" / "model"
+    data = bytearray(weights.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    weights.write_bytes(bytes(data))
+    with pytest.raises(DetectionError, match="b: its weights"):
+        CategoryModel.from_disk(root, CATEGORY_NAMES)
+
+
+class _Fixed:
+    """A stand-in network that gives every text the same probabilities."""
+
+    def __init__(self, **cats: float) -> None:
+        self.cats = cats
+
+    def pipe(self, texts: Any) -> list[Any]:
+        return [self for _ in texts]
+
+
+def test_an_ensemble_blocks_only_where_two_of_three_members_agree() -> None:
+    quirk = CategoryModel(
+        [
+            _Fixed(religion=0.95, health=0.1),
+            _Fixed(religion=0.2, health=0.9),
+            _Fixed(religion=0.3, health=0.85),
+        ],
+        0.8,
+        ("religion", "health"),
+    )
+    (scores,) = quirk._score(["Lent my card to my brother last week."])
+    assert scores == {"religion": 0.3, "health": 0.85}
+    assert {h.category for h in quirk.hits("Lent my card.") if h.score >= THRESHOLD} == {"health"}

@@ -45,6 +45,7 @@ import functools
 import hashlib
 import importlib.resources
 import json
+import statistics
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -78,16 +79,18 @@ class ModelHit:
 
 
 class CategoryModel:
-    """The shipped classifier. Thread-safe: calls into spaCy are serialised."""
+    """The shipped classifier: one trained network, or several trained alike from
+    different seeds whose probabilities are combined by their median. Thread-safe:
+    calls into spaCy are serialised."""
 
     def __init__(
         self,
-        nlp: Any,
+        members: Sequence[Any],
         operating_point: float,
         categories: Sequence[str],
         operating_points: Mapping[str, float] | None = None,
     ) -> None:
-        self._nlp = nlp
+        self._members = tuple(members)
         self._lock = threading.Lock()
         self.operating_point = operating_point
         self.categories = tuple(categories)
@@ -104,18 +107,24 @@ class CategoryModel:
     @classmethod
     def from_disk(cls, path: Path, categories: Sequence[str]) -> CategoryModel:
         """Load and check the model: a model that cannot answer for ``categories`` fails
-        here, at start-up, not silently per request."""
-        try:
-            import spacy
+        here, at start-up, not silently per request.
 
+        ``gateway.json`` either describes one network, saved beside it, or lists
+        ``members``: networks in sub-directories, each with its own checksum."""
+        try:
             meta = json.loads((path / "gateway.json").read_text(encoding="utf-8"))
             operating_point = float(meta["operating_point"])
             own = {str(c): float(p) for c, p in meta.get("operating_points", {}).items()}
-            weights = (path / "textcat_multilabel" / "model").read_bytes()
-            if hashlib.sha256(weights).hexdigest() != meta["sha256"]:
-                raise ValueError("its weights are not the ones it was trained with (sha256)")
-            nlp = spacy.load(path)
-            labels = set(getattr(nlp.get_pipe("textcat_multilabel"), "labels", ()))
+            members = (
+                [_member(path / str(m["path"]), str(m["sha256"])) for m in meta["members"]]
+                if "members" in meta
+                else [_member(path, str(meta["sha256"]))]
+            )
+            if not members:
+                raise ValueError("it lists no members")
+            labels = set.intersection(
+                *(set(getattr(m.get_pipe("textcat_multilabel"), "labels", ())) for m in members)
+            )
         except (OSError, ValueError, KeyError, TypeError, ImportError) as exc:
             raise DetectionError(f"the category model cannot be loaded ({exc})") from None
         for name, point in [("", operating_point), *((f" for {c}", p) for c, p in own.items())]:
@@ -126,7 +135,7 @@ class CategoryModel:
         missing = (set(categories) | set(own)) - labels
         if missing:
             raise DetectionError(f"the category model has no label for {sorted(missing)}")
-        return cls(nlp, operating_point, categories, own)
+        return cls(members, operating_point, categories, own)
 
     def hits(
         self, text: str, ruled_out: Mapping[str, Sequence[tuple[int, int]]] | None = None
@@ -175,7 +184,13 @@ class CategoryModel:
 
     def _score(self, texts: Sequence[str]) -> list[dict[str, float]]:
         with self._lock:
-            return [dict(doc.cats) for doc in self._nlp.pipe(reading(t) for t in texts)]
+            votes = [[doc.cats for doc in m.pipe(reading(t) for t in texts)] for m in self._members]
+        # The median: with three members a window scores what at least two of
+        # them give it, so one run's quirk on a sentence neither blocks nor frees it.
+        return [
+            {c: statistics.median(v[n].get(c, 0.0) for v in votes) for c in votes[0][n]}
+            for n in range(len(texts))
+        ]
 
     def _judge(self, cats: Mapping[str, float], start: int, end: int) -> Iterator[ModelHit]:
         for category in self.categories:
@@ -255,6 +270,16 @@ def _trimmed(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
         end -= 1
     if any(c.isalpha() for c in text[start:end]):
         yield start, end
+
+
+def _member(path: Path, sha256: str) -> Any:
+    """One trained network, after checking its weights against ``sha256``."""
+    import spacy
+
+    weights = (path / "textcat_multilabel" / "model").read_bytes()
+    if hashlib.sha256(weights).hexdigest() != sha256:
+        raise ValueError(f"{path.name}: its weights are not the ones it was trained with (sha256)")
+    return spacy.load(path)
 
 
 @functools.lru_cache(maxsize=8)
