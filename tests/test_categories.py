@@ -429,6 +429,23 @@ EVERYDAY = [
     "Does my policy pay for striking a deer? Front bumper is cracked.",
     "I'm the owner (David) - my partner Steve handles the invoices but he's on holiday, can you resend them?",
     "I'm the courier rep for our football team, can we get a group discount on the kit?",
+    # The dev 42-43 round: its sets' near misses and a new everyday review's.
+    "Do you still offer the Police Federation member savings rate?",
+    "I start a new job with a six-month probation period, will you still lend on my salary?",
+    "does the Monk class get the respec token too or only warriors?",
+    "Please remove my phone number from my account, I only want email login.",
+    "I'm not her executor, my cousin is, so send the statements to him.",
+    "just got permabanned on my main, first offence, for 'toxic behaviour'.",
+    "What a stroke of luck, found my card down the back of the sofa. Can you unfreeze it?",
+    "Is the renewal higher because of the claim for the dog's ear infection?",
+    "Baptism of fire with the new accounting software: payroll failed with error 503.",
+    "Repeat offender here: third time my pizza has arrived cold.",
+    "Our new starters are on a six-month probation and can't see the staff discount.",
+    "I say this with complete conviction: the van never came.",
+    "Our little one, a 3 month old kitten, needs her first vet booking.",
+    "Your driver arrived during the school run and couldn't park on our road.",
+    "The gas regulator on the BBQ hisses when I turn it on. Is it faulty?",
+    "The child arrangements order template download fails with a 403 error.",
 ]
 
 
@@ -654,6 +671,32 @@ def test_everyday_requests_are_not_categories(classifier: CategoryClassifier, te
 )
 def test_new_phrasings_still_block(classifier: CategoryClassifier, text: str) -> None:
     assert blocked(classifier, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        # The dev 42-43 round, in this file's own words: each is a rule's catch.
+        ("We don't answer the phone from sunset Friday until Saturday nightfall.", "religion"),
+        ("Atheist here, please stop the prayer-time reminders.", "religion"),
+        ("On the form I picked White and Asian but it says 'Prefer not to say'.", "ethnic_origin"),
+        ("Our Eritrean women's association needs a joint savings account.", "ethnic_origin"),
+        ("Please pay Amelia's spring term fees from my savings pot.", "children"),
+        ("my nephew (he's about 6) bought skins on my card, refund please", "children"),
+        ("The court made a consent order about the house, what do you need?", "legal"),
+        ("A charging order was put on my flat, does that stop the remortgage?", "legal"),
+        ("I had a psychiatric admission in May, so the payments were missed.", "health"),
+        (
+            "I've only come out to a few friends, hide my profile from colleagues.",
+            "sexual_orientation",
+        ),
+        ("Erase my email address from every marketing system you have.", "legal"),
+    ],
+)
+def test_the_dev_42_43_phrasings_are_rules(
+    rules_only: CategoryClassifier, text: str, category: str
+) -> None:
+    assert category in blocked(rules_only, text)
 
 
 @pytest.mark.parametrize("bait", BAIT, ids=range(len(BAIT)))
