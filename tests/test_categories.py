@@ -466,12 +466,11 @@ MODEL_STILL_BLOCKS = {
     "For the wedding, Lily and Grace will be flower girls.",
     # From the second review of the dev 34-37 round: a motor claim read as health.
     "After the accident, I had to pay for a taxi home, can I claim it?",
-    # From the reviews of the dev 38-41 round: a car breakdown, an adult son, a dog, tablet computers in hand luggage.
+    # From the reviews of the dev 38-41 round: a car breakdown, an adult son, tablet computers in hand luggage.
     "Quick q: the two iPad tablets I'm taking give me any issue at security if they're in my hand luggage?",
     "I bought a 2015 for my son, he's 25, can you add him to the car insurance?",
     "I was off work with a breakdown on the M6 so I missed the delivery slot.",
     "Our son Luke has just started at St Andrews University, can he join our family plan?",
-    "We're fostering a 3-year-old beagle, can we add him to the pet policy?",
 }
 
 
