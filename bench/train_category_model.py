@@ -360,6 +360,37 @@ def judge(
     _per_category(CategoryModel(members, 0.5, CATEGORIES), tickets, points, floor)
 
 
+def assemble(trained: Sequence[Path], output: Path, point: float, own: dict[str, float]) -> None:
+    """Write networks trained apart as one model: each in its own directory, listed
+    with its checksum in ``gateway.json`` (``CategoryModel.from_disk`` reads it)."""
+    import shutil
+
+    metas = [json.loads((path / "gateway.json").read_text(encoding="utf-8")) for path in trained]
+    if len({tuple(m["dev_sets"]) for m in metas}) != 1 or len({m["seed"] for m in metas}) != len(
+        metas
+    ):
+        raise SystemExit("--assemble: the models must share their dev sets and differ in seed")
+    if output.exists():
+        shutil.rmtree(output)
+    output.mkdir(parents=True)
+    members = []
+    for path, meta in zip(trained, metas, strict=True):
+        name = f"seed{meta['seed']}"
+        shutil.copytree(path, output / name, ignore=shutil.ignore_patterns("gateway.json"))
+        members.append({"path": name, "seed": meta["seed"], "sha256": meta["sha256"]})
+    meta = {
+        "operating_point": point,
+        "operating_points": own,
+        "combined": "median",
+        "members": members,
+        "trained": max(m["trained"] for m in metas),
+        "dev_sets": metas[0]["dev_sets"],
+        "tickets": metas[0]["tickets"],
+    }
+    (output / "gateway.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+    print(f"wrote {output} ({len(members)} members)", file=sys.stderr)
+
+
 def _loaded(path: Path) -> tuple[list[Any], dict[str, float]]:
     """A trained model's networks (one, or a shipped model's members) and its own points."""
     model = CategoryModel.from_disk(path, CATEGORIES)
@@ -481,6 +512,14 @@ def main() -> None:
         help="judge trained models on the newest --held dev sets instead of training; "
         "several are combined as the gateway combines an ensemble's members",
     )
+    parser.add_argument(
+        "--assemble",
+        type=Path,
+        nargs="+",
+        metavar="MODEL",
+        help="write models trained apart (same dev sets, different seeds) to --output as one "
+        "ensemble, at --operating-point and --operating-points",
+    )
     parser.add_argument("--output", type=Path, default=OUTPUT)
     parser.add_argument(
         "--seed", type=int, default=SEED, help="the run's random seed (weights' start, order)"
@@ -494,6 +533,9 @@ def main() -> None:
         judge(
             [m for members, _ in loaded for m in members], own, held, points, args.operating_point
         )
+        return
+    if args.assemble:
+        assemble(args.assemble, args.output, args.operating_point, _points(args.operating_points))
         return
     if args.validate:
         held = 5 if args.held is None else args.held

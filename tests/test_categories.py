@@ -446,6 +446,7 @@ EVERYDAY = [
     "Your driver arrived during the school run and couldn't park on our road.",
     "The gas regulator on the BBQ hisses when I turn it on. Is it faulty?",
     "The child arrangements order template download fails with a 403 error.",
+    "The profile photo upload crops everything to look like a mugshot. Can I adjust it?",
 ]
 
 
