@@ -33,6 +33,12 @@ chosen apart, on held-out dev sets (``--validate`` in
 threshold, 0.7: a policy threshold above 0.7 asks the model for more
 confidence, as it asks the rules.
 
+A model may also be several networks trained alike from different seeds
+(``gateway.json`` lists them as ``members``): a window then scores the median
+of their probabilities, so one run's quirk on a sentence neither blocks nor
+frees it. The shipped model is one network; README, "Keeping tickets
+in-house", has why a three-seed combination was not shipped.
+
 The rules stay the explanation a reviewer reads first; a model hit is marked
 with the tier ``model``. Policies can turn it off with
 ``detection.category_model: false``.
