@@ -110,14 +110,15 @@ DEV_SETS = {
     "categories_dev41.jsonl": "dev set 41, a hotel chain and a holiday-park operator",
     "categories_dev42.jsonl": "dev set 42, a building society's mortgage and savings team",
     "categories_dev43.jsonl": "dev set 43, a games platform's and a social app's account support",
+    "categories_dev44.jsonl": "dev set 44, US customers of a carrier, a card desk, meal kits",
+    "categories_dev45.jsonl": "dev set 45, Canadian and US customers, partly in French or Spanish",
+    "categories_dev46.jsonl": "dev set 46, a wedding marketplace and a family-photo studio",
+    "categories_dev47.jsonl": "dev set 47, event tickets and donations for clubs and congregations",
 }
 # Dev sets written after the rules' last round and the model's last training: read
 # once as they are (unseen text), then tuned on in the next round. Empty it when
 # the model is retrained (training reads every dev set).
-NOT_YET_TUNED: set[str] = {
-    "categories_dev42.jsonl",
-    "categories_dev43.jsonl",
-}
+NOT_YET_TUNED: set[str] = set()
 HOLDOUTS = {
     "categories_holdout.jsonl": "hold-out 1",
     "categories_holdout2.jsonl": "hold-out 2, a month of a mixed queue",

@@ -447,6 +447,15 @@ EVERYDAY = [
     "The gas regulator on the BBQ hisses when I turn it on. Is it faulty?",
     "The child arrangements order template download fails with a 403 error.",
     "The profile photo upload crops everything to look like a mugshot. Can I adjust it?",
+    # The dev 44-47 round's near misses.
+    "Do y'all report stolen phones to the police or is that on me?",
+    "my phone is acting like a toddler, throwing a tantrum every time I open maps.",
+    "My baby (a 2014 Civic lol) got towed while I was inside grabbing the order.",
+    "The 'Mr & Mr' cake topper listing shows a picture of a Mr & Mrs one.",
+    "How does a vendor get the 'LGBTQ+ friendly' badge on their listing?",
+    "I got 'arrested' in the fake jail game at the hen party lol, can I get the photos?",
+    "They were rude to volunteers, no police involved, we just don't want them back.",
+    "Under-16 tickets aren't showing in the dropdown on Android.",
 ]
 
 
@@ -694,6 +703,41 @@ def test_new_phrasings_still_block(classifier: CategoryClassifier, text: str) ->
     ],
 )
 def test_the_dev_42_43_phrasings_are_rules(
+    rules_only: CategoryClassifier, text: str, category: str
+) -> None:
+    assert category in blocked(rules_only, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        # The dev 44-47 round (US and Canadian customers, some writing in French
+        # or Spanish), in this file's own words: each is a rule's catch.
+        ("Je suis hospitalisée depuis mardi, annulez la livraison svp.", "health"),
+        ("Mi papá tuvo un infarto el domingo, please move the flight.", "health"),
+        ("Mon psychiatre a changé mon traitement, je dois suspendre le forfait.", "health"),
+        ("I use a power chair, can the driver bring it to the door?", "health"),
+        ("Soy testigo de Jehová, no me manden promociones de Navidad.", "religion"),
+        ("Je vais à la messe le dimanche matin, livrez l'après-midi.", "religion"),
+        ("As a lifelong conservative I want to know where your donations go.", "religion"),
+        ("Somos dos mujeres casadas, please fix the 'Mr' on her ticket.", "sexual_orientation"),
+        ("Je suis en transition, changez le nom sur le compte svp.", "sexual_orientation"),
+        ("He isn't out to his parents yet, so no public photos please.", "sexual_orientation"),
+        ("J'étais sur les lignes de piquetage, reportez ma commande.", "trade_union"),
+        ("As a Teamster I get the 4th off, can we book the tasting then?", "trade_union"),
+        ("Nous sommes d'origine haïtienne et le technicien a fait une remarque.", "ethnic_origin"),
+        ("I'm registered under the Indian Act, so the GST shouldn't apply.", "ethnic_origin"),
+        (
+            "Je suis en libération conditionnelle, je ne peux pas quitter la province.",
+            "criminal_record",
+        ),
+        ("I'm on pretrial release and must answer a call at 9 every day.", "criminal_record"),
+        ("Notre fille fête ses 8 ans samedi, on veut un forfait enfant.", "children"),
+        ("J'ai déposé une demande aux petites créances pour mes bagages.", "legal"),
+        ("Already filed with the FCC about the robocalls, stop calling.", "legal"),
+    ],
+)
+def test_the_dev_44_47_phrasings_are_rules(
     rules_only: CategoryClassifier, text: str, category: str
 ) -> None:
     assert category in blocked(rules_only, text)
