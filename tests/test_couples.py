@@ -81,6 +81,14 @@ def couples() -> SameSexCouples:
             "Dad's partner of thirty years, Kenneth, pays the bills.",
             "Dad's partner of thirty years, Kenneth",
         ),
+        # French and Spanish: the partner's word and the writer's name.
+        ("Soy Andrés y viajo con mi novio Tomás el viernes.", "novio Tomás"),
+        ("Je m'appelle Julie. Ma blonde utilise ma carte aussi.", "blonde"),
+        (
+            "On vient de se marier, Sophie et moi! Je m'appelle Julie.",
+            "On vient de se marier, Sophie et moi",
+        ),
+        ("Hola, me llamo Lucía, mi esposa y yo queremos una sola cuenta.", "esposa"),
     ],
 )
 def test_a_partner_of_the_writers_own_sex_is_found(
@@ -142,6 +150,10 @@ def test_a_partner_of_the_writers_own_sex_is_found(
         # Someone else named in the brackets; a pet's name after the partner's.
         "I'm the account holder (Mary, my PA, set it up) and my wife is a named user.",
         "My wife keeps a horse at your livery. Her name is Bella, mine is Daisy.",
+        # French and Spanish couples of two sexes; "soy" before a word that is not a name.
+        "Je m'appelle Julie, mon chum Marc et moi on déménage.",
+        "Soy Andrés y viajo con mi novia Lucía.",
+        "soy católica y mi esposo Pedro paga la factura.",
     ],
 )
 def test_nothing_is_said_without_two_agreeing_sexes(couples: SameSexCouples, text: str) -> None:

@@ -20,6 +20,8 @@ out, see ``scripts/build-name-genders``). When the two agree the partner
 phrase is evidence of ``sexual_orientation``; when the writer's signals
 disagree with each other, or one side is unknown, nothing is said. It cannot
 see a couple whose names it does not know, or a writer who gives no name.
+French and Spanish are read too: "mon chum", "ma blonde", "mi novio Tomás",
+"je m'appelle Julie", "soy Andrés", "Sophie et moi, on vient de se marier".
 Couples named in the third person ("Tom Ashby's husband") and a name
 changed to one of the other sex ("from Daniel to Danielle", a transition)
 are read the same way, from the names alone.
@@ -75,11 +77,18 @@ _NOT_SURNAMES = regex.compile(
 )
 _MALE_WORDS = {"husband", "hubby", "boyfriend", "bf", "fiancé", "fella", "fiance"}
 _FEMALE_WORDS = {"wife", "wifey", "missus", "missis", "girlfriend", "gf", "fiancée", "fiancee"}
+# French (Quebec's "chum" and "blonde" are a boyfriend and a girlfriend) and Spanish.
+_MALE_WORDS |= {"mari", "chum", "copain", "conjoint", "époux", "esposo", "marido", "novio"}
+_FEMALE_WORDS |= {"femme", "blonde", "copine", "conjointe", "épouse", "esposa", "novia"}
 _MALE_WORDS.discard("fiance")  # unaccented "fiance" is written for both; read as unknown
 _PARTNER = regex.compile(
     r"\b(?:my|our)\s+(?:late\s+|ex[\s-]?|new\s+|future\s+|lovely\s+|dear\s+)?"
     r"(?P<word>husband|hubby|wifey|wife|missus|missis|boyfriend|girlfriend|bf|gf|fianc[eé]e?|fella"
-    rf"|partner)\b(?:,?\s+(?P<name>{_NAME})\b)?",
+    rf"|partner)\b(?:,?\s+(?P<name>{_NAME})\b)?"
+    # "mon chum", "ma blonde", "mi novio Tomás"
+    r"|\b(?:mon|ma|mi)\s+(?:(?:ex|nouveau|nouvelle|futur|future|nuevo|nueva|futuro|futura)[\s-]+)?"
+    r"(?P<word>mari|chum|copain|conjointe?|époux|épouse|esposo|esposa|marido|novio|novia"
+    rf"|femme|blonde|copine)\b(?:,?\s+(?P<name>{_NAME})\b)?",
     _FLAGS,
 )
 # "Tom Ashby's husband", "Uncle Rob's partner": a couple named in the third person.
@@ -149,7 +158,14 @@ _MARRIED = regex.compile(
     r"|got\s+(?:married|engaged|hitched)|are\s+getting\s+married|are\s+engaged)\b"
     # "Jake and I have split up"
     rf"|(?<![\w'])(?P<name>{_NAME})\s+and\s+i\s+(?:have\s+|had\s+|just\s+)?(?:split\s+up|broke\s+up|separated"
-    r"|got\s+(?:married|engaged)|are\s+(?:getting\s+married|engaged|a\s+couple))\b",
+    r"|got\s+(?:married|engaged)|are\s+(?:getting\s+married|engaged|a\s+couple))\b"
+    # "Sophie et moi, on vient de se marier", "on vient de se marier, Sophie et moi",
+    # "Tomás y yo nos casamos"
+    rf"|(?<![\w'])(?P<name>{_NAME})\s+et\s+moi,?\s+(?:on\s+vient\s+de\s+se\s+marier"
+    r"|on\s+s'est\s+mariée?s|(?:on\s+est|nous\s+sommes)\s+mariée?s|on\s+se\s+marie)\b"
+    rf"|\bon\s+vient\s+de\s+se\s+marier\s*[,!]?\s+(?P<name>{_NAME})\s+et\s+moi\b"
+    rf"|(?<![\w'])(?P<name>{_NAME})\s+y\s+yo\s+(?:nos\s+casamos|nos\s+acabamos\s+de\s+casar"
+    r"|nos\s+vamos\s+a\s+casar|estamos\s+casad[oa]s)\b",
     _FLAGS,
 )
 # "Omar and Jacob, are a couple", "our honeymoon - James and Tom", "Ana and Rosa's
@@ -174,6 +190,9 @@ _SELF_NAME = regex.compile(
     rf"(?:\s+{_NAME})?\s+here\b"
     rf"|\b(?:i'm|i\s+am|im|this\s+is|my\s+name\s+is|name's)\s+(?:(?P<title>mr|mrs|ms|miss)\.?\s+)?"
     rf"(?P<name>{_NAME})\b(?!'s)"
+    # French and Spanish: "je m'appelle Julie", "moi c'est Étienne", "soy Andrés"
+    rf"|\b(?:je\s+m'appelle|moi,?\s+c'est|c'est\s+moi,|me\s+llamo|mi\s+nombre\s+es|soy)\s+"
+    rf"(?P<name>{_NAME})\b"
     # "my husband Tomasz and I (Piotr)", "Me (Sarah) and my wife", "I, Gareth, took his name"
     rf"|\b(?:and\s+(?:i|me)|me)\s*\(\s*(?P<name>{_NAME})\s*\)"
     rf"|\bi,\s+(?P<name>{_NAME}),(?!\s*(?:and|&)\b)"  # not a list: "my wife, I, Jen, and Amy"
