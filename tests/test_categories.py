@@ -456,6 +456,27 @@ EVERYDAY = [
     "I got 'arrested' in the fake jail game at the hen party lol, can I get the photos?",
     "They were rude to volunteers, no police involved, we just don't want them back.",
     "Under-16 tickets aren't showing in the dropdown on Android.",
+    # That review's everyday tickets in the new terms' words (French, Spanish, English).
+    "I'll be 16 weeks offshore on the rig starting in March, so please pause my meal-kit subscription until July.",
+    "Your reminder says I'll be 13 weeks overdue by April, but I paid on January 4, please fix the account.",
+    "Después de la cirugía de mi perro el veterinario pidió croquetas especiales y el pedido llegó incompleto.",
+    "Compramos en USA una silla de ruedas para el aparador de la tienda y el envío a Monterrey sigue retenido en aduana.",
+    "¿Su médico a domicilio está incluido en el seguro de viaje que compré? No aparece en la póliza.",
+    "Quand j'ai vu la facture d'Hydro, mon portefeuille a fait un infarctus; pouvez-vous vérifier la lecture du compteur?",
+    "Mi gata tiene diabetes y su diabetes requiere comida especial; el pedido mensual no llegó este mes.",
+    "Desde que empezó el tratamiento antitermitas en la casa, su técnico no ha regresado para la segunda visita.",
+    "Hola, soy Cristiano Méndez y mi pedido 4471 llegó con la pantalla estrellada, ¿cómo pido el cambio?",
+    "Vivo en Cumbayá y mi parroquia no aparece en el formulario de envío para Quito, ¿cómo completo la dirección?",
+    "As a lifelong progressive lens wearer I know these frames are mis-sized; please exchange them.",
+    "Our volunteers are phone banking for the Food Bank holiday drive; we need 10 more headsets on the business account.",
+    "Our holiday newsletter isn't out to our friends yet; your email platform has been stuck on queued for two days.",
+    "Somos dos mujeres y un hombre en la reserva, necesitamos tres camas individuales, no una matrimonial.",
+    "Je suis gai comme un pinson depuis que mon colis est arrivé, mais il manque le câble; pouvez-vous l'envoyer?",
+    "I'm a nursing student in the TWU program in Denton and need my student discount applied.",
+    "Notre syndicat de l'immeuble demande la preuve d'assurance du déménageur avant samedi.",
+    "Nous avons obtenu un prêt syndiqué pour l'entreprise et votre plateforme bancaire n'affiche pas le solde.",
+    "Hi, we're Mohawk College's campus bookstore and the textbook order arrived short 40 copies.",
+    "Your checkout won't accept Mexican customers' cards issued by BBVA; please fix it so I can pay.",
 ]
 
 
@@ -735,6 +756,86 @@ def test_the_dev_42_43_phrasings_are_rules(
         ("Notre fille fête ses 8 ans samedi, on veut un forfait enfant.", "children"),
         ("J'ai déposé une demande aux petites créances pour mes bagages.", "legal"),
         ("Already filed with the FCC about the robocalls, stop calling.", "legal"),
+        # An independent review's rewordings of what the round's terms aim at.
+        (
+            "By the time of the trip I'll be twenty weeks pregnant, so please switch us to a ground-floor room.",
+            "health",
+        ),
+        (
+            "Después de mi operación de vesícula no puedo cargar peso, ¿me pueden subir el paquete al departamento?",
+            "health",
+        ),
+        (
+            "Me internaron una semana en el hospital y no pude recoger mi paquete; ¿pueden reenviarlo?",
+            "health",
+        ),
+        (
+            "Soy de religión católica y quiero que el pastel diga Dios te bendiga, no lo que imprimieron.",
+            "religion",
+        ),
+        ("Mi iglesia evangélica hace un retiro y el autobús que rentamos no llegó.", "religion"),
+        (
+            "I've voted NDP my whole life and the lawn sign your print shop made is the wrong orange; please reprint it.",
+            "religion",
+        ),
+        (
+            "Voto por el PAN desde siempre y me llegó propaganda de otro partido con mi pedido; no quiero que me manden más.",
+            "religion",
+        ),
+        (
+            "Je vote vert depuis vingt ans et je voudrais recevoir ma facture sans papier, s'il vous plaît.",
+            "religion",
+        ),
+        (
+            "On est un couple de deux gars et le gym refuse deux noms masculins pour le forfait couple.",
+            "sexual_orientation",
+        ),
+        (
+            "Tramité mi cambio de género en el INE y necesito que mi cuenta tenga el nuevo nombre.",
+            "sexual_orientation",
+        ),
+        (
+            "Je suis syndiquee a la FTQ et je veux savoir si votre rabais pour membres s'applique à mon forfait cellulaire.",
+            "trade_union",
+        ),
+        (
+            "Soy dirigente sindical de la sección 22 y necesito la factura del autobús a nombre de la sección.",
+            "trade_union",
+        ),
+        (
+            "Je paie mes cotisations syndicales depuis dix ans et votre assurance de groupe ne me reconnaît pas.",
+            "trade_union",
+        ),
+        (
+            "Je viens d'une famille haïtienne et mon nom est toujours mal écrit sur vos factures; corrigez-le s'il vous plaît.",
+            "ethnic_origin",
+        ),
+        (
+            "I'm half Korean and half Irish, and your ID check keeps flagging my name; please fix the account.",
+            "ethnic_origin",
+        ),
+        (
+            "I was locked up for two years and my card expired; how do I get a new one?",
+            "criminal_record",
+        ),
+        (
+            "Estuve preso tres años y perdí acceso a mi correo; ¿cómo recupero mi cuenta?",
+            "criminal_record",
+        ),
+        (
+            "Mi hermano está en el penal de Puente Grande y quiero cancelar su línea celular.",
+            "criminal_record",
+        ),
+        (
+            "Ma fille est en 2e année et on doit changer l'heure de livraison pour après 15 h 30.",
+            "children",
+        ),
+        ("My daughter just turned 11 and I want to add her to my family phone plan.", "children"),
+        ("Nuestro abogado ya revisó el contrato y exige la devolución del enganche.", "legal"),
+        (
+            "Je veux une copie de toutes les données que vous avez sur moi, en vertu de la loi sur la protection des renseignements personnels.",
+            "legal",
+        ),
     ],
 )
 def test_the_dev_44_47_phrasings_are_rules(
