@@ -146,6 +146,10 @@ HOLDOUTS = {
     "categories_holdout24.jsonl": "hold-out 24, an airline's and a ferry operator's customer relations",
     "categories_holdout25.jsonl": "hold-out 25, a supermarket, a gym chain, phone repairs, council parking",
     "categories_holdout26.jsonl": "hold-out 26, US and Canadian customers, some in Spanish or French",
+    "categories_holdout27.jsonl": "hold-out 27, rail, coaches, car rental and festival tickets",
+    "categories_holdout28.jsonl": "hold-out 28, a residents' helpdesk and a broadband installer",
+    "categories_holdout29.jsonl": "hold-out 29, a second-hand marketplace and a meetups app",
+    "categories_holdout30.jsonl": "hold-out 30, an airline and hotel loyalty desk, Asia to Africa",
 }
 THRESHOLD = 0.7
 
