@@ -456,6 +456,25 @@ EVERYDAY = [
     "I got 'arrested' in the fake jail game at the hen party lol, can I get the photos?",
     "They were rude to volunteers, no police involved, we just don't want them back.",
     "Under-16 tickets aren't showing in the dropdown on Android.",
+    # A second review's, on the draft the first left: the terms were narrowed for them.
+    "Me dio un infarto cuando vi el cobro de $8,000 en mi tarjeta; yo no hice esa compra, necesito que lo cancelen.",
+    "Depuis mon opération au guichet automatique hier, mon compte affiche un retrait en double.",
+    "Mi consultorio necesita una silla de ruedas nueva para los pacientes; la que compramos llegó con una rueda rota.",
+    "No me llegó la confirmación de mi pedido aunque ya me cobraron.",
+    "Hola, soy Cristiana, la del pedido 4521; todavía no me llega el reembolso.",
+    "Nuestro restaurante cierra temprano por la misa de gallo de la parroquia de enfrente; necesito cambiar la hora de entrega de los insumos.",
+    "Je suis en transition entre deux appartements, pouvez-vous retenir mon courrier jusqu'au 1er juillet?",
+    "Je suis gaie ce matin : enfin mon colis est arrivé! Par contre il manque le chargeur.",
+    "Le module de paie ne gère pas nos employés syndiqués à temps partiel.",
+    "Our containers are delayed with the ILA contract still unsigned; can we get an updated ETA?",
+    "No, la titular no soy yo: mi mamá es Maya, yo soy su hija Sofía, y necesito cambiar la tarjeta.",
+    "Compramos tejidos de una cooperativa de la comunidad mapuche y el envío llegó incompleto.",
+    "We're Mohawk certified installers, and the carpet batch you shipped has the wrong dye lot.",
+    "El paquete lo detuvieron en la aduana y nadie me avisa qué documentos faltan.",
+    "Necesito tramitar mis antecedentes penales para un trabajo y su web de gestoría no acepta el pago con tarjeta.",
+    "Mi matrimonio cumple 10 años el sábado y la reserva del restaurante aparece cancelada.",
+    "Vi en la Revista del Consumidor de PROFECO que su lavadora salió bien calificada; ¿tienen en existencia la de 20 kilos?",
+    "Mon bureau est dans l'édifice de la Régie du logement, au 5e étage, et le livreur ne trouve pas l'entrée.",
     # That review's everyday tickets in the new terms' words (French, Spanish, English).
     "I'll be 16 weeks offshore on the rig starting in March, so please pause my meal-kit subscription until July.",
     "Your reminder says I'll be 13 weeks overdue by April, but I paid on January 4, please fix the account.",
@@ -502,6 +521,8 @@ MODEL_STILL_BLOCKS = {
     "I bought a 2015 for my son, he's 25, can you add him to the car insurance?",
     "I was off work with a breakdown on the M6 so I missed the delivery slot.",
     "Our son Luke has just started at St Andrews University, can he join our family plan?",
+    # From the dev 44-47 round's second review: Spanish the model never learned, read as religion.
+    "No, la titular no soy yo: mi mamá es Maya, yo soy su hija Sofía, y necesito cambiar la tarjeta.",
 }
 
 
