@@ -114,11 +114,16 @@ DEV_SETS = {
     "categories_dev45.jsonl": "dev set 45, Canadian and US customers, partly in French or Spanish",
     "categories_dev46.jsonl": "dev set 46, a wedding marketplace and a family-photo studio",
     "categories_dev47.jsonl": "dev set 47, event tickets and donations for clubs and congregations",
+    "categories_dev48.jsonl": "dev set 48, an Indian and Gulf airline's and a hotel chain's members",
+    "categories_dev49.jsonl": "dev set 49, a lettings agency and a home-insurance broker",
 }
 # Dev sets written after the rules' last round and the model's last training: read
 # once as they are (unseen text), then tuned on in the next round. Empty it when
 # the model is retrained (training reads every dev set).
-NOT_YET_TUNED: set[str] = set()
+NOT_YET_TUNED: set[str] = {
+    "categories_dev48.jsonl",
+    "categories_dev49.jsonl",
+}
 HOLDOUTS = {
     "categories_holdout.jsonl": "hold-out 1",
     "categories_holdout2.jsonl": "hold-out 2, a month of a mixed queue",
