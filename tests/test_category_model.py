@@ -287,7 +287,7 @@ def test_a_vetoed_near_miss_alone_is_not_the_models_to_overturn(
 def test_a_category_with_its_own_operating_point_is_judged_by_it() -> None:
     # Legal words are everyday in complaints: the model may name a higher point
     # for legal alone. The same probability blocks health and not legal.
-    model = CategoryModel([], 0.8, ("health", "legal"), {"legal": 0.95})
+    model = CategoryModel([_Fixed()], 0.8, ("health", "legal"), {"legal": 0.95})
     assert model.operating_points == {"health": 0.8, "legal": 0.95}
     hits = {h.category: h.score for h in model._judge({"health": 0.9, "legal": 0.9}, 0, 5)}
     assert hits["health"] >= THRESHOLD > hits["legal"]
@@ -361,3 +361,15 @@ def test_an_ensemble_blocks_only_where_two_of_three_members_agree() -> None:
     (scores,) = quirk._score(["Lent my card to my brother last week."])
     assert scores == {"religion": 0.3, "health": 0.85}
     assert {h.category for h in quirk.hits("Lent my card.") if h.score >= THRESHOLD} == {"health"}
+
+
+def test_a_model_without_a_network_is_refused(tmp_path: Path) -> None:
+    from gateway.errors import DetectionError
+
+    with pytest.raises(ValueError, match="at least one network"):
+        CategoryModel([], 0.8, ("health",))
+    root = _ensemble(tmp_path, ["a"])
+    meta = json.loads((root / "gateway.json").read_text(encoding="utf-8"))
+    (root / "gateway.json").write_text(json.dumps({**meta, "members": []}), encoding="utf-8")
+    with pytest.raises(DetectionError, match="at least one network"):
+        CategoryModel.from_disk(root, CATEGORY_NAMES)

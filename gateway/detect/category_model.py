@@ -96,6 +96,8 @@ class CategoryModel:
         categories: Sequence[str],
         operating_points: Mapping[str, float] | None = None,
     ) -> None:
+        if not members:
+            raise ValueError("a category model needs at least one network")
         self._members = tuple(members)
         self._lock = threading.Lock()
         self.operating_point = operating_point
@@ -127,7 +129,7 @@ class CategoryModel:
                 else [_member(path, str(meta["sha256"]))]
             )
             if not members:
-                raise ValueError("it lists no members")
+                raise ValueError("a category model needs at least one network")
             labels = set.intersection(
                 *(set(getattr(m.get_pipe("textcat_multilabel"), "labels", ())) for m in members)
             )
