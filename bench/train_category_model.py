@@ -400,7 +400,7 @@ def _loaded(path: Path) -> tuple[list[Any], dict[str, float]]:
     """A trained model's networks (one, or a shipped model's members) and its own points."""
     model = CategoryModel.from_disk(path, CATEGORIES)
     own = {c: p for c, p in model.operating_points.items() if p != model.operating_point}
-    return list(model._members), own
+    return list(model.networks), own
 
 
 def _per_category(
@@ -530,21 +530,22 @@ def main() -> None:
         "--seed", type=int, default=SEED, help="the run's random seed (weights' start, order)"
     )
     args = parser.parse_args()
+    points = [float(p) for p in args.points.split(",")]
+    # Judging and validating hold out the newest five dev sets unless told otherwise.
+    held_out = 5 if args.held is None else args.held
+    if (args.judge or args.validate) and held_out < 1:
+        raise SystemExit("--held: --judge and --validate need at least one dev set to judge")
     if args.judge:
         loaded = [_loaded(path) for path in args.judge]
         own = _points(args.operating_points) or (loaded[0][1] if len(loaded) == 1 else {})
-        held = DEV_SETS[-(5 if args.held is None else args.held) :]
-        points = [float(p) for p in args.points.split(",")]
-        judge(
-            [m for members, _ in loaded for m in members], own, held, points, args.operating_point
-        )
+        networks = [m for members, _ in loaded for m in members]
+        judge(networks, own, DEV_SETS[-held_out:], points, args.operating_point)
         return
     if args.assemble:
         assemble(args.assemble, args.output, args.operating_point, _points(args.operating_points))
         return
     if args.validate:
-        held = 5 if args.held is None else args.held
-        validate([float(p) for p in args.points.split(",")], args.operating_point, held)
+        validate(points, args.operating_point, held_out)
         return
     dev_sets = DEV_SETS[: len(DEV_SETS) - (args.held or 0)]
     tickets = training_text(dev_sets)

@@ -107,6 +107,11 @@ class CategoryModel:
             c: (operating_points or {}).get(c, operating_point) for c in self.categories
         }
 
+    @property
+    def networks(self) -> tuple[Any, ...]:
+        """The trained networks whose probabilities are combined (one, or an ensemble's)."""
+        return self._members
+
     @classmethod
     def load(cls, categories: Sequence[str]) -> CategoryModel:
         """The model shipped with the package, for ``categories`` (cached per process)."""

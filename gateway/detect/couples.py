@@ -75,12 +75,16 @@ _NOT_SURNAMES = regex.compile(
     r"(?:Heights|Street|Road|Avenue|Park|Hill|Square|Lane|Close|Way|Court|Gardens|Station|Airport"
     r"|Centre|Center|Mall|Hall|House|Store|Pro|Plus|Max|Mini|Ultra)\b|\w*\d"
 )
-_MALE_WORDS = {"husband", "hubby", "boyfriend", "bf", "fiancé", "fella", "fiance"}
-_FEMALE_WORDS = {"wife", "wifey", "missus", "missis", "girlfriend", "gf", "fiancée", "fiancee"}
-# French (Quebec's "chum" and "blonde" are a boyfriend and a girlfriend) and Spanish.
-_MALE_WORDS |= {"mari", "chum", "copain", "conjoint", "époux", "esposo", "marido", "novio"}
-_FEMALE_WORDS |= {"femme", "blonde", "copine", "conjointe", "épouse", "esposa", "novia"}
-_MALE_WORDS.discard("fiance")  # unaccented "fiance" is written for both; read as unknown
+# Unaccented "fiance" is written for both sexes, so it is in neither (read as unknown).
+# French (Quebec's "chum" and "blonde" are a boyfriend and a girlfriend) and Spanish too.
+_MALE_WORDS = frozenset(
+    {"husband", "hubby", "boyfriend", "bf", "fiancé", "fella"}
+    | {"mari", "chum", "copain", "conjoint", "époux", "esposo", "marido", "novio"}
+)
+_FEMALE_WORDS = frozenset(
+    {"wife", "wifey", "missus", "missis", "girlfriend", "gf", "fiancée", "fiancee"}
+    | {"femme", "blonde", "copine", "conjointe", "épouse", "esposa", "novia"}
+)
 _PARTNER = regex.compile(
     r"\b(?:my|our)\s+(?:late\s+|ex[\s-]?|new\s+|future\s+|lovely\s+|dear\s+)?"
     r"(?P<word>husband|hubby|wifey|wife|missus|missis|boyfriend|girlfriend|bf|gf|fianc[eé]e?|fella"
