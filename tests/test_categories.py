@@ -496,6 +496,17 @@ EVERYDAY = [
     "Nous avons obtenu un prêt syndiqué pour l'entreprise et votre plateforme bancaire n'affiche pas le solde.",
     "Hi, we're Mohawk College's campus bookstore and the textbook order arrived short 40 copies.",
     "Your checkout won't accept Mexican customers' cards issued by BBVA; please fix it so I can pay.",
+    # The dev 48-49 round's near misses, and the new terms' words in other senses.
+    "My suitcase was 'held in custody' by customs, the tracking says. When will it arrive?",
+    "What are your rules on unaccompanied minors? I'm comparing airlines for an article.",
+    "Does the home policy accept civil partners, or only spouses?",
+    "Does the policy cover criminal damage by tenants, or accidental damage only?",
+    "Is the flat near HMP Pentonville cheaper to insure?",
+    "The bank says the statement is over 3 months old, can you send a new one?",
+    "Striking colours here, but the dress came in the wrong size.",
+    "We can't get married at home because the venue flooded, please move the date.",
+    "Under the PDPA, how long is CCTV footage kept in general?",
+    "What does a girl of 12 pay on the family pass?",
 ]
 
 
@@ -860,6 +871,35 @@ def test_the_dev_42_43_phrasings_are_rules(
     ],
 )
 def test_the_dev_44_47_phrasings_are_rules(
+    rules_only: CategoryClassifier, text: str, category: str
+) -> None:
+    assert category in blocked(rules_only, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        # The dev 48-49 round (an Indian and Gulf airline's members; a lettings
+        # agency and a home-insurance broker), in this file's own words.
+        ("We can't legally marry back home, so the joint account must do.", "sexual_orientation"),
+        (
+            "Is the couples' spa room booked for two women okay? It's me and my fiancée.",
+            "sexual_orientation",
+        ),
+        ("We went on the regional bank strike on Monday, so the payment is late.", "trade_union"),
+        ("The union got me a settlement, so I can clear the arrears now.", "trade_union"),
+        ("striking nurse here, can the bill wait until the 20th?", "trade_union"),
+        ("The desk agent told us 'you Africans sit at the back'. I want a reply.", "ethnic_origin"),
+        ("My Badjao cousins were turned away at the door.", "ethnic_origin"),
+        ("A look out circular was issued in my name, so I could not board.", "criminal_record"),
+        ("Baby Amira arrived three weeks early, please move the delivery.", "children"),
+        ("Our new foster placement starts on Monday, can we add a room?", "children"),
+        ("Under the PDPA I want every record you keep about me.", "legal"),
+        ("I filed a complaint with the DGCA about the refund.", "legal"),
+        ("There is an order freezing my accounts, do not move my points.", "legal"),
+    ],
+)
+def test_the_dev_48_49_phrasings_are_rules(
     rules_only: CategoryClassifier, text: str, category: str
 ) -> None:
     assert category in blocked(rules_only, text)

@@ -19,6 +19,11 @@ def couples() -> SameSexCouples:
     ("text", "evidence"),
     [
         ("Hi, Mark here. My husband Tom and I want a joint account.", "husband Tom"),
+        # The name alone as the last sentence, then the address.
+        (
+            "Please add my girlfriend Hannah as a named occupant. Sophie Walsh, 15 Dean Road.",
+            "girlfriend Hannah",
+        ),
         ("Please add my wife as a second driver. Thanks, Susan Birch", "wife"),
         ("Booking the honeymoon for me and my wife. Best, Laura and Priya", "wife"),
         (

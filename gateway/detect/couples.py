@@ -232,6 +232,8 @@ _SIGN_OFF = regex.compile(
     r"(?:\s*\([^)]{0,60}\))?\s*[.!]?\s*\Z"
     # or a name alone as the last sentence ("... Application MG-50012. Peter Lowry")
     rf"|[.!?\n][ \t]{{0,10}}\n?[ \t]{{0,10}}(?P<name>{_NAME})(?P<surname>\s+(?-i:[A-Z][\w'-]+))?"
+    # then perhaps the address: "... Sophie Walsh, 15 Dean Road."
+    r"(?:,\s*(?:flat\s+\w+,?\s*)?\d+[a-z]?\s+(?-i:[A-Z])[\w'-]*(?:\s+(?-i:[A-Z])[\w'-]*){0,3})?"
     r"\s*[.!]?\s*\Z",
     _FLAGS,
 )
