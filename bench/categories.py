@@ -116,6 +116,8 @@ DEV_SETS = {
     "categories_dev47.jsonl": "dev set 47, event tickets and donations for clubs and congregations",
     "categories_dev48.jsonl": "dev set 48, an Indian and Gulf airline's and a hotel chain's members",
     "categories_dev49.jsonl": "dev set 49, a lettings agency and a home-insurance broker",
+    "categories_dev50.jsonl": "dev set 50, an e-wallet, a network and a marketplace in South and Southeast Asia",
+    "categories_dev51.jsonl": "dev set 51, an energy retailer, a bank, an insurer and a telco in AU and NZ",
 }
 # Dev sets written after the rules' last round and the model's last training: read
 # once as they are (unseen text), then tuned on in the next round. Empty it when

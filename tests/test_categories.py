@@ -547,6 +547,22 @@ EVERYDAY = [
     "Your company has no complaints filed with the BBB, so I'm giving you a try; how do I set up autopay?",
     "Your software licence was suspended for 3 days due to a billing error; please credit those days.",
     "We run a gift shop and the Hanukkah candles we stock came melted from the summer heat; we need a credit.",
+    # The dev 50-51 round's near misses and a review of the dev 48-49 terms.
+    "We can't register our partnership back home until the notary gets the original company seal, and your courier lost the envelope with it.",
+    "Team away-day at your spa: the room is booked for two men (me and my colleague Dev from accounts) and someone added the anniversary package.",
+    "All of us who went out on the 2pm whale-watching boat on Saturday got soaked because the canopy was broken.",
+    "We went on the Strike Force laser tag trip for my brother's 30th and the booking was charged to my card twice.",
+    "Your weekly look-out circular advertised the 55-inch TV at £399 but the till charged £449.",
+    "Baby Yoda arrived with a cracked ear, order #55231. Can you send a replacement figure?",
+    "We foster kittens for the local shelter and a new foster placement of four arrived yesterday, so I need to double my litter subscription.",
+    "I'm a NICU nurse and your scrubs run really small. Can I exchange the mediums for larges?",
+    "We're organising a barangay basketball league. Under the Data Privacy Act, is it okay for us to use your group chat to share the schedule?",
+    "The strap on my Tory Burch handbag broke after three weeks. Can I get it repaired under warranty?",
+    "My tickets for The Book of Mormon on 14 March show the wrong seats, row P instead of row D.",
+    "Why did I get the 'Eid Mubarak from Team' promo SMS at 3:12 am? Woke up the whole house.",
+    "Bit of a nanny state move locking my account after one wrong password. Can you unlock it please?",
+    "What's the ombudsman thing on the bottom of your bills for? My mum asked and I didn't know.",
+    "We stock Lovehoney toys and the last delivery was short.",
 ]
 
 
@@ -911,6 +927,35 @@ def test_the_dev_42_43_phrasings_are_rules(
     ],
 )
 def test_the_dev_44_47_phrasings_are_rules(
+    rules_only: CategoryClassifier, text: str, category: str
+) -> None:
+    assert category in blocked(rules_only, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        # The dev 50-51 round (South and Southeast Asian customers of an
+        # e-wallet, a network and a marketplace; Australians and New Zealanders),
+        # in this file's own words.
+        ("Since my laryngectomy I can only use SMS codes.", "health"),
+        ("I'm a regular devotee at the temple, please trace my donation.", "religion"),
+        ("I volunteer for PTI and the party group number got blocked.", "religion"),
+        ("I am khawaja sira and the agent refused my SIM.", "sexual_orientation"),
+        ("Please add my civil union partner as a second driver.", "sexual_orientation"),
+        ("The Lovehoney charge went through twice, please refund one.", "sexual_orientation"),
+        ("Saya anggota serikat pekerja, why was our QR suspended?", "trade_union"),
+        ("I joined the SDA and want the members' discount.", "trade_union"),
+        ("We are Chakma and the technician ignored our area.", "ethnic_origin"),
+        ("I'm Stolen Generations and have no birth certificate.", "ethnic_origin"),
+        ("My nephew is in Adiala Jail and the canteen transfer failed.", "criminal_record"),
+        ("anak saya darjah 3 spent RM 50 on my phone, pls reverse", "children"),
+        ("the 13 yo bought game credit on my account", "children"),
+        ("I have lodged a complaint with MCMC about the outages.", "legal"),
+        ("Utilities Disputes has taken my complaint about the bill.", "legal"),
+    ],
+)
+def test_the_dev_50_51_phrasings_are_rules(
     rules_only: CategoryClassifier, text: str, category: str
 ) -> None:
     assert category in blocked(rules_only, text)

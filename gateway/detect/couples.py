@@ -191,7 +191,9 @@ _PARTNER_OF = regex.compile(
 )
 _SELF_NAME = regex.compile(
     rf"(?:^|(?<=[.!?\n,])[ \t]{{0,10}}|\b(?:hi|hello|hey|hiya)[,!]?\s+)(?P<name>{_NAME})"
-    rf"(?:\s+{_NAME})?\s+here\b"
+    rf"(?:\s+{_NAME})?(?:\s+from\s+(?-i:[A-Z])[\w'-]+(?:\s+(?-i:[A-Z])[\w'-]+)?)?\s+here\b"
+    # "It's Amir here"
+    rf"|\bit's\s+(?P<name>{_NAME})\s+here\b"
     rf"|\b(?:i'm|i\s+am|im|this\s+is|my\s+name\s+is|name's)\s+(?:(?P<title>mr|mrs|ms|miss)\.?\s+)?"
     rf"(?P<name>{_NAME})\b(?!'s)"
     # French and Spanish: "je m'appelle Julie", "moi c'est Étienne", "soy Andrés"
