@@ -118,6 +118,8 @@ DEV_SETS = {
     "categories_dev49.jsonl": "dev set 49, a lettings agency and a home-insurance broker",
     "categories_dev50.jsonl": "dev set 50, an e-wallet, a network and a marketplace in South and Southeast Asia",
     "categories_dev51.jsonl": "dev set 51, an energy retailer, a bank, an insurer and a telco in AU and NZ",
+    "categories_dev52.jsonl": "dev set 52, Nigerian and Ghanaian bank, power and ride-hailing customers",
+    "categories_dev53.jsonl": "dev set 53, mobile money, funeral cover, groceries and buses in East and Southern Africa",
 }
 # Dev sets written after the rules' last round and the model's last training: read
 # once as they are (unseen text), then tuned on in the next round. Empty it when

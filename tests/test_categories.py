@@ -563,6 +563,15 @@ EVERYDAY = [
     "Bit of a nanny state move locking my account after one wrong password. Can you unlock it please?",
     "What's the ombudsman thing on the bottom of your bills for? My mum asked and I didn't know.",
     "We stock Lovehoney toys and the last delivery was short.",
+    # The dev 52-53 round's near misses and its new terms' other senses.
+    "your app need prayer o, three days now I no fit login, error 'session expired' every time.",
+    "Is it true that if I press the SOS button the app shares my location with the police?",
+    "I'm a lawyer by profession and my card keeps declining at the hotel in Abuja for our conference.",
+    "Quote request: we're the hotel hosting a journalists' union conference and need coach prices for airport transfers.",
+    "Can I use my Kids Club loyalty points on groceries or only on toys?",
+    "Ticket reference GV-2201: the seat number on my SMS is 17 but the conductor says 17 is taken.",
+    "We went to the night vigil concert at the cathedral and the tickets were charged twice.",
+    "My son resumed work last week and wants his payslip sent to the new address.",
 ]
 
 
@@ -927,6 +936,32 @@ def test_the_dev_42_43_phrasings_are_rules(
     ],
 )
 def test_the_dev_44_47_phrasings_are_rules(
+    rules_only: CategoryClassifier, text: str, category: str
+) -> None:
+    assert category in blocked(rules_only, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        # The dev 52-53 round (Nigerian and Ghanaian, East and Southern African
+        # customers), in this file's own words.
+        ("Since my c-section I can't get to the branch, can I do video KYC?", "health"),
+        ("The paybill for my ARV refill failed but the money left my wallet.", "health"),
+        ("I'm a polling agent for the NDC on Saturday, move the meter visit.", "religion"),
+        ("I left the church last year and want my sister as beneficiary.", "religion"),
+        ("We downed tools on Monday so the rent will be late.", "trade_union"),
+        ("I'm the GNAT rep at our school, please send my statement.", "trade_union"),
+        ("Because of my tribal marks the face check keeps failing.", "ethnic_origin"),
+        ("I'm Dagomba and your staff told me to speak Twi.", "ethnic_origin"),
+        ("I paid my brother's bail through the app but the court has nothing.", "criminal_record"),
+        ("Please resend the receipt for my fine for public drinking.", "criminal_record"),
+        ("Our boy Themba has been suspended from school, pause the lunches.", "children"),
+        ("FCCPC already has my complaint about the failed transfer.", "legal"),
+        ("If the money no return I go carry this matter go court.", "legal"),
+    ],
+)
+def test_the_dev_52_53_phrasings_are_rules(
     rules_only: CategoryClassifier, text: str, category: str
 ) -> None:
     assert category in blocked(rules_only, text)
