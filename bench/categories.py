@@ -158,6 +158,8 @@ HOLDOUTS = {
     "categories_holdout30.jsonl": "hold-out 30, an airline and hotel loyalty desk, Asia to Africa",
     "categories_holdout31.jsonl": "hold-out 31, a pharmacy shop, dental billing, a pet insurer",
     "categories_holdout32.jsonl": "hold-out 32, African mobile money, a marketplace, bus tickets",
+    "categories_holdout33.jsonl": "hold-out 33, water, energy and rail care teams",
+    "categories_holdout34.jsonl": "hold-out 34, money transfers and a prepaid network, four continents",
 }
 THRESHOLD = 0.7
 
