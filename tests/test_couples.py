@@ -155,6 +155,8 @@ def test_a_partner_of_the_writers_own_sex_is_found(
         # Someone else named in the brackets; a pet's name after the partner's.
         "I'm the account holder (Mary, my PA, set it up) and my wife is a named user.",
         "My wife keeps a horse at your livery. Her name is Bella, mine is Daisy.",
+        # "a couple of weeks", not a couple.
+        "My tenants Tom and James are a couple of weeks late with the rent.",
         # French and Spanish couples of two sexes; "soy" before a word that is not a name.
         "Je m'appelle Julie, mon chum Marc et moi on déménage.",
         "Soy Andrés y viajo con mi novia Lucía.",

@@ -176,7 +176,7 @@ _MARRIED = regex.compile(
 # wedding": two named people said to be a couple, or marrying each other.
 _OCCASION = r"(?:honeymoon|wedding|civil\s+partnership|engagement|anniversary|vow\s+renewal)"
 _NAMED_COUPLE = regex.compile(
-    rf"(?P<a>{_NAME})\s+and\s+(?P<b>{_NAME}),?\s+(?:who\s+)?(?:are|were)\s+(?:a\s+couple|married"
+    rf"(?P<a>{_NAME})\s+and\s+(?P<b>{_NAME}),?\s+(?:who\s+)?(?:are|were)\s+(?:a\s+couple(?!\s+of\b)|married"
     r"|engaged|partners|together)\b"
     rf"|\b(?:our|the)\s+{_OCCASION}\s*(?:[-–—:(]\s*|\s+(?:of|for)\s+)(?P<a>{_NAME})"
     rf"\s+(?:and|&)\s+(?P<b>{_NAME})\b(?=\s*(?:[-–—:).;!?]|,\s*\d|,\s*(?:at|on|in|from|for)\b|$|\d)|\s+(?:at|on|in|from)\s+(?:the\s+)?(?-i:[A-Z\d]))"
