@@ -800,9 +800,9 @@ def test_new_phrasings_still_block(classifier: CategoryClassifier, text: str) ->
     assert blocked(classifier, text)
 
 
-@pytest.mark.parametrize(
-    ("text", "category"),
-    [
+# Each rule round's catches, in this file's own words: the rules alone must block them.
+ROUND_PHRASINGS: dict[str, list[tuple[str, str]]] = {
+    "dev 42-43": [
         # The dev 42-43 round, in this file's own words: each is a rule's catch.
         ("We don't answer the phone from sunset Friday until Saturday nightfall.", "religion"),
         ("Atheist here, please stop the prayer-time reminders.", "religion"),
@@ -819,16 +819,7 @@ def test_new_phrasings_still_block(classifier: CategoryClassifier, text: str) ->
         ),
         ("Erase my email address from every marketing system you have.", "legal"),
     ],
-)
-def test_the_dev_42_43_phrasings_are_rules(
-    rules_only: CategoryClassifier, text: str, category: str
-) -> None:
-    assert category in blocked(rules_only, text)
-
-
-@pytest.mark.parametrize(
-    ("text", "category"),
-    [
+    "dev 44-47": [
         # The dev 44-47 round (US and Canadian customers, some writing in French
         # or Spanish), in this file's own words: each is a rule's catch.
         ("Je suis hospitalisée depuis mardi, annulez la livraison svp.", "health"),
@@ -934,71 +925,7 @@ def test_the_dev_42_43_phrasings_are_rules(
             "legal",
         ),
     ],
-)
-def test_the_dev_44_47_phrasings_are_rules(
-    rules_only: CategoryClassifier, text: str, category: str
-) -> None:
-    assert category in blocked(rules_only, text)
-
-
-@pytest.mark.parametrize(
-    ("text", "category"),
-    [
-        # The dev 52-53 round (Nigerian and Ghanaian, East and Southern African
-        # customers), in this file's own words.
-        ("Since my c-section I can't get to the branch, can I do video KYC?", "health"),
-        ("The paybill for my ARV refill failed but the money left my wallet.", "health"),
-        ("I'm a polling agent for the NDC on Saturday, move the meter visit.", "religion"),
-        ("I left the church last year and want my sister as beneficiary.", "religion"),
-        ("We downed tools on Monday so the rent will be late.", "trade_union"),
-        ("I'm the GNAT rep at our school, please send my statement.", "trade_union"),
-        ("Because of my tribal marks the face check keeps failing.", "ethnic_origin"),
-        ("I'm Dagomba and your staff told me to speak Twi.", "ethnic_origin"),
-        ("I paid my brother's bail through the app but the court has nothing.", "criminal_record"),
-        ("Please resend the receipt for my fine for public drinking.", "criminal_record"),
-        ("Our boy Themba has been suspended from school, pause the lunches.", "children"),
-        ("FCCPC already has my complaint about the failed transfer.", "legal"),
-        ("If the money no return I go carry this matter go court.", "legal"),
-    ],
-)
-def test_the_dev_52_53_phrasings_are_rules(
-    rules_only: CategoryClassifier, text: str, category: str
-) -> None:
-    assert category in blocked(rules_only, text)
-
-
-@pytest.mark.parametrize(
-    ("text", "category"),
-    [
-        # The dev 50-51 round (South and Southeast Asian customers of an
-        # e-wallet, a network and a marketplace; Australians and New Zealanders),
-        # in this file's own words.
-        ("Since my laryngectomy I can only use SMS codes.", "health"),
-        ("I'm a regular devotee at the temple, please trace my donation.", "religion"),
-        ("I volunteer for PTI and the party group number got blocked.", "religion"),
-        ("I am khawaja sira and the agent refused my SIM.", "sexual_orientation"),
-        ("Please add my civil union partner as a second driver.", "sexual_orientation"),
-        ("The Lovehoney charge went through twice, please refund one.", "sexual_orientation"),
-        ("Saya anggota serikat pekerja, why was our QR suspended?", "trade_union"),
-        ("I joined the SDA and want the members' discount.", "trade_union"),
-        ("We are Chakma and the technician ignored our area.", "ethnic_origin"),
-        ("I'm Stolen Generations and have no birth certificate.", "ethnic_origin"),
-        ("My nephew is in Adiala Jail and the canteen transfer failed.", "criminal_record"),
-        ("anak saya darjah 3 spent RM 50 on my phone, pls reverse", "children"),
-        ("the 13 yo bought game credit on my account", "children"),
-        ("I have lodged a complaint with MCMC about the outages.", "legal"),
-        ("Utilities Disputes has taken my complaint about the bill.", "legal"),
-    ],
-)
-def test_the_dev_50_51_phrasings_are_rules(
-    rules_only: CategoryClassifier, text: str, category: str
-) -> None:
-    assert category in blocked(rules_only, text)
-
-
-@pytest.mark.parametrize(
-    ("text", "category"),
-    [
+    "dev 48-49": [
         # The dev 48-49 round (an Indian and Gulf airline's members; a lettings
         # agency and a home-insurance broker), in this file's own words.
         ("We can't legally marry back home, so the joint account must do.", "sexual_orientation"),
@@ -1018,8 +945,51 @@ def test_the_dev_50_51_phrasings_are_rules(
         ("I filed a complaint with the DGCA about the refund.", "legal"),
         ("There is an order freezing my accounts, do not move my points.", "legal"),
     ],
+    "dev 50-51": [
+        # The dev 50-51 round (South and Southeast Asian customers of an
+        # e-wallet, a network and a marketplace; Australians and New Zealanders),
+        # in this file's own words.
+        ("Since my laryngectomy I can only use SMS codes.", "health"),
+        ("I'm a regular devotee at the temple, please trace my donation.", "religion"),
+        ("I volunteer for PTI and the party group number got blocked.", "religion"),
+        ("I am khawaja sira and the agent refused my SIM.", "sexual_orientation"),
+        ("Please add my civil union partner as a second driver.", "sexual_orientation"),
+        ("The Lovehoney charge went through twice, please refund one.", "sexual_orientation"),
+        ("Saya anggota serikat pekerja, why was our QR suspended?", "trade_union"),
+        ("I joined the SDA and want the members' discount.", "trade_union"),
+        ("We are Chakma and the technician ignored our area.", "ethnic_origin"),
+        ("I'm Stolen Generations and have no birth certificate.", "ethnic_origin"),
+        ("My nephew is in Adiala Jail and the canteen transfer failed.", "criminal_record"),
+        ("anak saya darjah 3 spent RM 50 on my phone, pls reverse", "children"),
+        ("the 13 yo bought game credit on my account", "children"),
+        ("I have lodged a complaint with MCMC about the outages.", "legal"),
+        ("Utilities Disputes has taken my complaint about the bill.", "legal"),
+    ],
+    "dev 52-53": [
+        # The dev 52-53 round (Nigerian and Ghanaian, East and Southern African
+        # customers), in this file's own words.
+        ("Since my c-section I can't get to the branch, can I do video KYC?", "health"),
+        ("The paybill for my ARV refill failed but the money left my wallet.", "health"),
+        ("I'm a polling agent for the NDC on Saturday, move the meter visit.", "religion"),
+        ("I left the church last year and want my sister as beneficiary.", "religion"),
+        ("We downed tools on Monday so the rent will be late.", "trade_union"),
+        ("I'm the GNAT rep at our school, please send my statement.", "trade_union"),
+        ("Because of my tribal marks the face check keeps failing.", "ethnic_origin"),
+        ("I'm Dagomba and your staff told me to speak Twi.", "ethnic_origin"),
+        ("I paid my brother's bail through the app but the court has nothing.", "criminal_record"),
+        ("Please resend the receipt for my fine for public drinking.", "criminal_record"),
+        ("Our boy Themba has been suspended from school, pause the lunches.", "children"),
+        ("FCCPC already has my complaint about the failed transfer.", "legal"),
+        ("If the money no return I go carry this matter go court.", "legal"),
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [pair for pairs in ROUND_PHRASINGS.values() for pair in pairs],
 )
-def test_the_dev_48_49_phrasings_are_rules(
+def test_each_rounds_phrasings_are_rules(
     rules_only: CategoryClassifier, text: str, category: str
 ) -> None:
     assert category in blocked(rules_only, text)
