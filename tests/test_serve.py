@@ -174,10 +174,13 @@ def test_sighup_reloads_the_policy_and_keeps_it_when_broken(tmp_path: Path, work
             listing = "  - name: list_organizations\n    methods: [GET]\n    path: /api/v2/organizations[.json]\n"  # fmt: skip
             policy.write_text(original.replace(listing, "  - name: list_orgs\n    methods: [GET]\n    path: /api/v2/orgs\n"))  # fmt: skip
             process.send_signal(signal.SIGHUP)
-            # Every worker, not just the first one replaced: ten refusals in a row.
+            # Every worker, not just the first one replaced: ten requests in a row see the
+            # new policy on both routes (ten refusals of the old route alone could all
+            # have reached the one new worker while the other was still being replaced).
             wait_until(
                 lambda: all(
                     httpx.get(f"{url}/api/v2/organizations.json").status_code == 403
+                    and httpx.get(f"{url}/api/v2/orgs").status_code == 200
                     for _ in range(10)
                 )
             )
