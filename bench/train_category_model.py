@@ -354,15 +354,19 @@ def word_vectors(nlp: Any, tickets: Sequence[CategoryTicket], width: int) -> Non
     the gateway reads it with spaCy alone; ``wordllama`` and ``wordfreq`` (the
     word list) are needed only here."""
     import numpy
+    import wordllama
     from spacy.vectors import Vectors
     from wordfreq import top_n_list
-    from wordllama import WordLlama
 
     words = {w for w in top_n_list("en", VECTOR_WORDS) if w.isalpha()}
     for ticket in tickets:
         words.update(t.norm_ for t in nlp.make_doc(reading(ticket.text)) if t.is_alpha)
     ordered = sorted(words)
-    embedder = WordLlama.load(dim=width)
+    # The wheel's own files, never a download: it looks for its tokenizer under a
+    # cache directory's "tokenizers", which the package directory has.
+    embedder = wordllama.WordLlama.load(
+        trunc_dim=width, cache_dir=Path(wordllama.__file__).parent, disable_download=True
+    )
     table = numpy.asarray(embedder.embed(ordered, norm=True), dtype="float32")
     nlp.vocab.vectors = Vectors(
         strings=nlp.vocab.strings, data=table, keys=[nlp.vocab.strings.add(w) for w in ordered],
@@ -673,6 +677,13 @@ def main() -> None:
     nlp = train(tickets, seed=args.seed, architecture=args.architecture)
     nlp.meta.update({"name": "gateway_categories", "version": "1.0.0"})
     nlp.to_disk(args.output)
+    if nlp.vocab.vectors.size:
+        # spaCy 3.8 saves a default-mode table's key attribute only for floret
+        # tables, and loads it for both: without this the loaded model would
+        # look its words up by their exact form ("Diabetic"), not by NORM.
+        settings = args.output / "vocab" / "vectors.cfg"
+        written = json.loads(settings.read_text(encoding="utf-8"))
+        settings.write_text(json.dumps({**written, "attr": nlp.vocab.vectors.attr}), "utf-8")
     weights = (args.output / "textcat_multilabel" / "model").read_bytes()
     meta = {
         "operating_point": args.operating_point,
