@@ -305,8 +305,8 @@ def _ensemble(tmp_path: Path, names: list[str]) -> Path:
     for name in names:
         source = MODEL_DIR / meta["members"][0]["path"] if "members" in meta else MODEL_DIR
         shutil.copytree(source, root / name, ignore=shutil.ignore_patterns("gateway.json", "seed*"))
-        sha = (meta["members"][0] if "members" in meta else meta)["sha256"]
-        members.append({"path": name, "sha256": sha})
+        first = meta["members"][0] if "members" in meta else meta
+        members.append({"path": name, **{k: v for k, v in first.items() if "sha256" in k}})
     own = dict(single.operating_points)
     root.joinpath("gateway.json").write_text(
         json.dumps(

@@ -129,9 +129,9 @@ class CategoryModel:
             operating_point = float(meta["operating_point"])
             own = {str(c): float(p) for c, p in meta.get("operating_points", {}).items()}
             members = (
-                [_member(path / str(m["path"]), str(m["sha256"])) for m in meta["members"]]
+                [_member(path / str(m["path"]), m) for m in meta["members"]]
                 if "members" in meta
-                else [_member(path, str(meta["sha256"]))]
+                else [_member(path, meta)]
             )
             if not members:
                 raise ValueError("a category model needs at least one network")
@@ -285,14 +285,21 @@ def _trimmed(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
         yield start, end
 
 
-def _member(path: Path, sha256: str) -> Any:
-    """One trained network, after checking its weights against ``sha256``."""
+def _member(path: Path, meta: Mapping[str, Any]) -> Any:
+    """One trained network, after checking its weights against ``meta["sha256"]`` and
+    its word vectors, if it reads any, against ``meta["vectors_sha256"]``."""
     import spacy
 
-    weights = (path / "textcat_multilabel" / "model").read_bytes()
-    if hashlib.sha256(weights).hexdigest() != sha256:
-        raise ValueError(f"{path.name}: its weights are not the ones it was trained with (sha256)")
-    return spacy.load(path)
+    for name, key in [("textcat_multilabel/model", "sha256"), ("vocab/vectors", "vectors_sha256")]:
+        if key not in meta:
+            continue
+        data = (path / name).read_bytes()
+        if hashlib.sha256(data).hexdigest() != str(meta[key]):
+            raise ValueError(f"{path.name}: its {name} is not the one it was trained with")
+    nlp = spacy.load(path)
+    if nlp.vocab.vectors.size and "vectors_sha256" not in meta:
+        raise ValueError(f"{path.name}: it reads word vectors that no checksum covers")
+    return nlp
 
 
 @functools.lru_cache(maxsize=8)
