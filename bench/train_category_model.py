@@ -127,6 +127,40 @@ with 7 at 0.85, 80.6% with 4 at 0.9). At 0.8 it qualifies: +4.4 points over
 the shipped model and +5.7 over v1 on the same dev sets, with half the false
 blocks. Its table: 53,373 words (the word list's and the training text's),
 64 wide, 13.7 MB.
+
+Outcome of step 3: trained on every dev set (95,977 texts), seed 0, at 0.8
+with the shipped model's own points, it got 12 of the tests' model sentences
+wrong where the shipped model gets 10 wrong (the ten in
+``MODEL_STILL_BLOCKS``). It frees nine of those ten but blocks eleven the
+shipped model does not: a train strike that docked someone's pay, a Welsh
+surname spelled out, mass gainer shakes, a staunch conservative spender, a
+psychiatric nurse's uniform, intermittent fasting, "yes" thirty times and
+two more everyday requests; it misses "I have a record now" and a
+grandson's thirteenth; and it still blocks "our son Luke has just started at
+St Andrews University". It was not shipped.
+
+The rule for three such networks, written the same session after that
+outcome and before any run it judges. A single run's verdict on a sentence
+is decided by its seed (above); the median of three, where two must agree,
+is how the gateway already combines members.
+
+1. Seeds 1 and 2 of "vectors" are trained on dev 1-48 as seed 0 was (one
+   thread); the three are combined by the median and judged with ``--judge``
+   on dev 49-53, the model alone, at the equal false-block budget of the
+   rule above (the shipped model's own points; the lowest common point of
+   0.8, 0.85 and 0.9 at which they block no more than the shipped model's 18
+   of the 1,400 others). They qualify at 2.0 points over the shipped model's
+   78.8%.
+2. Seeds 1 and 2 are trained on every dev set and assembled with seed 0's run
+   above, at the same points. The three ship if they get at least as many of
+   the tests' model sentences right as the shipped model (counted as above:
+   test sentences that fail with them, plus ``MODEL_STILL_BLOCKS`` sentences
+   they block; the shipped model: 10 wrong), block no more of FiQA, PIQA and
+   bench.corpus's ordinary texts, and cost at most 2.5 times the shipped
+   gateway's time per text in the same ``bench.categories`` run (three
+   networks read each window; the gateway's identifier detection costs about
+   2 ms per sentence, ``bench.quality``, so the whole request grows by far
+   less). Then hold-outs 35-36 are read once.
 """
 
 from __future__ import annotations
