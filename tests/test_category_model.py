@@ -247,6 +247,58 @@ def test_a_damaged_model_fails_at_load_not_per_request(tmp_path: Path, damage: s
         CategoryModel.from_disk(copy, categories if damage == "labels" else CATEGORY_NAMES)
 
 
+def _given_vectors(tmp_path: Path) -> tuple[Path, Path, dict[str, Any]]:
+    """A copy of the shipped model whose (first) network reads a small word-vector
+    table, checksummed as training writes it: (model, network, its metadata)."""
+    import hashlib
+    import shutil
+
+    import numpy
+    import spacy
+    from spacy.vectors import Vectors
+
+    copy = tmp_path / "categories"
+    shutil.copytree(MODEL_DIR, copy)
+    meta = json.loads((copy / "gateway.json").read_text(encoding="utf-8"))
+    entry = meta["members"][0] if "members" in meta else meta
+    network = copy / str(entry.get("path", "."))
+    nlp = spacy.load(network)
+    words = ["chemo", "union"]
+    keys = [nlp.vocab.strings.add(w) for w in words]
+    table = numpy.ones((len(words), 8), dtype="float32")
+    nlp.vocab.vectors = Vectors(strings=nlp.vocab.strings, data=table, keys=keys)
+    nlp.vocab.to_disk(network / "vocab")
+    vectors = (network / "vocab" / "vectors").read_bytes()
+    entry["vectors_sha256"] = hashlib.sha256(vectors).hexdigest()
+    (copy / "gateway.json").write_text(json.dumps(meta), encoding="utf-8")
+    return copy, network, meta
+
+
+def test_word_vectors_are_checked_like_the_weights(tmp_path: Path) -> None:
+    from gateway.errors import DetectionError
+
+    copy, network, meta = _given_vectors(tmp_path)
+    model = CategoryModel.from_disk(copy, CATEGORY_NAMES)
+    assert model.networks[0].vocab.vectors.shape == (2, 8)
+    vectors = network / "vocab" / "vectors"
+    data = bytearray(vectors.read_bytes())
+    data[-1] ^= 0xFF
+    vectors.write_bytes(bytes(data))
+    with pytest.raises(DetectionError, match="its word vectors are not the ones"):
+        CategoryModel.from_disk(copy, CATEGORY_NAMES)
+
+
+def test_word_vectors_no_checksum_covers_are_refused(tmp_path: Path) -> None:
+    from gateway.errors import DetectionError
+
+    copy, _, meta = _given_vectors(tmp_path)
+    for entry in [meta, *meta.get("members", [])]:
+        entry.pop("vectors_sha256", None)
+    (copy / "gateway.json").write_text(json.dumps(meta), encoding="utf-8")
+    with pytest.raises(DetectionError, match="no checksum covers"):
+        CategoryModel.from_disk(copy, CATEGORY_NAMES)
+
+
 def test_a_batch_finds_what_each_text_finds_alone(with_model: CategoryClassifier) -> None:
     # A request's fields are scored by the model in one batch (one call into spaCy).
     texts = [
