@@ -215,7 +215,16 @@ def test_a_policy_can_turn_the_model_off() -> None:
 
 @pytest.mark.parametrize(
     "damage",
-    ["weights", "operating_point", "own_point", "own_label", "labels", "meta", "missing"],
+    [
+        "weights",
+        "unchecked",
+        "operating_point",
+        "own_point",
+        "own_label",
+        "labels",
+        "meta",
+        "missing",
+    ],
 )
 def test_a_damaged_model_fails_at_load_not_per_request(tmp_path: Path, damage: str) -> None:
     import shutil
@@ -231,6 +240,8 @@ def test_a_damaged_model_fails_at_load_not_per_request(tmp_path: Path, damage: s
         data = bytearray(weights.read_bytes())
         data[len(data) // 2] ^= 0xFF
         weights.write_bytes(bytes(data))
+    elif damage == "unchecked":
+        meta_path.write_text(json.dumps({k: v for k, v in meta.items() if k != "sha256"}), "utf-8")
     elif damage == "operating_point":
         meta_path.write_text(json.dumps({**meta, "operating_point": 1.0}), encoding="utf-8")
     elif damage == "own_point":
@@ -277,7 +288,7 @@ def _given_vectors(tmp_path: Path) -> tuple[Path, Path, dict[str, Any]]:
 def test_word_vectors_are_checked_like_the_weights(tmp_path: Path) -> None:
     from gateway.errors import DetectionError
 
-    copy, network, meta = _given_vectors(tmp_path)
+    copy, network, _ = _given_vectors(tmp_path)
     model = CategoryModel.from_disk(copy, CATEGORY_NAMES)
     assert model.networks[0].vocab.vectors.shape == (2, 8)
     vectors = network / "vocab" / "vectors"
