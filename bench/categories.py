@@ -120,6 +120,10 @@ DEV_SETS = {
     "categories_dev51.jsonl": "dev set 51, an energy retailer, a bank, an insurer and a telco in AU and NZ",
     "categories_dev52.jsonl": "dev set 52, Nigerian and Ghanaian bank, power and ride-hailing customers",
     "categories_dev53.jsonl": "dev set 53, mobile money, funeral cover, groceries and buses in East and Southern Africa",
+    "categories_dev54.jsonl": "dev set 54, Gulf expatriates to remittance apps, airlines, networks and banks",
+    "categories_dev55.jsonl": "dev set 55, caregivers writing for elderly parents, US and UK",
+    "categories_dev56.jsonl": "dev set 56, the Caribbean and Latin America to cruise lines, airlines and transfers",
+    "categories_dev57.jsonl": "dev set 57, gig workers and the self-employed to platforms, insurers and banks",
 }
 # Dev sets written after the rules' last round and the model's last training: read
 # once as they are (unseen text), then tuned on in the next round. Empty it when
