@@ -161,6 +161,30 @@ is how the gateway already combines members.
    networks read each window; the gateway's identifier detection costs about
    2 ms per sentence, ``bench.quality``, so the whole request grows by far
    less). Then hold-outs 35-36 are read once.
+
+Outcome of step 1: the three trained on dev 1-48, by the median, found 83.1%
+of dev 49-53's category tickets at 0.8 and blocked 5 of their 1,400 others
+(0 near misses, 5 ordinary), against the shipped model's 78.8% and 18: they
+qualify (seeds 1 and 2 alone: 82.5% with 10, 80.1% with 7). Four new hands'
+dev sets (54-57) arrived before step 2; the three are trained on dev 1-53,
+the sets seed 0's run had, so that they can be assembled. Read before any
+tuning, those four sets had already asked the question step 1 cannot: with
+the rules, seed 0's vectors network found 89.5% of their 640 category
+tickets where the shipped model found 90.0%. What the vectors add, the
+rules had mostly found already.
+
+Outcome of step 2: seeds 1 and 2 trained on dev 1-53 and assembled with
+seed 0's run at 0.8 (trade union 0.95, criminal record 0.9, legal 0.97), 59
+MB. They get 12 of the tests' model sentences wrong where the shipped model
+gets 10: they free seven of ``MODEL_STILL_BLOCKS``' ten, but miss "I have a
+record now" and block nine everyday sentences the shipped model lets
+through (intermittent fasting, "my son's release date for his game", mass
+gainer shakes, a staunch conservative spender, a psychiatric nurse's
+uniform, "yes" thirty times and three more). Nothing was shipped. What
+this rule and the one before it leave for the next attempt: judge a
+candidate where its value is, with the rules, on dev sets the rules were
+not tuned on (as dev 54-57 were read above), rather than the model alone
+on sets the rules had already learned.
 """
 
 from __future__ import annotations
