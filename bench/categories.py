@@ -164,6 +164,8 @@ HOLDOUTS = {
     "categories_holdout32.jsonl": "hold-out 32, African mobile money, a marketplace, bus tickets",
     "categories_holdout33.jsonl": "hold-out 33, water, energy and rail care teams",
     "categories_holdout34.jsonl": "hold-out 34, money transfers and a prepaid network, four continents",
+    "categories_holdout35.jsonl": "hold-out 35, a European airline and a car-hire firm, English as a second language",
+    "categories_holdout36.jsonl": "hold-out 36, US health insurance, pharmacy benefits and a mobile carrier",
 }
 THRESHOLD = 0.7
 
