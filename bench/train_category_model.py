@@ -749,6 +749,8 @@ def main() -> None:
     nlp = train(tickets, seed=args.seed, architecture=args.architecture)
     nlp.meta.update({"name": "gateway_categories", "version": "1.0.0"})
     nlp.to_disk(args.output)
+    weights = (args.output / "textcat_multilabel" / "model").read_bytes()
+    vectors_sum = {}
     if nlp.vocab.vectors.size:
         # spaCy 3.8 saves a default-mode table's key attribute only for floret
         # tables, and loads it for both: without this the loaded model would
@@ -756,9 +758,6 @@ def main() -> None:
         settings = args.output / "vocab" / "vectors.cfg"
         written = json.loads(settings.read_text(encoding="utf-8"))
         settings.write_text(json.dumps({**written, "attr": nlp.vocab.vectors.attr}), "utf-8")
-    weights = (args.output / "textcat_multilabel" / "model").read_bytes()
-    vectors_sum = {}
-    if nlp.vocab.vectors.size:
         vectors = (args.output / "vocab" / "vectors").read_bytes()
         vectors_sum["vectors_sha256"] = hashlib.sha256(vectors).hexdigest()
     meta = {
