@@ -124,6 +124,10 @@ DEV_SETS = {
     "categories_dev55.jsonl": "dev set 55, caregivers writing for elderly parents, US and UK",
     "categories_dev56.jsonl": "dev set 56, the Caribbean and Latin America to cruise lines, airlines and transfers",
     "categories_dev57.jsonl": "dev set 57, gig workers and the self-employed to platforms, insurers and banks",
+    "categories_dev58.jsonl": "dev set 58, Central and Eastern Europe to an airline, coaches, a bank and a shop",
+    "categories_dev59.jsonl": "dev set 59, US Medicare Advantage, dental, mail-order pharmacy and hospital billing",
+    "categories_dev60.jsonl": "dev set 60, workers and employers to payroll, staffing, screening and licensing",
+    "categories_dev61.jsonl": "dev set 61, minorities in Western Europe to a telecom, lettings, car hire and delivery",
 }
 # Dev sets written after the rules' last round and the model's last training: read
 # once as they are (unseen text), then tuned on in the next round. Empty it when
