@@ -602,6 +602,20 @@ EVERYDAY = [
     "Ticket reference GV-2201: the seat number on my SMS is 17 but the conductor says 17 is taken.",
     "We went to the night vigil concert at the cathedral and the tickets were charged twice.",
     "My son resumed work last week and wants his payslip sent to the new address.",
+    # The dev 58-61 round's precision fixes, in this file's own words.
+    "Close my account please, the balance is 14 EUR, send it to my other bank.",
+    "Please post the renewal letter to my daughter's address in Leeds for the winter.",
+    "Can I go back to Original Medicare if the new plan doesn't suit me?",
+    "My transition from the old app to the new one lost my saved invoices.",
+    "Can your engineer come out to the farm on Thursday to fix the meter?",
+    "The 'Criminal records: none found' line overlaps the footer on your PDF.",
+    "Waiting on hold for an hour felt like a prison sentence, please call back.",
+    "The fax for Medical Records Requests on your site is wrong, which number is right?",
+    "I'd like to pay my hospital bill in six monthly instalments.",
+    "The speeding ticket from the police arrived a year after I returned the hire car.",
+    "Your company has no complaints filed with the BBB, so I'm signing up.",
+    "The orphan pages report in the CMS still lists pages I deleted.",
+    "Does the Ring doorbell's police assist option send video anywhere?",
 ]
 
 
@@ -1043,6 +1057,36 @@ ROUND_PHRASINGS: dict[str, list[tuple[str, str]]] = {
         ),
         ("My dad did 8 years and now he's out, can he open a basic account?", "criminal_record"),
     ],
+    "dev 58-61": [
+        ("Can my Unite subscription come out of my salary instead?", "trade_union"),
+        ("I'm the FNV delegate at the depot, so send my statement to home.", "trade_union"),
+        ("She's a retired UAW member, her dental should have carried over.", "trade_union"),
+        ("Member of the Ironworkers union, Local 396, and the fund moved to you.", "trade_union"),
+        ("I got docked a day for the sickout and the premium came out twice.", "trade_union"),
+        ("I complained to the Konsumentverket about the double charge.", "legal"),
+        ("I have contacted the Czech Trade Inspection about my warranty claim.", "legal"),
+        ("My complaint is with the state insurance commissioner now.", "legal"),
+        ("We received an attachment of earnings order for one of our staff.", "legal"),
+        ("Confirm you erased my CV from all your databases and your clients' systems.", "legal"),
+        ("I filed a Mahnbescheid against your shop for the missing refund.", "legal"),
+        ("He has a warrant out in Ohio, will that affect my account?", "criminal_record"),
+        ("I was charged with careless driving after the crash, cancel the hire.", "criminal_record"),
+        ("Did 2 years, got out in May, and need a phone contract.", "criminal_record"),
+        ("His juvenile record was meant to be sealed but your check shows it.", "criminal_record"),
+        ("I'm on conditional release and the judge needs my address proof.", "criminal_record"),
+        ("Our family slava is on the 19th, can I fly on the 18th?", "religion"),
+        ("Need Diwali off, can I swap the shift?", "religion"),
+        ("I'm a member of the Partido Popular, why was my account closed?", "religion"),
+        ("My standing order to our Baptist church went out twice.", "religion"),
+        ("Someone wrote 'pédé' on our door, my boyfriend wants to move out.", "sexual_orientation"),
+        ("My grandmother is full-blooded Navajo and can't get post at the ranch.", "ethnic_origin"),
+        ("She's Tejana, born in Texas, stop asking for a green card.", "ethnic_origin"),
+        ("I'm a Bosniak and the steward said something about Turks to me.", "ethnic_origin"),
+        ("My manager puts on a fake Irish accent whenever he talks to me.", "ethnic_origin"),
+        ("My daughter of 13 opened the door and the driver handed her the wine.", "children"),
+        ("My son was sent home from nursery with a fever so I missed the shift.", "children"),
+        ("I had an L5-S1 fusion in June and my leave was approved.", "health"),
+    ],
 }
 
 
@@ -1128,6 +1172,44 @@ def test_no_term_is_tried_at_every_word(classifier: CategoryClassifier) -> None:
         for number, term in enumerate(category.terms):
             keys = sum(number in terms for terms in category.index.values())
             assert keys < 2_000, f"{category.name}: {term.pattern[:60]} opens {keys} ways"
+
+
+def _alternatives(pattern: str) -> list[str]:
+    """The top-level alternatives of a regular expression."""
+    parts, depth, start, at = [], 0, 0, 0
+    while at < len(pattern):
+        char = pattern[at]
+        if char == "\\":
+            at += 2
+            continue
+        if char == "[":
+            at = pattern.index("]", at + 2)
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif char == "|" and depth == 0:
+            parts.append(pattern[start:at])
+            start = at + 1
+        at += 1
+    return [*parts, pattern[start:]]
+
+
+def test_no_term_ends_on_a_capital_letter_alone() -> None:
+    # Terms must end where a word ends, so "(?:at|in)\s+(?-i:[A-Z])" could
+    # only match a one-letter word: three such terms ("I did 18 months at
+    # Canon City", "porte-à-porte pour le Parti", "born in March") never
+    # fired. A capital that starts a word must be followed by the word.
+    document = yaml.safe_load((ROOT / "gateway" / "detect" / "categories.yaml").read_text())
+    dead = []
+    for name, rules in document["categories"].items():
+        for tier in ("certain", "strong", "weak"):
+            for term in rules.get(tier) or []:
+                pattern = term if isinstance(term, str) else term["pattern"]
+                for alternative in _alternatives(pattern):
+                    if alternative.rstrip().endswith(("[A-Z])", "[A-Z]")):
+                        dead.append(f"{name}: ...{alternative[-60:]}")
+    assert dead == []
 
 
 def test_a_term_may_open_with_a_look_behind() -> None:
