@@ -1070,7 +1070,10 @@ ROUND_PHRASINGS: dict[str, list[tuple[str, str]]] = {
         ("Confirm you erased my CV from all your databases and your clients' systems.", "legal"),
         ("I filed a Mahnbescheid against your shop for the missing refund.", "legal"),
         ("He has a warrant out in Ohio, will that affect my account?", "criminal_record"),
-        ("I was charged with careless driving after the crash, cancel the hire.", "criminal_record"),
+        (
+            "I was charged with careless driving after the crash, cancel the hire.",
+            "criminal_record",
+        ),
         ("Did 2 years, got out in May, and need a phone contract.", "criminal_record"),
         ("His juvenile record was meant to be sealed but your check shows it.", "criminal_record"),
         ("I'm on conditional release and the judge needs my address proof.", "criminal_record"),
