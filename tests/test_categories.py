@@ -616,6 +616,25 @@ EVERYDAY = [
     "Your company has no complaints filed with the BBB, so I'm signing up.",
     "The orphan pages report in the CMS still lists pages I deleted.",
     "Does the Ring doorbell's police assist option send video anywhere?",
+    # The dev 58-61 review's everyday tickets that the round's first terms blocked, shortened.
+    "Please deliver to 3F office, Tower B, Kwun Tong.",
+    "Which depots are joining the strike on Friday? I need my parcel.",
+    "I can't find the CGT section of your tax app.",
+    "I complained about the banking commission charged on my SEPA transfer.",
+    "I contacted my bank with the ARN you gave me and they can't find the refund.",
+    "I contacted your insurance department twice about my new car.",
+    "Pet insurance for my full-blooded Arabian mare seems very high.",
+    "We're Turks and Caicos residents, do you ship to Providenciales?",
+    "Pet cover for our girl of 7, a very healthy labrador: why the price jump?",
+    "I'm a teacher and was sent home from school because the heating failed.",
+    "I did 2 years and got out of my phone contract early, but you still charge the fee.",
+    "Getting a refund is like pulling all my teeth out one by one.",
+    "I'm a member of Costco and want platters for our office party on Friday.",
+    "The banner says 'Diwali off 40%' but the discount isn't applied.",
+    "We booked the Firefighters Union Hall for a wedding and your caterer cancelled.",
+    "Please remove my old card from all your systems and use the new one.",
+    "Our Taimi in accounts says your invoice was paid twice.",
+    "We booked a guided walk along Offa's Dyke and the guide didn't show.",
 ]
 
 
