@@ -170,6 +170,8 @@ HOLDOUTS = {
     "categories_holdout34.jsonl": "hold-out 34, money transfers and a prepaid network, four continents",
     "categories_holdout35.jsonl": "hold-out 35, a European airline and a car-hire firm, English as a second language",
     "categories_holdout36.jsonl": "hold-out 36, US health insurance, pharmacy benefits and a mobile carrier",
+    "categories_holdout37.jsonl": "hold-out 37, European rail and ferry bookings and a hotel chain, second-language English",
+    "categories_holdout38.jsonl": "hold-out 38, US car insurance, credit-report disputes, tenant screening, prepaid phones",
 }
 THRESHOLD = 0.7
 
