@@ -230,7 +230,8 @@ said here so that the reader can weigh it: it is written after seeing seed
 sentences instead of failing on them, and a single sentence's verdict is
 decided by the seed (above); the median of three is meant to settle them.
 
-1. Seeds 1 and 2 trained as seed 0 was (dev 1-61, ``--reviews``, one thread)
+1. Seeds 1 and 2 trained as seed 0 was (dev 1-61: ``--held 4`` once dev 62-65
+   are in the repository; ``--reviews``, one thread)
    and assembled with it (``--assemble``), the median of three, at the shipped
    model's points.
 2. Step 2 above again for the three: with the rules of ``f93062c`` on dev
