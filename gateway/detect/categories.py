@@ -46,6 +46,7 @@ from typing import Any, Literal
 import regex
 import yaml
 
+from gateway.detect import namelists
 from gateway.detect.budget import budget
 from gateway.detect.category_model import CategoryModel
 from gateway.detect.couples import SameSexCouples
@@ -159,12 +160,16 @@ class CategoryClassifier:
         model: CategoryModel | None = None,
     ) -> CategoryClassifier:
         macros = {k: str(v) for k, v in document.get("macros", {}).items()}
+        # A list's pattern goes in last: the macros above may use it ("{UNION_LIST}").
+        lists = {k: namelists.load(str(v)) for k, v in document.get("lists", {}).items()}
+        macros |= {k: found.pattern for k, found in lists.items()}
+        tries = {key: trie for found in lists.values() for key, trie in found.tries.items()}
         rules = document["categories"]
         unknown = set(rules) - set(CATEGORY_NAMES)
         if unknown:
             raise ValueError(f"categories.yaml: unknown categories {sorted(unknown)}")
         wanted = CATEGORY_NAMES if names is None else tuple(names)
-        categories = [_category(name, rules[name], macros) for name in wanted]
+        categories = [_category(name, rules[name], macros, tries) for name in wanted]
 
         def optional(key: str) -> list[str]:
             return [document[key]] if key in document else []
@@ -470,7 +475,12 @@ def _frames(patterns: Sequence[str], macros: Mapping[str, str]) -> regex.Pattern
     return regex.compile(rf"(?:{body})[\s,]+(?:[\w'-]+[\s,]+){{0,2}}\Z", _FLAGS)
 
 
-def _category(name: str, rules: Mapping[str, Any], macros: Mapping[str, str]) -> _Category:
+def _category(
+    name: str,
+    rules: Mapping[str, Any],
+    macros: Mapping[str, str],
+    tries: Mapping[str, str],
+) -> _Category:
     patterns: list[str] = []
     terms: list[_Term] = []
     for tier in TIERS:
@@ -488,13 +498,18 @@ def _category(name: str, rules: Mapping[str, Any], macros: Mapping[str, str]) ->
                 )
             )
     try:
-        compiled = tuple(regex.compile(f"(?:{p})(?!\\w)", _FLAGS) for p in patterns)
+        patterns = [f"(?:{p})(?!\\w)" for p in patterns]
+        # For the index, a list is any text (see _without_lists); for matching, its trie.
+        compiled = tuple(regex.compile(_without_lists(p), _FLAGS) for p in patterns)
         # Matched with the standard ``re`` (about a fifth of ``regex``'s cost per
         # call, and a ticket makes a thousand calls), which has no time limit of
         # its own: the scan checks its deadline at every word, and the shipped
         # terms are anchored and bounded (tests/test_categories.py runs every
         # one against backtracking bait), so no single match runs long.
-        fast = tuple(re.compile(p.pattern, re.IGNORECASE) for p in compiled)
+        fast = tuple(
+            re.compile(_NAMED_LIST.sub(lambda m: tries[m.group(1)], p), re.IGNORECASE)
+            for p in patterns
+        )
         return _Category(
             name=name,
             terms=fast,
@@ -511,6 +526,15 @@ def _category(name: str, rules: Mapping[str, Any], macros: Mapping[str, str]) ->
         raise ValueError(f"categories.yaml: {name}: {exc}") from None
 
 
+def _without_lists(pattern: str) -> str:
+    """``pattern`` with each list in it (``\\L<...>``, see namelists.py) read as any text on
+    the line: the index only asks how a match can begin, and a trie of thousands of
+    names takes the ``regex`` parser a third of a second. A term must not open with a
+    list, or it would open everywhere (tests/test_categories.py counts the openings)."""
+    return _NAMED_LIST.sub(r"[^\\n]+?", pattern)
+
+
+_NAMED_LIST = re.compile(r"\\L<(\w+)>")
 _ALPHABET = string.ascii_lowercase + string.digits + " '-&./,+("
 _KNOWN = frozenset(_ALPHABET)
 

@@ -1,0 +1,129 @@
+"""The name lists (unions, regulators, parties, peoples) and how a term uses them."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from gateway.detect import namelists
+from gateway.detect.categories import CategoryClassifier
+
+LISTS = ("unions", "regulators", "parties", "peoples")
+
+
+def matcher(lines: list[str]) -> re.Pattern[str]:
+    found = namelists.compile_names("test", lines)
+    text = re.sub(r"\\L<(\w+)>", lambda m: found.tries[m.group(1)], found.pattern)
+    return re.compile(rf"(?:{text})(?!\w)", re.IGNORECASE)
+
+
+@given(
+    st.sets(
+        st.text(alphabet="abcdefgxyzABCDEFG .-'", min_size=3, max_size=12).filter(
+            lambda s: s.strip() == s and "  " not in s and sum(c.isalpha() for c in s) >= 3
+        ),
+        min_size=1,
+        max_size=30,
+    )
+)
+def test_a_trie_matches_its_names_and_nothing_longer(names: set[str]) -> None:
+    # The trie is one regular expression for the whole list; every name it was
+    # built from must match in full, and a name with a letter added must not.
+    pattern = matcher(sorted(names))
+    kept = [n for n in names if namelists.usable(n)]
+    for name in kept:
+        assert pattern.fullmatch(name) or pattern.fullmatch(name.lower()), name
+    for name in names:
+        longer = name + "q"
+        if not any(re.fullmatch(re.escape(n), longer, re.IGNORECASE) for n in names):
+            assert not pattern.match(longer) or pattern.match(longer).end() < len(longer)
+
+
+@pytest.mark.parametrize(
+    ("name", "usable"),
+    [
+        ("SIPTU", True),
+        ("PiS", True),
+        ("UNISON", True),  # capitals and longer than five: the union, not the word
+        ("Rusyn", True),
+        ("Unite", False),  # an ordinary word
+        ("UNITE", False),  # an ordinary word in capitals, five letters
+        ("Momentum", False),
+        ("Karen", False),  # a people of Myanmar, and a first name
+        ("PUK", False),  # a party in Kurdistan, and a SIM's unlock code
+        ("PLN", False),  # a party in Indonesia, and a currency
+        ("ZZ", False),
+        ("Law and Justice", True),
+    ],
+)
+def test_what_a_list_leaves_out(name: str, usable: bool) -> None:
+    assert namelists.usable(name) is usable
+
+
+def test_case_decides_only_where_it_tells_a_name_from_a_word() -> None:
+    pattern = matcher(["SIPTU", "IG Metall", "Law and Justice", "Prawo i Sprawiedliwość", "PiS"])
+    assert pattern.fullmatch("siptu")  # an acronym of five letters or more, also in chat
+    assert pattern.fullmatch("ig metall")
+    assert pattern.fullmatch("prawo i  sprawiedliwość")  # any case, any spacing
+    assert pattern.fullmatch("Law and Justice")
+    assert not pattern.fullmatch("law and justice")  # ordinary words: as written only
+    assert not pattern.fullmatch("pis")
+
+
+@pytest.mark.parametrize("name", LISTS)
+def test_every_shipped_list_loads_and_keeps_most_of_its_names(name: str) -> None:
+    found = namelists.load(name)
+    assert set(found.tries) == {f"{name}_exact", f"{name}_any"}
+    assert all(trie for trie in found.tries.values())
+
+
+@pytest.fixture(scope="module")
+def rules() -> CategoryClassifier:
+    return CategoryClassifier.load(model=False)
+
+
+def blocked(classifier: CategoryClassifier, text: str) -> set[str]:
+    return {hit.category for hit in classifier.classify(text) if hit.score >= 0.7}
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        # Names from the lists, in frames the rules already had.
+        ("I'm a member of Konfederacja and my account was closed without a reason.", "religion"),
+        ("We always vote BJP, so stop sending us the other lot's adverts.", "religion"),
+        ("My AfD membership card came to the old address.", "religion"),
+        ("I'm a shop steward for SIPTU and need the invoice in my name.", "trade_union"),
+        ("I've complained to Ofgem about the back-billing.", "legal"),
+        ("I made a complaint to the Consumer Council of Fiji about the refund.", "legal"),
+        ("My grandmother is Hmong and needs the letters in large print.", "ethnic_origin"),
+        ("We are Hazara and the form only offers 'Afghan'.", "ethnic_origin"),
+    ],
+)
+def test_names_from_the_lists_block_in_a_frame(
+    rules: CategoryClassifier, text: str, category: str
+) -> None:
+    assert category in blocked(rules, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # A name in an everyday sentence, and the lists' words used otherwise.
+        "Hi, we're Mohawk College's campus bookstore and the order arrived short.",
+        "I am Marathi translator for your app and invoice 41 is still unpaid.",
+        "I contacted the Civil Aviation Authority to register my drone, I need the receipt.",
+        "My parcel got stuck in the CUPW strike backlog, can you reship it?",
+        "Our account rep at Seko hasn't confirmed the pickup.",
+        "I need a letter from the SEWA office in Sharjah to prove my address.",
+        "My PUK code doesn't work after three tries.",
+        "I paid 400 PLN and the order still says unpaid.",
+        "Karen here, the router is still dropping.",
+        "My bag went to ARN instead of Copenhagen; when will it be forwarded?",
+    ],
+)
+def test_names_alone_do_not_block(rules: CategoryClassifier, text: str) -> None:
+    assert blocked(rules, text) == set()
