@@ -635,6 +635,10 @@ EVERYDAY = [
     "Please remove my old card from all your systems and use the new one.",
     "Our Taimi in accounts says your invoice was paid twice.",
     "We booked a guided walk along Offa's Dyke and the guide didn't show.",
+    # The dev 62-65 round's precision fixes, in this file's own words.
+    "My case has gone to the enforcement agents, what is the total to settle today?",
+    "How do I hide my age on my dating profile?",
+    "The reception is in the IBEW Local 46 building, please deliver there.",
 ]
 
 
@@ -1108,6 +1112,35 @@ ROUND_PHRASINGS: dict[str, list[tuple[str, str]]] = {
         ("My daughter of 13 opened the door and the driver handed her the wine.", "children"),
         ("My son was sent home from nursery with a fever so I missed the shift.", "children"),
         ("I had an L5-S1 fusion in June and my leave was approved.", "health"),
+    ],
+    "dev 62-65 (thirteenth session)": [
+        ("Since my weeks on the psychiatric ward my bills slipped, can you help?", "health"),
+        ("Two discs were fused in my neck in May so I fell behind.", "health"),
+        ("My wife is on an insulin pump and the bill went to collections.", "health"),
+        ("The neurologist confirmed Parkinson's in June, so he can't drive now.", "health"),
+        ("My diploma is in my pre-transition name, where do I send both?", "sexual_orientation"),
+        ("The last agent assumed we were sisters and split our seats.", "sexual_orientation"),
+        ("I'm a woman looking for women, why was my profile banned?", "sexual_orientation"),
+        ("Union electrician, Local 98, laid off every winter.", "trade_union"),
+        ("My husband is treasurer of our UFCW local and his number is on my file.", "trade_union"),
+        ("I took part in the nurses' strike and lost a week's pay.", "trade_union"),
+        ("I'm her workplace rep and she has asked me to write for her.", "trade_union"),
+        ("He told me 'go back to your jungle' on the bus.", "ethnic_origin"),
+        ("Police logged the graffiti on my door as racially aggravated.", "ethnic_origin"),
+        ("No avatar skin tone fits a Latina like me.", "ethnic_origin"),
+        ("He messaged me that he's not into Nigerians. Is that allowed?", "ethnic_origin"),
+        ("I did two years state, released in 2020, and the case shows twice.", "criminal_record"),
+        ("I'm being charged in a fraud case, so my account was frozen.", "criminal_record"),
+        ("I got a caution in 2019 for shoplifting, does that rule me out?", "criminal_record"),
+        ("The judge sealed my eviction case, remove it from the report.", "legal"),
+        ("Forget I ever existed: delete every file you hold on me.", "legal"),
+        ("My FTC identity theft report is attached.", "legal"),
+        ("That's harassment, and I'm taking advice from a solicitor.", "legal"),
+        ("I support the independence movement and that got me banned.", "religion"),
+        ("We are Cao Dai and travel for the festival, two seats please.", "religion"),
+        ("Our son is sitting his GCSEs next year and needs a laptop.", "children"),
+        ("Our youngest was born prem in March and everything fell behind.", "children"),
+        ("We've just had twins, can the payments drop until April?", "children"),
     ],
 }
 
