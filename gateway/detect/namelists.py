@@ -130,6 +130,13 @@ _AMBIGUOUS = frozenset(
         "TZS",
     ]
 )
+# Peoples whose names are, far more often in a ticket, a city, a vehicle or a job
+# ("a Cheyenne resident", "an Apache pilot", "a Cherokee owner", "a sherpa for the
+# conference"). The rules' own terms name some of them in narrower frames.
+_PLACES_AND_THINGS = frozenset(
+    ["Apache", "Arusha", "Cherokee", "Cheyenne", "Dakota", "Huron", "Mandan", "Mohawk", "Omaha"]
+    + ["Sherpa", "Seminole", "Navajo", "Pontiac", "Ottawa", "Erie", "Miami", "Kansa", "Biloxi"]
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,7 +181,7 @@ def usable(name: str) -> bool:
     everyday acronym ("PIN"), not a short acronym that is a word ("ACT", "UNITE"), not a
     single ordinary English word ("Momentum"); "PiS" and "UNISON" are usable."""
     letters = sum(c.isalpha() for c in name)
-    if letters < 3 or name.upper() in _AMBIGUOUS:
+    if letters < 3 or name.upper() in _AMBIGUOUS or name.title() in _PLACES_AND_THINGS:
         return False
     if " " in name:
         return True
