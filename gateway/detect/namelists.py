@@ -134,8 +134,26 @@ _AMBIGUOUS = frozenset(
 # ("a Cheyenne resident", "an Apache pilot", "a Cherokee owner", "a sherpa for the
 # conference"). The rules' own terms name some of them in narrower frames.
 _PLACES_AND_THINGS = frozenset(
-    ["Apache", "Arusha", "Cherokee", "Cheyenne", "Dakota", "Huron", "Mandan", "Mohawk", "Omaha"]
-    + ["Sherpa", "Seminole", "Navajo", "Pontiac", "Ottawa", "Erie", "Miami", "Kansa", "Biloxi"]
+    [
+        "Apache",
+        "Arusha",
+        "Biloxi",
+        "Cherokee",
+        "Cheyenne",
+        "Dakota",
+        "Erie",
+        "Huron",
+        "Kansa",
+        "Mandan",
+        "Miami",
+        "Mohawk",
+        "Navajo",
+        "Omaha",
+        "Ottawa",
+        "Pontiac",
+        "Seminole",
+        "Sherpa",
+    ]
 )
 
 
