@@ -425,9 +425,10 @@ _LETTER_WORD = regex.compile(r"[^\W\d_][\w'-]*")
 
 @functools.lru_cache(maxsize=8)
 def _shipped(names: tuple[str, ...], timeout_ms: int, model: bool) -> CategoryClassifier:
-    # Compiling the rules and their index takes about a second; the result is
-    # immutable, so every app built in one process (tests build hundreds,
-    # a reload builds another) shares it. Nothing is built until first asked.
+    # Compiling the rules and their index takes seconds (the name lists' tries
+    # among them); the result is immutable, so every app built in one process
+    # (tests build hundreds, a reload builds another) shares it. Nothing is
+    # built until first asked.
     text = (
         importlib.resources.files("gateway.detect").joinpath("categories.yaml").read_text("utf-8")
     )
