@@ -3,7 +3,7 @@
 Each list is a text file in ``data`` (one name per line as people write it,
 ``#`` lines are headers; provenance in ``data/SOURCES.md``). ``categories.yaml``
 names them under ``lists:`` and uses each as a macro, so a term says
-"member of {UNION}" once and the list, not the term, grows.
+"member of {UNION_NAME}" once and the list, not the term, grows.
 
 In a term a list is a placeholder (``\\L<unions_any>``). The term is matched
 with ``re``, the placeholder replaced by the names as a trie (``SIPTU|SEIU``
@@ -12,9 +12,10 @@ at its first letters: the ``regex`` module's own named lists cost fifty times
 as much per try, and its parser takes seconds over a trie. The index of
 word openings, which only asks how a match can begin, reads the placeholder
 as any text (``categories._without_lists``).
-Names are matched as written when case tells them from ordinary
-text (an acronym, "PiS", a name that is also an English word), and in any
-case otherwise ("siptu" is not; "prawo i sprawiedliwość" in a chat still is).
+Names are matched as written where case tells them from ordinary text (an
+acronym, "PiS", a name made of English words such as "Law and Justice"), an
+acronym of five letters or more in lower case too ("siptu" in a chat), and
+other names in any case ("prawo i sprawiedliwość").
 A name that is a single ordinary English word ("Unite", "Momentum") or a
 person's name ("Karen", a people of Myanmar) is left out: no frame makes
 "member of Momentum" or "Karen here" safe enough to block a ticket on.
