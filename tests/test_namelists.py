@@ -98,6 +98,10 @@ def blocked(classifier: CategoryClassifier, text: str) -> set[str]:
         ("We always vote BJP, so stop sending us the other lot's adverts.", "religion"),
         ("My AfD membership card came to the old address.", "religion"),
         ("I'm a shop steward for SIPTU and need the invoice in my name.", "trade_union"),
+        (
+            'My dues went to collections as from "LIUNA Local 183", but I was only between jobs.',
+            "trade_union",
+        ),
         ("I've complained to Ofgem about the back-billing.", "legal"),
         ("I made a complaint to the Consumer Council of Fiji about the refund.", "legal"),
         ("My grandmother is Hmong and needs the letters in large print.", "ethnic_origin"),
@@ -124,6 +128,9 @@ def test_names_from_the_lists_block_in_a_frame(
         "I paid 400 PLN and the order still says unpaid.",
         "Karen here, the router is still dropping.",
         "My bag went to ARN instead of Copenhagen; when will it be forwarded?",
+        # Capitals before "Local 4" are a union's only when the union is named.
+        "I saw your ad on the NBC Local 4 news and want the deal.",
+        "My order from the CBS Local 2 store never came.",
     ],
 )
 def test_names_alone_do_not_block(rules: CategoryClassifier, text: str) -> None:
