@@ -131,6 +131,9 @@ def test_names_from_the_lists_block_in_a_frame(
         # Capitals before "Local 4" are a union's only when the union is named.
         "I saw your ad on the NBC Local 4 news and want the deal.",
         "My order from the CBS Local 2 store never came.",
+        # A party's initials before a course or a scheme name something else.
+        "We joined CCP training last month, can we get a certificate?",
+        "I joined the PDP loyalty programme and the points are missing.",
     ],
 )
 def test_names_alone_do_not_block(rules: CategoryClassifier, text: str) -> None:
