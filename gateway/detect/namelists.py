@@ -131,31 +131,6 @@ _AMBIGUOUS = frozenset(
         "TZS",
     ]
 )
-# Peoples whose names are, far more often in a ticket, a city, a vehicle or a job
-# ("a Cheyenne resident", "an Apache pilot", "a Cherokee owner", "a sherpa for the
-# conference"). The rules' own terms name some of them in narrower frames.
-_PLACES_AND_THINGS = frozenset(
-    [
-        "Apache",
-        "Arusha",
-        "Biloxi",
-        "Cherokee",
-        "Cheyenne",
-        "Dakota",
-        "Erie",
-        "Huron",
-        "Kansa",
-        "Mandan",
-        "Miami",
-        "Mohawk",
-        "Navajo",
-        "Omaha",
-        "Ottawa",
-        "Pontiac",
-        "Seminole",
-        "Sherpa",
-    ]
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,7 +175,7 @@ def usable(name: str) -> bool:
     everyday acronym ("PIN"), not a short acronym that is a word ("ACT", "UNITE"), not a
     single ordinary English word ("Momentum"); "PiS" and "UNISON" are usable."""
     letters = sum(c.isalpha() for c in name)
-    if letters < 3 or name.upper() in _AMBIGUOUS or name.title() in _PLACES_AND_THINGS:
+    if letters < 3 or name.upper() in _AMBIGUOUS:
         return False
     if " " in name:
         return True
