@@ -132,6 +132,10 @@ DEV_SETS = {
     "categories_dev63.jsonl": "dev set 63, East Asia and its diasporas to games, electronics, an airline and a language app",
     "categories_dev64.jsonl": "dev set 64, debt collection, buy-now-pay-later, car finance and council tax arrears",
     "categories_dev65.jsonl": "dev set 65, a dating app, a fitness subscription, telehealth and meal kits",
+    "categories_dev66.jsonl": "dev set 66, Southeast Asia to a super-app, an airline, a pharmacy and a telco",
+    "categories_dev67.jsonl": "dev set 67, patients and carers to a pharmacy, a lab, a hospital's billing",
+    "categories_dev68.jsonl": "dev set 68, Eastern Europe, the Balkans, Turkey, the Caucasus, Central Asia",
+    "categories_dev69.jsonl": "dev set 69, North Africa and the Levant and their diasporas",
 }
 # Dev sets written after the rules' last round and the model's last training: read
 # once as they are (unseen text), then tuned on in the next round. Empty it when

@@ -1,4 +1,5 @@
-"""The name lists (unions, regulators, parties, peoples) and how a term uses them."""
+"""The name lists (unions, regulators, parties, peoples, faiths, festivals, conditions,
+medicines) and how a term uses them."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from hypothesis import strategies as st
 from gateway.detect import namelists
 from gateway.detect.categories import CategoryClassifier
 
-LISTS = ("unions", "regulators", "parties", "peoples")
+LISTS = ("unions", "regulators", "parties", "peoples", "faiths", "festivals")
+WORD_LISTS = ("conditions", "medicines")  # ordinary English words count
 
 
 def matcher(lines: list[str]) -> re.Pattern[str]:
@@ -64,6 +66,14 @@ def test_what_a_list_leaves_out(name: str, usable: bool) -> None:
     assert namelists.usable(name) is usable
 
 
+def test_a_word_list_keeps_ordinary_words_but_not_names_or_codes() -> None:
+    # Conditions are English words ("asthma"); the frames make them a person's.
+    assert not namelists.usable("asthma")
+    assert namelists.usable("asthma", ordinary_words=True)
+    assert not namelists.usable("Karen", ordinary_words=True)  # still a first name
+    assert not namelists.usable("PIN", ordinary_words=True)  # still a code
+
+
 def test_case_decides_only_where_it_tells_a_name_from_a_word() -> None:
     pattern = matcher(["SIPTU", "IG Metall", "Law and Justice", "Prawo i Sprawiedliwość", "PiS"])
     assert pattern.fullmatch("siptu")  # an acronym of five letters or more, also in chat
@@ -79,6 +89,28 @@ def test_every_shipped_list_loads_and_keeps_most_of_its_names(name: str) -> None
     found = namelists.load(name)
     assert set(found.tries) == {f"{name}_exact", f"{name}_any"}
     assert all(trie for trie in found.tries.values())
+
+
+@pytest.mark.parametrize("name", WORD_LISTS)
+def test_every_shipped_word_list_keeps_its_words(name: str) -> None:
+    found = namelists.load(name, ordinary_words=True)
+    assert found.tries
+    assert all(found.tries.values())
+    assert set(found.openings) == set(found.tries)
+
+
+def test_a_term_that_opens_with_a_list_is_tried_only_where_a_name_could_begin(
+    rules: CategoryClassifier,
+) -> None:
+    # The index reads a list as its names' first three characters: "{CONDITION}"
+    # is tried at "lupus", never at "order" or "payment".
+    health = next(c for c in rules.categories if c.name == "health")
+    condition = namelists.load("conditions", ordinary_words=True).tries["conditions_any"]
+    listed = {n for n, term in enumerate(health.terms) if condition in term.pattern}
+    assert len(listed) == 1
+    assert listed <= set(health.index["lup"])
+    assert not listed & set(health.index.get("ord", ()))
+    assert not listed & set(health.index.get("pay", ()))
 
 
 @pytest.fixture(scope="module")
@@ -106,6 +138,16 @@ def blocked(classifier: CategoryClassifier, text: str) -> set[str]:
         ("I made a complaint to the Consumer Council of Fiji about the refund.", "legal"),
         ("My grandmother is Hmong and needs the letters in large print.", "ethnic_origin"),
         ("We are Hazara and the form only offers 'Afghan'.", "ethnic_origin"),
+        # Faiths, festivals, conditions and medicines (lists of their own).
+        ("We are strict Jains at home, so no gelatin capsules please.", "religion"),
+        ("I'm Ismaili and the app keeps showing me the wrong prayer times.", "religion"),
+        ("My son's Bar Mitzvah is on the 4th, the suit must arrive by then.", "religion"),
+        ("We celebrate Chhath every year, please deliver before the 6th.", "religion"),
+        ("I have lupus and can't queue at the counter, can I collect by car?", "health"),
+        ("My dad's vascular dementia is worse, please speak to me instead.", "health"),
+        ("I was in hospital with dengue and missed the payment.", "health"),
+        ("I'm on Keppra and the delivery was two days late.", "health"),
+        ("My Eltroxin refill hasn't been posted yet.", "health"),
     ],
 )
 def test_names_from_the_lists_block_in_a_frame(
@@ -134,6 +176,14 @@ def test_names_from_the_lists_block_in_a_frame(
         # A party's initials before a course or a scheme name something else.
         "We joined CCP training last month, can we get a certificate?",
         "I joined the PDP loyalty programme and the points are missing.",
+        # The new lists' names used otherwise: places, goods, figures of speech, stock.
+        "The map pin drops in the Methodist church car park, we're the house behind it.",
+        "I ordered an Amish made table and one leg is short.",
+        "That bill nearly gave me a heart attack, it should be 98 not 980.",
+        "I bought the breast cancer awareness ribbon pin and it came bent.",
+        "Is Ozempic back in stock? My order page says unavailable.",
+        "Where is my insulin pump order?",
+        "I need an SMA cable for my router, the one I got is wrong.",
     ],
 )
 def test_names_alone_do_not_block(rules: CategoryClassifier, text: str) -> None:

@@ -161,15 +161,16 @@ class CategoryClassifier:
     ) -> CategoryClassifier:
         macros = {k: str(v) for k, v in document.get("macros", {}).items()}
         # A list's pattern goes in last: the macros above may use it ("{UNION_LIST}").
-        lists = {k: namelists.load(str(v)) for k, v in document.get("lists", {}).items()}
+        lists = {k: _name_list(k, v) for k, v in document.get("lists", {}).items()}
         macros |= {k: found.pattern for k, found in lists.items()}
         tries = {key: trie for found in lists.values() for key, trie in found.tries.items()}
+        openings = {key: o for found in lists.values() for key, o in found.openings.items()}
         rules = document["categories"]
         unknown = set(rules) - set(CATEGORY_NAMES)
         if unknown:
             raise ValueError(f"categories.yaml: unknown categories {sorted(unknown)}")
         wanted = CATEGORY_NAMES if names is None else tuple(names)
-        categories = [_category(name, rules[name], macros, tries) for name in wanted]
+        categories = [_category(name, rules[name], macros, tries, openings) for name in wanted]
 
         def optional(key: str) -> list[str]:
             return [document[key]] if key in document else []
@@ -481,6 +482,7 @@ def _category(
     rules: Mapping[str, Any],
     macros: Mapping[str, str],
     tries: Mapping[str, str],
+    openings: Mapping[str, str],
 ) -> _Category:
     patterns: list[str] = []
     terms: list[_Term] = []
@@ -500,8 +502,9 @@ def _category(
             )
     try:
         patterns = [f"(?:{p})(?!\\w)" for p in patterns]
-        # For the index, a list is any text (see _without_lists); for matching, its trie.
-        compiled = tuple(regex.compile(_without_lists(p), _FLAGS) for p in patterns)
+        # For the index, a list is how its names begin (see _openings_only); for
+        # matching, its trie.
+        compiled = tuple(regex.compile(_openings_only(p, openings), _FLAGS) for p in patterns)
         # Matched with the standard ``re`` (about a fifth of ``regex``'s cost per
         # call, and a ticket makes a thousand calls), which has no time limit of
         # its own: the scan checks its deadline at every word, and the shipped
@@ -527,12 +530,22 @@ def _category(
         raise ValueError(f"categories.yaml: {name}: {exc}") from None
 
 
-def _without_lists(pattern: str) -> str:
-    """``pattern`` with each list in it (``\\L<...>``, see namelists.py) read as any text on
-    the line: the index only asks how a match can begin, and a trie of thousands of
-    names takes the ``regex`` parser a third of a second. A term must not open with a
-    list, or it would open everywhere (tests/test_categories.py counts the openings)."""
-    return _NAMED_LIST.sub(r"[^\\n]+?", pattern)
+def _name_list(key: str, entry: object) -> namelists.NameList:
+    """A ``lists:`` entry: a file's name, or ``{file: ..., ordinary_words: true}``."""
+    if isinstance(entry, str):
+        return namelists.load(entry)
+    if isinstance(entry, Mapping) and isinstance(entry.get("file"), str):
+        return namelists.load(entry["file"], bool(entry.get("ordinary_words", False)))
+    raise ValueError(f"categories.yaml: lists: {key}: expected a file name or {{file: ...}}")
+
+
+def _openings_only(pattern: str, openings: Mapping[str, str]) -> str:
+    """``pattern`` with each list in it (``\\L<...>``, see namelists.py) read as one of its
+    names' first three characters and then any text on the line: the index only asks
+    how a match can begin, and a trie of thousands of names takes the ``regex`` parser
+    a third of a second. A term may open with a list ("{CONDITION}"): it is tried only
+    at words that begin like one of its names."""
+    return _NAMED_LIST.sub(lambda m: f"(?:{openings[m.group(1)]})[^\\n]*?", pattern)
 
 
 _NAMED_LIST = re.compile(r"\\L<(\w+)>")

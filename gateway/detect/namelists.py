@@ -1,4 +1,5 @@
-"""Names a category term may mention: unions, regulators, parties, peoples.
+"""Names a category term may mention: unions, regulators, parties, peoples,
+faiths and festivals, medical conditions and medicines.
 
 Each list is a text file in ``data`` (one name per line as people write it,
 ``#`` lines are headers; provenance in ``data/SOURCES.md``). ``categories.yaml``
@@ -11,7 +12,7 @@ as ``S(?:IPTU|EIU)``), so that a word sharing no opening with any name fails
 at its first letters: the ``regex`` module's own named lists cost fifty times
 as much per try, and its parser takes seconds over a trie. The index of
 word openings, which only asks how a match can begin, reads the placeholder
-as any text (``categories._without_lists``).
+by how its names begin (``categories._openings_only``).
 Names are matched as written where case tells them from ordinary text (an
 acronym, "PiS", a name made of English words such as "Law and Justice"), an
 acronym of five letters or more in lower case too ("siptu" in a chat), and
@@ -19,6 +20,11 @@ other names in any case ("prawo i sprawiedliwość").
 A name that is a single ordinary English word ("Unite", "Momentum") or a
 person's name ("Karen", a people of Myanmar) is left out: no frame makes
 "member of Momentum" or "Karen here" safe enough to block a ticket on.
+Conditions and medicines are the exception (``ordinary_words``): most of them
+are English words ("asthma", "lithium"), and the frames that use them ("I was
+diagnosed with", "I'm on") are what make them personal; the words that mean
+something else far more often ("piles", "blind", "thrush") are left out of
+those files, which say so.
 """
 
 from __future__ import annotations
@@ -140,40 +146,47 @@ class NameList:
 
     pattern: str  # "(?:(?-i:\\L<unions_exact>)|\\L<unions_any>)"
     tries: dict[str, str]  # placeholder name -> "S(?:EIU|IPTU)|..."
+    # placeholder name -> the names' first three characters, as a trie: how a
+    # match can begin, which is all the index of word openings asks.
+    openings: dict[str, str]
 
 
 @functools.cache
-def load(name: str) -> NameList:
+def load(name: str, ordinary_words: bool = False) -> NameList:
     """The names in ``data/{name}.txt``."""
     text = importlib.resources.files("gateway.detect").joinpath(f"data/{name}.txt")
-    return compile_names(name, text.read_text("utf-8").splitlines())
+    return compile_names(name, text.read_text("utf-8").splitlines(), ordinary_words)
 
 
-def compile_names(name: str, lines: list[str]) -> NameList:
+def compile_names(name: str, lines: list[str], ordinary_words: bool = False) -> NameList:
     """Names (``#`` lines and blanks skipped) in two tries: those whose case matters,
-    matched as written, and the rest in any case (see the module's docstring)."""
+    matched as written, and the rest in any case (see the module's docstring).
+    With ``ordinary_words`` a name may be an English word ("asthma")."""
     exact: set[str] = set()
     any_case: set[str] = set()
     for line in lines:
         entry = " ".join(line.replace("\u2019", "'").split())
-        if not entry or entry.startswith("#") or not usable(entry):
+        if not entry or entry.startswith("#") or not usable(entry, ordinary_words):
             continue
         (exact if case_matters(entry) else any_case).add(entry)
         if also_lower(entry):
             any_case.add(entry)
-    parts, tries = [], {}
+    parts, tries, openings = [], {}, {}
     for kind, members, flags in (("exact", exact, "(?-i:{})"), ("any", any_case, "{}")):
         if members:
             key = f"{name}_{kind}"
             parts.append(flags.format(f"\\L<{key}>"))
-            tries[key] = _trie({m.lower() if kind == "any" else m for m in members})
-    return NameList("(?:" + "|".join(parts) + ")" if parts else "(?!)", tries)
+            names = {m.lower() if kind == "any" else m for m in members}
+            tries[key] = _trie(names)
+            openings[key] = _trie({n[:3] for n in names})
+    return NameList("(?:" + "|".join(parts) + ")" if parts else "(?!)", tries, openings)
 
 
-def usable(name: str) -> bool:
+def usable(name: str, ordinary_words: bool = False) -> bool:
     """Whether a name can stand for its owner in a ticket: not two letters, not an
     everyday acronym ("PIN"), not a short acronym that is a word ("ACT", "UNITE"), not a
-    single ordinary English word ("Momentum"); "PiS" and "UNISON" are usable."""
+    single ordinary English word ("Momentum") unless ``ordinary_words``; "PiS" and
+    "UNISON" are usable."""
     letters = sum(c.isalpha() for c in name)
     if letters < 3 or name.upper() in _AMBIGUOUS:
         return False
@@ -181,7 +194,9 @@ def usable(name: str) -> bool:
         return True
     if name.isupper():
         return len(name) > 5 or not is_ordinary(name)
-    return _inner_capital(name) or not (is_ordinary(name) or _personal_name(name))
+    if _inner_capital(name):
+        return True
+    return (ordinary_words or not is_ordinary(name)) and not _personal_name(name)
 
 
 @functools.cache
