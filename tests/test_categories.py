@@ -639,6 +639,22 @@ EVERYDAY = [
     "My case has gone to the enforcement agents, what is the total to settle today?",
     "How do I hide my age on my dating profile?",
     "The reception is in the IBEW Local 46 building, please deliver there.",
+    # The dev 66-69 review's everyday tickets that the round's first terms blocked, shortened.
+    "We are a pharmacy and the metoprolol 50mg you list is unavailable since Monday.",
+    "Our meals for the conference delegates must be halal, 120 pax.",
+    "Our Holi colour powder shipment is stuck at customs.",
+    "Our Hornet account for email filtering expired yesterday.",
+    "Since coming out last month, the new firmware drops my earbuds.",
+    "Your tracking went offline for the strike last week, where is my parcel?",
+    "We're CGEM members, does our company get the corporate discount?",
+    "Please cancel my Verdi card, the opera club closed in spring.",
+    "My family were frequent travellers with your airline before the merger.",
+    "The KYC team cancelled my application after looking at my photo because it was blurry.",
+    "When I was inside, the driver just left the parcel at the gate.",
+    "I got out of Heathrow yesterday and one suitcase never arrived.",
+    "NAB held my transfer for a security check, so the deposit is late.",
+    "Our baby Bruno is a Labrador puppy, he'll be 4 months next week.",
+    "Hi, we're Suing Hardware from Sibu, our account name has an extra s.",
 ]
 
 
@@ -666,6 +682,8 @@ MODEL_STILL_BLOCKS = {
     "Our son Luke has just started at St Andrews University, can he join our family plan?",
     # From the dev 44-47 round's second review: Spanish the model never learned, read as religion.
     "No, la titular no soy yo: mi mamá es Maya, yo soy su hija Sofía, y necesito cambiar la tarjeta.",
+    # From the dev 66-69 review: halal catering for a conference, read as a person's faith.
+    "Our meals for the conference delegates must be halal, 120 pax.",
 }
 
 
@@ -1144,6 +1162,28 @@ ROUND_PHRASINGS: dict[str, list[tuple[str, str]]] = {
         ("Our son is sitting his GCSEs next year and needs a laptop.", "children"),
         ("Our youngest was born prem in March and everything fell behind.", "children"),
         ("We've just had twins, can the payments drop until April?", "children"),
+    ],
+    "dev 66-69 (fourteenth session)": [
+        ("My sister was in pre-trial detention for a year, the bills piled up.", "criminal_record"),
+        ("EFCC detained my husband in May and the card was blocked.", "criminal_record"),
+        ("I've only my release papers for ID, will you take them?", "criminal_record"),
+        ("My grandparents were Pontic Greeks, which passport do I show?", "ethnic_origin"),
+        ("We are Hungarians from Transylvania, can the tickets be in Hungarian?", "ethnic_origin"),
+        ("The guard called me a 'dirty Arab' at the gate.", "ethnic_origin"),
+        ("Three drivers cancelled right after seeing my profile photo.", "ethnic_origin"),
+        ("My father is a sugar patient and the strips came late.", "health"),
+        ("I was admitted to your hospital with dengue in May.", "health"),
+        ("I'll be taking this to the Canadian Transportation Agency.", "legal"),
+        ("We are suing the bus company after the crash, send the passenger list.", "legal"),
+        ("As a muslimah I would like a female driver at night.", "religion"),
+        ("We are observant and everything in our kitchen must be kosher.", "religion"),
+        ("I took part in the protests and now I get the ruling party's ads.", "religion"),
+        ("I'm carrying kavadi this Thaipusam, can I book a car at 3am?", "religion"),
+        ("My Scruff premium was charged twice this month.", "sexual_orientation"),
+        ("It's my first binder since coming out, what size should I get?", "sexual_orientation"),
+        ("My cover is through the 1199SEIU benefit fund, please rebill.", "trade_union"),
+        ("Because of the rail strike I joined, I'm short this month.", "trade_union"),
+        ("The court order gives me the children during the week.", "children"),
     ],
 }
 

@@ -1,5 +1,5 @@
 """The name lists (unions, regulators, parties, peoples, faiths, festivals, conditions,
-medicines) and how a term uses them."""
+medicines, prisons) and how a term uses them."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from gateway.detect import namelists
 from gateway.detect.categories import CategoryClassifier
 
-LISTS = ("unions", "regulators", "parties", "peoples", "faiths", "festivals")
+LISTS = ("unions", "regulators", "parties", "peoples", "faiths", "festivals", "prisons")
 WORD_LISTS = ("conditions", "medicines")  # ordinary English words count
 
 
@@ -148,6 +148,8 @@ def blocked(classifier: CategoryClassifier, text: str) -> set[str]:
         ("I was in hospital with dengue and missed the payment.", "health"),
         ("I'm on Keppra and the delivery was two days late.", "health"),
         ("My Eltroxin refill hasn't been posted yet.", "health"),
+        ("When I got out of Bilibid last year I lost my old account.", "criminal_record"),
+        ("I'm visiting my son in Belmarsh on Friday, can I change the booking?", "criminal_record"),
     ],
 )
 def test_names_from_the_lists_block_in_a_frame(
@@ -184,6 +186,8 @@ def test_names_from_the_lists_block_in_a_frame(
         "Is Ozempic back in stock? My order page says unavailable.",
         "Where is my insulin pump order?",
         "I need an SMA cable for my router, the one I got is wrong.",
+        "I got out of Changi at 6am and the driver wasn't there.",
+        "We spent two nights in Carabanchel, the hotel was lovely.",  # a district of Madrid
     ],
 )
 def test_names_alone_do_not_block(rules: CategoryClassifier, text: str) -> None:
