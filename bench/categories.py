@@ -182,6 +182,8 @@ HOLDOUTS = {
     "categories_holdout38.jsonl": "hold-out 38, US car insurance, credit-report disputes, tenant screening, prepaid phones",
     "categories_holdout39.jsonl": "hold-out 39, a Cape Town desk for a UK energy supplier, a travel insurer, a pharmacy",
     "categories_holdout40.jsonl": "hold-out 40, South Asia and the Gulf to an airline, a wallet and a marketplace",
+    "categories_holdout41.jsonl": "hold-out 41, German-speaking and Nordic customers, many immigrants: furniture, streaming, trains",
+    "categories_holdout42.jsonl": "hold-out 42, Australia, New Zealand and the Pacific: an airline, groceries, a health fund, a carrier",
 }
 THRESHOLD = 0.7
 
