@@ -655,6 +655,8 @@ EVERYDAY = [
     "NAB held my transfer for a security check, so the deposit is late.",
     "Our baby Bruno is a Labrador puppy, he'll be 4 months next week.",
     "Hi, we're Suing Hardware from Sibu, our account name has an extra s.",
+    # Found in the session's last read: a battery, not the medicine.
+    "My lithium battery pack arrived dead, can I get a refund?",
 ]
 
 
