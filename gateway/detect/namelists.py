@@ -1,5 +1,5 @@
 """Names a category term may mention: unions, regulators, parties, peoples,
-faiths and festivals, medical conditions and medicines.
+faiths and festivals, medical conditions, medicines and prisons.
 
 Each list is a text file in ``data`` (one name per line as people write it,
 ``#`` lines are headers; provenance in ``data/SOURCES.md``). ``categories.yaml``
@@ -21,7 +21,7 @@ A name that is a single ordinary English word ("Unite", "Momentum") or a
 person's name ("Karen", a people of Myanmar) is left out: no frame makes
 "member of Momentum" or "Karen here" safe enough to block a ticket on.
 Conditions and medicines are the exception (``ordinary_words``): most of them
-are English words ("asthma", "lithium"), and the frames that use them ("I was
+are English words ("asthma", "lupus"), and the frames that use them ("I was
 diagnosed with", "I'm on") are what make them personal; the words that mean
 something else far more often ("piles", "blind", "thrush") are left out of
 those files, which say so.
