@@ -266,6 +266,35 @@ model's 10. Not shipped. Across this session's two candidates the trade is
 the same as in every earlier one: two points more of unseen hands' tickets
 and fewer of their false blocks, against a different handful of the tests'
 sentences, which the model cannot learn without being trained on them.
+
+The rule for three seeds trained on every dev set to date, written on
+2026-12-07 (the fifteenth session) before any run it judges and before the
+dev sets that judge it were written. Rules and name lists now move a new
+hand's recall by under half a point a round; the model trained on dev 1-23
+still adds five to six points on new hands, and every candidate since has
+gained about two more on unseen sets. What failed each of them is a handful
+of the tests' everyday sentences. The training text now has eight more
+hands (dev 62-69) and two more reviews' everyday tickets.
+
+1. v1, seeds 0, 1 and 2, one thread each, trained on dev 1-69 with
+   ``--reviews`` (``--held`` as needed once newer dev sets are in the
+   repository), assembled by the median at the shipped model's points (0.8;
+   trade union 0.95, criminal record 0.9, legal 0.97).
+2. Judged with the rules as they stand at this session's start on dev
+   70-73, four new hands' sets written after the runs began and read once,
+   before any rule is tuned on them, beside the gateway as shipped in the same
+   session. It qualifies if it finds at least 1.5 points more of their 640
+   category tickets and blocks no more of their other tickets.
+3. It ships if it gets no more of the tests' model sentences wrong than the
+   shipped model (10, counted as above), blocks no more of FiQA, PIQA and
+   bench.corpus's ordinary texts and costs at most 2.5 times the shipped
+   gateway's time per text (``bench.categories``). This is the count of the
+   first rule in this file ("at least as many right"); the thirteenth
+   session's rule asked for fewer, after dropping the clause that failed a
+   candidate on any one sentence the shipped model got right. Each sentence
+   the candidate gets wrong that the shipped model got right is recorded in
+   the tests (``MODEL_STILL_BLOCKS`` or its like) and the README, as the first
+   rule did; the tests are not otherwise rewritten to fit it.
 """
 
 from __future__ import annotations
