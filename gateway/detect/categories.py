@@ -35,35 +35,29 @@ from __future__ import annotations
 
 import functools
 import importlib.resources
-import itertools
-import re
-import string
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 import regex
 import yaml
 
-from gateway.detect import namelists
+from gateway.detect import word_openings
 from gateway.detect.budget import budget
 from gateway.detect.category_model import CategoryModel
+from gateway.detect.category_rules import TIERS, Category, Rules, Tier, Vetoes
 from gateway.detect.couples import SameSexCouples
 from gateway.detect.normalize import NormalizedText, normalize
 from gateway.errors import DetectionError
 from gateway.policy.schema import CATEGORY_NAMES
 
-# "model": the shipped classifier (category_model.py), not a rule.
-Tier = Literal["certain", "strong", "weak", "model"]
-TIERS: Mapping[Tier, float] = {"certain": 0.9, "strong": 0.6, "weak": 0.4}
 FRAME_BOOST = 0.35
 # How far around a word its context is read, within its sentence.
 LEFT_CHARS = 80
 RIGHT_CHARS = 60
 NEAR_LEFT = 50
 NEAR_RIGHT = 30
-_FLAGS = regex.IGNORECASE | regex.VERSION0
 _SENTENCE_END = regex.compile(r"[.!?\n]")
 # A word's first character; after an apostrophe only when it opens a quote ('sick leave').
 _WORD_START = regex.compile(r"(?<!\w)(?<!\w')\w")
@@ -88,38 +82,14 @@ class CategoryHit:
     tier: Tier
 
 
-@dataclass(frozen=True, slots=True)
-class _Term:
-    tier: Tier
-    veto_before: regex.Pattern[str] | None
-    veto_after: regex.Pattern[str] | None
-    # After a capitalised word inside the sentence, the term is a surname
-    # ("Elaine English", "Vincent White"), not what it names.
-    veto_before_name: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class _Category:
-    name: str
-    terms: tuple[re.Pattern[str], ...]  # in tier order: certain, strong, weak
-    index: Mapping[str, tuple[int, ...]]  # a word's opening (see _index) -> terms
-    term_rules: tuple[_Term, ...]
-    frames: regex.Pattern[str] | None
-    after: regex.Pattern[str] | None
-    veto_before: regex.Pattern[str] | None
-    veto_after: regex.Pattern[str] | None
-    personal_boost: float
-    near: regex.Pattern[str] | None  # the words that earn personal_boost (default: personal)
-
-
 class CategoryClassifier:
     """Finds sensitive categories in text. Pure and thread-safe; build once per policy."""
 
     def __init__(
         self,
-        categories: Sequence[_Category],
+        categories: Sequence[Category],
         personal: regex.Pattern[str],
-        vetoes: _Vetoes,
+        vetoes: Vetoes,
         timeout_s: float = 1.0,
         model: CategoryModel | None = None,
         couples: SameSexCouples | None = None,
@@ -159,36 +129,7 @@ class CategoryClassifier:
         timeout_ms: int = 1000,
         model: CategoryModel | None = None,
     ) -> CategoryClassifier:
-        macros = {k: str(v) for k, v in document.get("macros", {}).items()}
-        # A list's pattern goes in last: the macros above may use it ("{UNION_LIST}").
-        lists = {k: _name_list(k, v) for k, v in document.get("lists", {}).items()}
-        macros |= {k: found.pattern for k, found in lists.items()}
-        tries = {key: trie for found in lists.values() for key, trie in found.tries.items()}
-        openings = {key: o for found in lists.values() for key, o in found.openings.items()}
-        rules = document["categories"]
-        unknown = set(rules) - set(CATEGORY_NAMES)
-        if unknown:
-            raise ValueError(f"categories.yaml: unknown categories {sorted(unknown)}")
-        wanted = CATEGORY_NAMES if names is None else tuple(names)
-        categories = [_category(name, rules[name], macros, tries, openings) for name in wanted]
-
-        def optional(key: str) -> list[str]:
-            return [document[key]] if key in document else []
-
-        vetoes = _Vetoes(
-            after_all=_after(optional("veto_after_all"), macros),
-            after_any=_after(optional("veto_after_any"), macros),
-            organisation_before=_before(optional("organisation_before"), macros),
-            organisation_after=_after(optional("organisation_after"), macros),
-        )
-        return cls(
-            categories,
-            regex.compile(_expand(document["personal"], macros), _FLAGS),
-            vetoes,
-            timeout_ms / 1000,
-            model,
-            SameSexCouples.load() if "sexual_orientation" in wanted else None,
-        )
+        return _classifier(Rules(document), names, timeout_ms, model)
 
     def classify(self, text: str) -> list[CategoryHit]:
         """Every category found in ``text``, by start; raises ``DetectionError`` on a timeout."""
@@ -255,7 +196,7 @@ class CategoryClassifier:
                 raise TimeoutError
             position = word.start()
             # Lowered per word: lowering a whole text can change its length ("İ").
-            opening = _opening(folded[position : position + 3].lower())
+            opening = word_openings.opening(folded[position : position + 3].lower())
             judged: set[int] = set()  # categories with a hit at this position
             for category_number, term_number in self.openings.get(opening, ()):
                 if category_number in judged:
@@ -287,7 +228,7 @@ class CategoryClassifier:
                 resume[category_number] = max(resume[category_number], match.end())
 
     def _judge(
-        self, category: _Category, term_number: int, text: str, span: tuple[int, int], limit: float
+        self, category: Category, term_number: int, text: str, span: tuple[int, int], limit: float
     ) -> CategoryHit | None:
         term = category.term_rules[term_number]
         start, end = span
@@ -337,16 +278,6 @@ class CategoryClassifier:
             boost = category.personal_boost
         score = round(min(0.99, TIERS[term.tier] + boost), 2)
         return CategoryHit(category.name, start, end, score, term.tier)
-
-
-@dataclass(frozen=True, slots=True)
-class _Vetoes:
-    """Rules that apply to every category (the header of categories.yaml)."""
-
-    after_all: regex.Pattern[str] | None  # words and weak words only: a product, a setting
-    after_any: regex.Pattern[str] | None  # any term: the name of a show, a game
-    organisation_before: regex.Pattern[str] | None  # "we're a law firm": both must match
-    organisation_after: regex.Pattern[str] | None
 
 
 _JOINERS = frozenset("@._/-=")
@@ -424,17 +355,34 @@ _HEADING_CHARS = 300
 _LETTER_WORD = regex.compile(r"[^\W\d_][\w'-]*")
 
 
-@functools.lru_cache(maxsize=8)
-def _shipped(names: tuple[str, ...], timeout_ms: int, model: bool) -> CategoryClassifier:
-    # Compiling the rules and their index takes seconds (the name lists' tries
-    # among them); the result is immutable, so every app built in one process
-    # (tests build hundreds, a reload builds another) shares it. Nothing is
-    # built until first asked.
+def _classifier(
+    rules: Rules, names: Iterable[str] | None, timeout_ms: int, model: CategoryModel | None
+) -> CategoryClassifier:
+    wanted = CATEGORY_NAMES if names is None else tuple(names)
+    return CategoryClassifier(
+        [rules.category(name) for name in wanted],
+        rules.personal,
+        rules.vetoes,
+        timeout_ms / 1000,
+        model,
+        SameSexCouples.load() if "sexual_orientation" in wanted else None,
+    )
+
+
+@functools.cache
+def _shipped_rules() -> Rules:
+    # Nothing is read or compiled until first asked; then every app built in
+    # one process (tests build hundreds, a reload builds another) shares it.
     text = (
         importlib.resources.files("gateway.detect").joinpath("categories.yaml").read_text("utf-8")
     )
+    return Rules(yaml.safe_load(text))
+
+
+@functools.lru_cache(maxsize=8)
+def _shipped(names: tuple[str, ...], timeout_ms: int, model: bool) -> CategoryClassifier:
     shipped_model = CategoryModel.load(names) if model else None
-    return CategoryClassifier.from_rules(yaml.safe_load(text), names, timeout_ms, shipped_model)
+    return _classifier(_shipped_rules(), names, timeout_ms, shipped_model)
 
 
 def _context(text: str, start: int, end: int) -> tuple[str, str]:
@@ -447,158 +395,3 @@ def _context(text: str, start: int, end: int) -> tuple[str, str]:
     if stop is not None:
         right = right[: stop.start()]
     return left, right
-
-
-def _expand(pattern: str, macros: Mapping[str, str]) -> str:
-    for name, value in macros.items():
-        pattern = pattern.replace("{" + name + "}", value)
-    return pattern
-
-
-def _before(patterns: Sequence[str], macros: Mapping[str, str]) -> regex.Pattern[str] | None:
-    if not patterns:
-        return None
-    body = "|".join(f"(?:{_expand(p, macros)})" for p in patterns)
-    return regex.compile(rf"(?:{body})\s*\Z", _FLAGS)
-
-
-def _after(patterns: Sequence[str], macros: Mapping[str, str]) -> regex.Pattern[str] | None:
-    if not patterns:
-        return None
-    body = "|".join(f"(?:{_expand(p, macros)})" for p in patterns)
-    return regex.compile(rf"\s*[\"”']?\s*(?:{body})", _FLAGS)
-
-
-def _frames(patterns: Sequence[str], macros: Mapping[str, str]) -> regex.Pattern[str] | None:
-    """A frame ends just before the word, with at most two words between."""
-    if not patterns:
-        return None
-    body = "|".join(f"(?:{_expand(p, macros)})" for p in patterns)
-    return regex.compile(rf"(?:{body})[\s,]+(?:[\w'-]+[\s,]+){{0,2}}\Z", _FLAGS)
-
-
-def _category(
-    name: str,
-    rules: Mapping[str, Any],
-    macros: Mapping[str, str],
-    tries: Mapping[str, str],
-    openings: Mapping[str, str],
-) -> _Category:
-    patterns: list[str] = []
-    terms: list[_Term] = []
-    for tier in TIERS:
-        for entry in rules.get(tier) or []:
-            spec = entry if isinstance(entry, dict) else {"pattern": entry}
-            patterns.append(_expand(spec["pattern"], macros))
-            terms.append(
-                _Term(
-                    tier,
-                    _before(spec.get("veto_before", []), macros),
-                    _after(spec.get("veto_after", []), macros),
-                    # Words (not whole phrases) after a capitalised word are
-                    # surnames unless the rule says otherwise.
-                    bool(spec.get("veto_before_name", tier != "certain")),
-                )
-            )
-    try:
-        patterns = [f"(?:{p})(?!\\w)" for p in patterns]
-        # For the index, a list is how its names begin (see _openings_only); for
-        # matching, its trie.
-        compiled = tuple(regex.compile(_openings_only(p, openings), _FLAGS) for p in patterns)
-        # Matched with the standard ``re`` (about a fifth of ``regex``'s cost per
-        # call, and a ticket makes a thousand calls), which has no time limit of
-        # its own: the scan checks its deadline at every word, and the shipped
-        # terms are anchored and bounded (tests/test_categories.py runs every
-        # one against backtracking bait), so no single match runs long.
-        fast = tuple(
-            re.compile(_NAMED_LIST.sub(lambda m: tries[m.group(1)], p), re.IGNORECASE)
-            for p in patterns
-        )
-        return _Category(
-            name=name,
-            terms=fast,
-            index=_index(compiled),
-            term_rules=tuple(terms),
-            frames=_frames(rules.get("frames", []), macros),
-            after=_after(rules.get("after", []), macros),
-            veto_before=_before(rules.get("veto_before", []), macros),
-            veto_after=_after(rules.get("veto_after", []), macros),
-            personal_boost=float(rules.get("personal_boost", 0.2)),
-            near=regex.compile(_expand(rules["near"], macros), _FLAGS) if "near" in rules else None,
-        )
-    except (regex.error, re.error) as exc:
-        raise ValueError(f"categories.yaml: {name}: {exc}") from None
-
-
-def _name_list(key: str, entry: object) -> namelists.NameList:
-    """A ``lists:`` entry: a file's name, or ``{file: ..., ordinary_words: true}``."""
-    if isinstance(entry, str):
-        return namelists.load(entry)
-    if isinstance(entry, Mapping) and isinstance(entry.get("file"), str):
-        return namelists.load(entry["file"], bool(entry.get("ordinary_words", False)))
-    raise ValueError(f"categories.yaml: lists: {key}: expected a file name or {{file: ...}}")
-
-
-def _openings_only(pattern: str, openings: Mapping[str, str]) -> str:
-    """``pattern`` with each list in it (``\\L<...>``, see namelists.py) read as one of its
-    names' first three characters and then any text on the line: the index only asks
-    how a match can begin, and a trie of thousands of names takes the ``regex`` parser
-    a third of a second. A term may open with a list ("{CONDITION}"): it is tried only
-    at words that begin like one of its names."""
-    return _NAMED_LIST.sub(lambda m: f"(?:{openings[m.group(1)]})[^\\n]*?", pattern)
-
-
-_NAMED_LIST = re.compile(r"\\L<(\w+)>")
-_ALPHABET = string.ascii_lowercase + string.digits + " '-&./,+("
-_KNOWN = frozenset(_ALPHABET)
-
-
-def _opening(chars: str) -> str:
-    """The index key of a word's first characters: three, or only the first when one of
-    the others is outside the alphabet the index was built on ("sámi", "my" at the end)."""
-    chars = "".join(" " if c.isspace() else c for c in chars)
-    if len(chars) == 3 and chars[1] in _KNOWN and chars[2] in _KNOWN:
-        return chars
-    return chars[:1]
-
-
-def _possible(pattern: regex.Pattern[str], opening: str) -> bool:
-    """Whether a match of ``pattern`` can begin with ``opening``, in any case it accepts."""
-    variants = {opening}
-    if "(?-i" in pattern.pattern:  # a case-sensitive part ("(?-i:HIV)", "(?-i:PrEP)")
-        variants = {
-            "".join(chars)
-            for chars in itertools.product(*({c.lower(), c.upper()} for c in opening))
-        }
-    # A term may open with a look-behind ("(?<=\()yes, two women"): it needs
-    # the characters before the word, so ask with each a term may look for.
-    before = _LOOKED_BEHIND if "(?<=" in pattern.pattern else ("",)
-    return any(pattern.match(b + v, pos=len(b), partial=True) for b in before for v in variants)
-
-
-_LOOKED_BEHIND = ("", " ", "\n", "(", "'", '"', "\u201c", "\u2018", ". ", ": ", "-", "/")
-
-
-def _index(patterns: Sequence[regex.Pattern[str]]) -> dict[str, tuple[int, ...]]:
-    """Which terms can start with each word opening of three characters (``"dia"``,
-    ``"my "``, ``"i'm"``), and of one (``"d"``: for openings with other characters).
-
-    A single alternation of a hundred terms tries every one at every word
-    start (3.6 ms per kilobyte of text here); looked up by a word's opening,
-    a word start tries only the few terms that can begin there. The openings
-    of each term are found by asking the regex engine which prefixes could
-    still become a match (a partial match).
-    """
-    index: dict[str, list[int]] = {}
-    for number, pattern in enumerate(patterns):
-        for first in string.ascii_lowercase + string.digits:
-            if not _possible(pattern, first):
-                continue
-            index.setdefault(first, []).append(number)
-            for second in _ALPHABET:
-                if not _possible(pattern, first + second):
-                    continue
-                for third in _ALPHABET:
-                    if _possible(pattern, first + second + third):
-                        index.setdefault(first + second + third, []).append(number)
-    return {key: tuple(sorted(set(numbers))) for key, numbers in index.items()}

@@ -12,7 +12,7 @@ as ``S(?:IPTU|EIU)``), so that a word sharing no opening with any name fails
 at its first letters: the ``regex`` module's own named lists cost fifty times
 as much per try, and its parser takes seconds over a trie. The index of
 word openings, which only asks how a match can begin, reads the placeholder
-by how its names begin (``categories._openings_only``).
+by how its names begin (``word_openings.openings_only``).
 Names are matched as written where case tells them from ordinary text (an
 acronym, "PiS", a name made of English words such as "Law and Justice"), an
 acronym of five letters or more in lower case too ("siptu" in a chat), and
@@ -38,6 +38,9 @@ from typing import TypeAlias
 from gateway.detect.wordlists import is_ordinary, read
 
 _Node: TypeAlias = dict[str, "_Node"]
+
+# A list in a term's pattern: ``\\L<unions_any>``, replaced by its trie to match.
+PLACEHOLDER = re.compile(r"\\L<(\w+)>")
 
 # Acronyms that name a union, a regulator or a party somewhere and, far more
 # often, something else in a support ticket: codes (a SIM's PUK, a penalty
