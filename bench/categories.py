@@ -136,6 +136,10 @@ DEV_SETS = {
     "categories_dev67.jsonl": "dev set 67, patients and carers to a pharmacy, a lab, a hospital's billing",
     "categories_dev68.jsonl": "dev set 68, Eastern Europe, the Balkans, Turkey, the Caucasus, Central Asia",
     "categories_dev69.jsonl": "dev set 69, North Africa and the Levant and their diasporas",
+    "categories_dev70.jsonl": "dev set 70, Benelux and Nordic customers, many immigrants",
+    "categories_dev71.jsonl": "dev set 71, Aboriginal, Torres Strait Islander, Maori and Pasifika customers",
+    "categories_dev72.jsonl": "dev set 72, workers in continental Europe, many born elsewhere",
+    "categories_dev73.jsonl": "dev set 73, Traveller, Roma and minority customers in Ireland and Britain",
 }
 # Dev sets written after the rules' last round and the model's last training: read
 # once as they are (unseen text), then tuned on in the next round. Empty it when
