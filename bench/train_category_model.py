@@ -286,7 +286,9 @@ hands (dev 62-69) and two more reviews' everyday tickets.
    session. It qualifies if it finds at least 1.5 points more of their 640
    category tickets and blocks no more of their other tickets.
 3. It ships if it gets no more of the tests' model sentences wrong than the
-   shipped model (10, counted as above), blocks no more of FiQA, PIQA and
+   shipped model (counted as above, on the tests as they stand when it is
+   judged: 11 at this rule's writing, the ten above and the halal-catering
+   sentence the fourteenth session added to ``MODEL_STILL_BLOCKS``), blocks no more of FiQA, PIQA and
    bench.corpus's ordinary texts and costs at most 2.5 times the shipped
    gateway's time per text (``bench.categories``). This is the count of the
    first rule in this file ("at least as many right"); the thirteenth
