@@ -657,6 +657,25 @@ EVERYDAY = [
     "Hi, we're Suing Hardware from Sibu, our account name has an extra s.",
     # Found in the session's last read: a battery, not the medicine.
     "My lithium battery pack arrived dead, can I get a refund?",
+    # The dev 70-73 review's everyday tickets that the round's first terms blocked, shortened
+    # (two more, the dog's clipper lube and "she's 9 till 5", the shipped model blocks too).
+    "My advocaat arrived with the seal broken and half the bottle leaked.",
+    "We are currently in staking for the 90-day SOL product, can we exit early?",
+    "We were in Greve in Chianti and your rental car app had no GPS signal.",
+    "We were stuck in the huelga del metro in Madrid, can the taxi go on expenses?",
+    "Bowling night: every time I made a strike the scoring tablet crashed.",
+    "Bonjour, our syndicat (the co-owners' association) voted for EV chargers.",
+    "Do you stock tungsten electrodes for my TIG setup?",
+    "Because of the Fahrverbot für LKW on Sundays, deliver Monday please.",
+    "My FTM file won't import into your ancestry app.",
+    "The puppy school rang me about my youngest, the new Labrador.",
+    "Our Whakapapa ski trip got cancelled because the road was closed.",
+    "I'm half asleep, half dressed and your driver is banging on the door.",
+    "My parcel went to the pickup point next to Tingretten in Oslo.",
+    "Can you re-send invoice 2210 addressed to Mele Lotu?",
+    "I've half a month's mind to cancel after this third late delivery.",
+    "Our café Crumbs turns 10 in May, can you do a cake for the birthday party?",
+    "Estoy de baja de la newsletter pero me siguen llegando los correos.",
 ]
 
 
