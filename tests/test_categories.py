@@ -1216,7 +1216,10 @@ ROUND_PHRASINGS: dict[str, list[tuple[str, str]]] = {
         ("My nan is Stolen Generations and has no birth certificate.", "ethnic_origin"),
         ("Can I use my Confirmation of Aboriginality letter as ID?", "ethnic_origin"),
         ("We're both Sinti and the man asked us for double deposit.", "ethnic_origin"),
-        ("I'm from the Albanian minority in North Macedonia, write both spellings.", "ethnic_origin"),
+        (
+            "I'm from the Albanian minority in North Macedonia, write both spellings.",
+            "ethnic_origin",
+        ),
         ("I'm half Surinamese, half Dutch, and the agent mocked my accent.", "ethnic_origin"),
         ("Your fitter won't go onto Traveller sites, send someone else.", "ethnic_origin"),
         ("Mijn advocaat will check the final invoice first.", "legal"),
