@@ -34,16 +34,14 @@ the original text, never the text.
 from __future__ import annotations
 
 import functools
-import importlib.resources
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import regex
-import yaml
 
-from gateway.detect import word_openings
+from gateway.detect import category_rules, word_openings
 from gateway.detect.budget import budget
 from gateway.detect.category_model import CategoryModel
 from gateway.detect.category_rules import TIERS, Category, Rules, Tier, Vetoes
@@ -373,10 +371,7 @@ def _classifier(
 def _shipped_rules() -> Rules:
     # Nothing is read or compiled until first asked; then every app built in
     # one process (tests build hundreds, a reload builds another) shares it.
-    text = (
-        importlib.resources.files("gateway.detect").joinpath("categories.yaml").read_text("utf-8")
-    )
-    return Rules(yaml.safe_load(text))
+    return Rules(category_rules.shipped_document(), category_rules.shipped_index())
 
 
 @functools.lru_cache(maxsize=8)

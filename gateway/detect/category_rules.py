@@ -5,17 +5,27 @@ per call), with each name list in a term replaced by its trie; its index of
 word openings (``word_openings``) is built with ``regex``, which can say how a
 match may begin. A category is compiled when first asked for, once per
 document however many classifiers use it.
+
+    python -m gateway.detect.category_rules   # rewrite the shipped index
+
+writes the shipped rules' index of word openings into the package (see
+``word_openings``); a test says when it is out of date.
 """
 
 from __future__ import annotations
 
+import argparse
+import importlib.resources
 import re
+import sys
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal
 
 import regex
+import yaml
 
 from gateway.detect import namelists, word_openings
 from gateway.policy.schema import CATEGORY_NAMES
@@ -40,7 +50,8 @@ class Term:
 class Category:
     name: str
     terms: tuple[re.Pattern[str], ...]  # in tier order: certain, strong, weak
-    index: Mapping[str, tuple[int, ...]]  # a word's opening (see word_openings.index) -> terms
+    index: word_openings.Index  # a word's opening (see word_openings.index) -> terms
+    index_digest: str  # what the index was built from (word_openings.digest)
     term_rules: tuple[Term, ...]
     frames: regex.Pattern[str] | None
     after: regex.Pattern[str] | None
@@ -70,7 +81,13 @@ class Rules:
     share the health rules.
     """
 
-    def __init__(self, document: Mapping[str, Any]) -> None:
+    def __init__(
+        self,
+        document: Mapping[str, Any],
+        stored: Mapping[str, tuple[str, word_openings.Index]] | None = None,
+    ) -> None:
+        # Indexes built before, by category: used where their digest still matches.
+        self.stored = stored or {}
         macros = {k: str(v) for k, v in document.get("macros", {}).items()}
         # A list's pattern goes in last: the macros above may use it ("{UNION_LIST}").
         lists = {k: _name_list(k, v) for k, v in document.get("lists", {}).items()}
@@ -99,9 +116,36 @@ class Rules:
         with self._lock:  # two threads asking at once compile it once
             if name not in self._compiled:
                 self._compiled[name] = _category(
-                    name, self.rules[name], self.macros, self.tries, self.openings
+                    name,
+                    self.rules[name],
+                    self.macros,
+                    self.tries,
+                    self.openings,
+                    self.stored.get(name),
                 )
             return self._compiled[name]
+
+    def index_digest(self, name: str) -> str:
+        """The digest ``name``'s index would be built from, without compiling anything."""
+        patterns = _patterns(self.rules[name], self.macros)
+        return word_openings.digest(
+            [word_openings.openings_only(p, self.openings) for p in patterns]
+        )
+
+
+def shipped_document() -> Any:
+    text = importlib.resources.files("gateway.detect").joinpath("categories.yaml")
+    return yaml.safe_load(text.read_text("utf-8"))
+
+
+def shipped_index() -> dict[str, tuple[str, word_openings.Index]]:
+    with importlib.resources.as_file(
+        importlib.resources.files("gateway.detect").joinpath(INDEX_FILE)
+    ) as path:
+        return word_openings.read(path)
+
+
+INDEX_FILE = "data/categories-index.json.gz"
 
 
 def expand(pattern: str, macros: Mapping[str, str]) -> str:
@@ -132,36 +176,49 @@ def _frames(patterns: Sequence[str], macros: Mapping[str, str]) -> regex.Pattern
     return regex.compile(rf"(?:{body})[\s,]+(?:[\w'-]+[\s,]+){{0,2}}\Z", FLAGS)
 
 
+def _patterns(rules: Mapping[str, Any], macros: Mapping[str, str]) -> list[str]:
+    """A category's terms in tier order, macros expanded, each ending at a word's end."""
+    return [
+        f"(?:{expand(_spec(entry)['pattern'], macros)})(?!\\w)"
+        for tier in TIERS
+        for entry in rules.get(tier) or []
+    ]
+
+
+def _spec(entry: Any) -> Mapping[str, Any]:
+    return entry if isinstance(entry, dict) else {"pattern": entry}
+
+
 def _category(
     name: str,
     rules: Mapping[str, Any],
     macros: Mapping[str, str],
     tries: Mapping[str, str],
     openings: Mapping[str, str],
+    stored: tuple[str, word_openings.Index] | None = None,
 ) -> Category:
-    patterns: list[str] = []
-    terms: list[Term] = []
-    for tier in TIERS:
-        for entry in rules.get(tier) or []:
-            spec = entry if isinstance(entry, dict) else {"pattern": entry}
-            patterns.append(expand(spec["pattern"], macros))
-            terms.append(
-                Term(
-                    tier,
-                    before(spec.get("veto_before", []), macros),
-                    after(spec.get("veto_after", []), macros),
-                    # Words (not whole phrases) after a capitalised word are
-                    # surnames unless the rule says otherwise.
-                    bool(spec.get("veto_before_name", tier != "certain")),
-                )
-            )
+    terms = [
+        Term(
+            tier,
+            before(_spec(entry).get("veto_before", []), macros),
+            after(_spec(entry).get("veto_after", []), macros),
+            # Words (not whole phrases) after a capitalised word are
+            # surnames unless the rule says otherwise.
+            bool(_spec(entry).get("veto_before_name", tier != "certain")),
+        )
+        for tier in TIERS
+        for entry in rules.get(tier) or []
+    ]
     try:
-        patterns = [f"(?:{p})(?!\\w)" for p in patterns]
+        patterns = _patterns(rules, macros)
         # For the index, a list is how its names begin (word_openings.openings_only);
         # for matching, its trie.
-        compiled = tuple(
-            regex.compile(word_openings.openings_only(p, openings), FLAGS) for p in patterns
-        )
+        for_index = [word_openings.openings_only(p, openings) for p in patterns]
+        index_digest = word_openings.digest(for_index)
+        if stored is not None and stored[0] == index_digest:
+            index = stored[1]
+        else:
+            index = word_openings.index([regex.compile(p, FLAGS) for p in for_index])
         # Matched with the standard ``re`` (about a fifth of ``regex``'s cost per
         # call, and a ticket makes a thousand calls), which has no time limit of
         # its own: the scan checks its deadline at every word, and the shipped
@@ -174,7 +231,8 @@ def _category(
         return Category(
             name=name,
             terms=fast,
-            index=word_openings.index(compiled),
+            index=index,
+            index_digest=index_digest,
             term_rules=tuple(terms),
             frames=_frames(rules.get("frames", []), macros),
             after=after(rules.get("after", []), macros),
@@ -194,3 +252,23 @@ def _name_list(key: str, entry: object) -> namelists.NameList:
     if isinstance(entry, Mapping) and isinstance(entry.get("file"), str):
         return namelists.load(entry["file"], bool(entry.get("ordinary_words", False)))
     raise ValueError(f"categories.yaml: lists: {key}: expected a file name or {{file: ...}}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description="Build the shipped rules' index of word openings and write it into the "
+        f"package ({INDEX_FILE}), after a change to categories.yaml or a name list."
+    )
+    parser.parse_args()
+    rules = Rules(shipped_document())
+    indexes = {}
+    for name in rules.rules:
+        category = rules.category(name)
+        indexes[name] = (category.index_digest, category.index)
+    path = Path(__file__).parent / INDEX_FILE
+    word_openings.write(path, indexes)
+    sys.stdout.write(f"wrote {path} ({len(indexes)} categories)\n")
+
+
+if __name__ == "__main__":
+    main()

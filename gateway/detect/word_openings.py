@@ -5,12 +5,23 @@ start; looked up by a word's first three characters (``"dia"``, ``"my "``,
 ``"i'm"``), a word start tries only the few terms that can begin there. The
 index is built once per category (``index``) by asking the regex engine which
 prefixes could still become a match, and read per word (``opening``).
+
+Building it takes seconds for the shipped rules, at every start of every
+process, so the package ships it built (``data/categories-index.json.gz``,
+written by ``python -m gateway.detect.category_rules``): a category's stored
+index is used only while its terms, as the index reads them, hash to the
+digest stored with it; otherwise it is built again (see ``digest``).
 """
 
 from __future__ import annotations
 
+import gzip
+import hashlib
+import json
 import string
 from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TypeAlias
 
 import regex
 
@@ -73,3 +84,42 @@ def index(patterns: Sequence[regex.Pattern[str]]) -> dict[str, tuple[int, ...]]:
                     if _possible(pattern, first + second + third):
                         found.setdefault(first + second + third, []).append(number)
     return {key: tuple(sorted(set(numbers))) for key, numbers in found.items()}
+
+
+Index: TypeAlias = Mapping[str, tuple[int, ...]]
+
+# Part of every digest: bump it when ``index`` or ``openings_only`` would build a
+# different index from the same terms, and every stored index is built again.
+ALGORITHM = "2"
+
+
+def digest(patterns: Sequence[str]) -> str:
+    """What an index depends on: the terms as ``openings_only`` wrote them, in order."""
+    text = "\x00".join([ALGORITHM, *patterns])
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def read(path: Path) -> dict[str, tuple[str, Index]]:
+    """Stored indexes by category: ``(digest, index)``. A file that cannot be read is no
+    stored index at all (each category builds its own), never an error."""
+    try:
+        document = json.loads(gzip.decompress(path.read_bytes()))
+        return {
+            name: (str(entry["sha256"]), {k: tuple(v) for k, v in entry["index"].items()})
+            for name, entry in document["categories"].items()
+        }
+    except (OSError, EOFError, ValueError, KeyError, TypeError, AttributeError):
+        return {}
+
+
+def write(path: Path, indexes: Mapping[str, tuple[str, Index]]) -> None:
+    """Store indexes by category, byte for byte the same for the same indexes."""
+    document = {
+        "format": 1,
+        "categories": {
+            name: {"sha256": sha, "index": {k: list(v) for k, v in sorted(index.items())}}
+            for name, (sha, index) in sorted(indexes.items())
+        },
+    }
+    text = json.dumps(document, separators=(",", ":"), sort_keys=True)
+    path.write_bytes(gzip.compress(text.encode("utf-8"), mtime=0))
