@@ -188,6 +188,8 @@ HOLDOUTS = {
     "categories_holdout40.jsonl": "hold-out 40, South Asia and the Gulf to an airline, a wallet and a marketplace",
     "categories_holdout41.jsonl": "hold-out 41, German-speaking and Nordic customers, many immigrants: furniture, streaming, trains",
     "categories_holdout42.jsonl": "hold-out 42, Australia, New Zealand and the Pacific: an airline, groceries, a health fund, a carrier",
+    "categories_holdout43.jsonl": "hold-out 43, France, Belgium, Italy, Spain and Portugal and their immigrant communities",
+    "categories_holdout44.jsonl": "hold-out 44, US union households and immigrant families: a carrier, a utility, a health insurer, car finance",
 }
 THRESHOLD = 0.7
 
