@@ -200,14 +200,14 @@ def _category(
     terms = [
         Term(
             tier,
-            before(_spec(entry).get("veto_before", []), macros),
-            after(_spec(entry).get("veto_after", []), macros),
+            before(spec.get("veto_before", []), macros),
+            after(spec.get("veto_after", []), macros),
             # Words (not whole phrases) after a capitalised word are
             # surnames unless the rule says otherwise.
-            bool(_spec(entry).get("veto_before_name", tier != "certain")),
+            bool(spec.get("veto_before_name", tier != "certain")),
         )
         for tier in TIERS
-        for entry in rules.get(tier) or []
+        for spec in map(_spec, rules.get(tier) or [])
     ]
     try:
         patterns = _patterns(rules, macros)
