@@ -1325,7 +1325,8 @@ def test_no_term_is_tried_at_every_word(classifier: CategoryClassifier) -> None:
     # start with their own words.
     for category in classifier.categories:
         for number, term in enumerate(category.terms):
-            keys = sum(number in terms for terms in category.index.values())
+            # Three characters and one (a crowded opening's five only split its three).
+            keys = sum(number in t for key, t in category.index.items() if len(key) <= 3)
             assert keys < 2_000, f"{category.name}: {term.pattern[:60]} opens {keys} ways"
 
 

@@ -6,6 +6,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
+import regex
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -95,3 +96,71 @@ def test_an_index_file_reads_back_what_was_written(
         assert word_openings.read(path) == indexes
         word_openings.write(path, indexes)
         assert path.read_bytes() == first  # the same index, the same bytes
+
+
+def test_negative_look_arounds_are_left_out_of_what_the_index_reads() -> None:
+    """In any case "(?!(?-i:UNION)\\b)union" could never begin with "union"."""
+    read = word_openings._without_negations
+    assert read(r"(?!(?-i:UNION)\b)union(?:-negotiated)?") == r"union(?:-negotiated)?"
+    assert read(r"(?<!credit\s)union[^)(]\)x") == r"union[^)(]\)x"
+    assert read(r"a(?![(\]])b\(c") == r"ab\(c"
+    assert read(r"[]a-z(]x(?!y(?:z))w") == r"[]a-z(]xw"
+    assert read(r"(?<=\()yes(?=\s)") == r"(?<=\()yes(?=\s)"  # positive ones stay
+
+
+CROWDED_DOCUMENT = {
+    "personal": r"\b(?:i|my)\b",
+    "categories": {
+        # More terms open with "my " than CROWDED: the index splits "my " by two more
+        # characters, and a case-sensitive exclusion must not hide a term.
+        "health": {
+            "strong": [f"my\\s+{word}\\b" for word in ("son", "sister", "stoma", "scan")]
+            + [f"my\\s+{chr(97 + n)}{chr(97 + n)}x\\b" for n in range(word_openings.CROWDED)]
+            + [r"my\s+(?!(?-i:UNION)\b)union\s+rep\b", r"my\s+\d+\s+pills\b"],
+        },
+        "legal": {"strong": [r"my\s+solicitor\b", r"my\s+sister's\s+lawyer\b"]},
+    },
+}
+
+
+def test_a_crowded_opening_is_split_by_two_more_characters() -> None:
+    rules = category_rules.Rules(CROWDED_DOCUMENT)
+    health = rules.category("health")
+    assert len(health.index["my "]) > word_openings.CROWDED
+    assert health.index["my so"] == (0,)
+    openings = word_openings.Openings([health.index, rules.category("legal").index])
+    # Health split "my " and legal did not: legal's terms are tried at every "my ".
+    assert openings.at("oh my son", 3) == ((0, 0), (1, 0), (1, 1))
+    assert (0, 1) in openings.at("my sister's lawyer", 0)
+    assert openings.at("my union rep", 0)[0] == (0, 20)
+    assert openings.at("my 20 pills", 0)[0] == (0, 21)
+    # Not split where the characters after the opening are outside the index's alphabet
+    # or a line break: every term of the three is tried.
+    every = openings.shallow["my "]
+    assert openings.at("my\tsön", 0) == openings.at("my s\n", 0) == every
+    assert openings.at("my", 0) == openings.shallow["m"]
+
+
+SENTENCES = (
+    "My union rep said the UNION ballot closes Friday; my Union card is in the post.",
+    "I'm diabetic and my son has epilepsy, so the pump failed at the worst time.",
+    "The ICO told me my subject access request was late; my solicitor agrees.",
+    "We keep halal and my husband and I got married last spring at the mosque.",
+    "She is 14 and in year 9 at St Mary's; the court order says every other weekend.",
+    "My brother got 18 months and came out on licence; my conviction is spent.",
+    "As a Romany Gypsy I was called a pikey by your driver at the depot.",
+    "i  am on sertraline and my GP signed me off; the HIV clinic moved my slot.",
+)
+
+
+@pytest.mark.parametrize("sentence", SENTENCES)
+def test_every_term_that_matches_at_a_word_is_one_the_index_names(sentence: str) -> None:
+    """Soundness: the index may name terms that fail there, never leave out one that holds."""
+    classifier = CategoryClassifier.load(model=False)
+    text = sentence.replace("\u2019", "'")
+    for word in regex.finditer(r"(?<!\w)(?<!\w')\w", text):
+        named = set(classifier.openings.at(text, word.start()))
+        for number, category in enumerate(classifier.categories):
+            for term_number, term in enumerate(category.terms):
+                if term.match(text, word.start()):
+                    assert (number, term_number) in named, (category.name, term_number)

@@ -98,13 +98,8 @@ class CategoryClassifier:
         self.personal = personal
         self.vetoes = vetoes
         self.timeout = timeout_s
-        # A word's opening (see _index) -> (category, term) pairs to try there,
-        # each category's terms in tier order.
-        openings: dict[str, list[tuple[int, int]]] = {}
-        for number, category in enumerate(self.categories):
-            for opening, terms in category.index.items():
-                openings.setdefault(opening, []).extend((number, t) for t in terms)
-        self.openings = {k: tuple(v) for k, v in openings.items()}
+        # The (category, term) pairs to try at a word, each category's terms in tier order.
+        self.openings = word_openings.Openings([c.index for c in self.categories])
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -193,10 +188,8 @@ class CategoryClassifier:
             if time.monotonic() > deadline:
                 raise TimeoutError
             position = word.start()
-            # Lowered per word: lowering a whole text can change its length ("İ").
-            opening = word_openings.opening(folded[position : position + 3].lower())
             judged: set[int] = set()  # categories with a hit at this position
-            for category_number, term_number in self.openings.get(opening, ()):
+            for category_number, term_number in self.openings.at(folded, position):
                 if category_number in judged:
                     continue
                 inside = position < resume[category_number]

@@ -6,6 +6,10 @@ start; looked up by a word's first three characters (``"dia"``, ``"my "``,
 index is built once per category (``index``) by asking the regex engine which
 prefixes could still become a match, and read per word (``opening``).
 
+A crowded opening ("my ", "the", "i'm": over a hundred terms each) is split
+again by the next two characters ("my so", "the c"): most words after "my"
+can begin only a few of the terms that begin with it.
+
 Building it takes seconds for the shipped rules, at every start of every
 process, so the package ships it built (``data/categories-index.json.gz``,
 written by ``python -m gateway.detect.category_rules``): a category's stored
@@ -35,9 +39,57 @@ def openings_only(pattern: str, openings: Mapping[str, str]) -> str:
     names takes the ``regex`` parser a third of a second, and asking for each case of an
     opening ("HIV", "hIv", ...) took half the index's time. A term may open with a list
     ("{CONDITION}"): it is tried only at words that begin like one of its names; a
-    case-sensitive term ("(?-i:PrEP)") is also tried at "prep", where it fails."""
-    anycase = pattern.replace("(?-i:", "(?:")
+    case-sensitive term ("(?-i:PrEP)") is also tried at "prep", where it fails.
+
+    Negative look-arounds are left out: in any case, "(?!(?-i:UNION)\\b)union" would
+    never begin with "union". Without them the index can only name more terms than
+    can match, never fewer."""
+    anycase = _without_negations(pattern).replace("(?-i:", "(?:")
     return namelists.PLACEHOLDER.sub(lambda m: f"(?:{openings[m.group(1)]})[^\\n]*?", anycase)
+
+
+def _without_negations(pattern: str) -> str:
+    """``pattern`` without its negative look-aheads and look-behinds."""
+    kept: list[str] = []
+    at = 0
+    while at < len(pattern):
+        if pattern.startswith(("(?!", "(?<!"), at):
+            at = _group_end(pattern, at)
+            continue
+        step = _atom_end(pattern, at)
+        kept.append(pattern[at:step])
+        at = step
+    return "".join(kept)
+
+
+def _atom_end(pattern: str, at: int) -> int:
+    """Past an escape, a character class or one character, from ``at``."""
+    if pattern[at] == "\\":
+        return at + 2
+    if pattern[at] != "[":
+        return at + 1
+    at += 1
+    if pattern.startswith("^", at):
+        at += 1
+    if pattern.startswith("]", at):  # a "]" first in a class is a character
+        at += 1
+    while at < len(pattern) and pattern[at] != "]":
+        at += 2 if pattern[at] == "\\" else 1
+    return at + 1
+
+
+def _group_end(pattern: str, at: int) -> int:
+    """Past the group that opens at ``at``."""
+    depth = 0
+    while at < len(pattern):
+        if pattern[at] == "(":
+            depth += 1
+        elif pattern[at] == ")":
+            depth -= 1
+            if depth == 0:
+                return at + 1
+        at = _atom_end(pattern, at)
+    raise ValueError(f"unbalanced group in {pattern!r}")
 
 
 _ALPHABET = string.ascii_lowercase + string.digits + " '-&./,+("
@@ -47,10 +99,18 @@ _KNOWN = frozenset(_ALPHABET)
 def opening(chars: str) -> str:
     """The index key of a word's first characters: three, or only the first when one of
     the others is outside the alphabet the index was built on ("sámi", "my" at the end)."""
-    chars = "".join(" " if c.isspace() else c for c in chars)
+    chars = _spaced(chars)
     if len(chars) == 3 and chars[1] in _KNOWN and chars[2] in _KNOWN:
         return chars
     return chars[:1]
+
+
+def _spaced(chars: str) -> str:
+    return "".join(" " if c.isspace() else c for c in chars)
+
+
+# An opening with more terms than this in one category is split by two more characters.
+CROWDED = 16
 
 
 def _possible(pattern: regex.Pattern[str], opening: str) -> bool:
@@ -83,14 +143,71 @@ def index(patterns: Sequence[regex.Pattern[str]]) -> dict[str, tuple[int, ...]]:
                 for third in _ALPHABET:
                     if _possible(pattern, first + second + third):
                         found.setdefault(first + second + third, []).append(number)
-    return {key: tuple(sorted(set(numbers))) for key, numbers in found.items()}
+    crowded = [key for key, numbers in found.items() if len(key) == 3 and len(numbers) > CROWDED]
+    for key in crowded:
+        for fourth in _ALPHABET:
+            possible = [n for n in found[key] if _possible(patterns[n], key + fourth)]
+            for fifth in _ALPHABET if possible else ():
+                five = key + fourth + fifth
+                found[five] = [n for n in possible if _possible(patterns[n], five)]
+    return {key: tuple(sorted(set(numbers))) for key, numbers in found.items() if numbers}
+
+
+class Openings:
+    """The terms to try at a word, over several categories' indexes: ``(category, term)``
+    pairs, each category's terms in order (the order of ``indexes``)."""
+
+    def __init__(self, indexes: Sequence[Index]) -> None:
+        shallow: dict[str, list[tuple[int, int]]] = {}
+        for number, found in enumerate(indexes):
+            for key, terms in found.items():
+                if len(key) <= 3:
+                    shallow.setdefault(key, []).extend((number, t) for t in terms)
+        # A crowded opening (in any category) is read by five characters: the terms
+        # of the categories that split it, found by five, and every other category's
+        # terms for its three (``rest``).
+        split = {
+            key: {n for n, found in enumerate(indexes) if len(found.get(key, ())) > CROWDED}
+            for key in shallow
+            if len(key) == 3
+        }
+        self.rest = {
+            key: tuple(pair for pair in shallow[key] if pair[0] not in numbers)
+            for key, numbers in split.items()
+            if numbers
+        }
+        deep: dict[str, list[tuple[int, int]]] = {}
+        for number, found in enumerate(indexes):
+            for key, terms in found.items():
+                if len(key) == 5 and number in split.get(key[:3], ()):
+                    deep.setdefault(key, []).extend((number, t) for t in terms)
+        self.deep = {
+            key: tuple(sorted([*pairs, *self.rest[key[:3]]])) for key, pairs in deep.items()
+        }
+        self.shallow = {key: tuple(pairs) for key, pairs in shallow.items()}
+
+    def at(self, text: str, position: int) -> tuple[tuple[int, int], ...]:
+        """The ``(category, term)`` pairs that can begin at ``text[position]``."""
+        # Lowered per word: lowering a whole text can change its length ("İ").
+        key = opening(text[position : position + 3].lower())
+        rest = self.rest.get(key)
+        if rest is not None:
+            # Read as written: a line break where the index has a space may be what a term
+            # asks for ("...\\n"), and such a word is tried with every term of its three.
+            five = (
+                _spaced(text[position : position + 3].lower())
+                + text[position + 3 : position + 5].lower()
+            )
+            if len(five) == 5 and five[:3] == key and five[3] in _KNOWN and five[4] in _KNOWN:
+                return self.deep.get(five, rest)
+        return self.shallow.get(key, ())
 
 
 Index: TypeAlias = Mapping[str, tuple[int, ...]]
 
 # Part of every digest: bump it when ``index`` or ``openings_only`` would build a
 # different index from the same terms, and every stored index is built again.
-ALGORITHM = "2"
+ALGORITHM = "3"
 
 
 def digest(patterns: Sequence[str]) -> str:
