@@ -140,6 +140,10 @@ DEV_SETS = {
     "categories_dev71.jsonl": "dev set 71, Aboriginal, Torres Strait Islander, Maori and Pasifika customers",
     "categories_dev72.jsonl": "dev set 72, workers in continental Europe, many born elsewhere",
     "categories_dev73.jsonl": "dev set 73, Traveller, Roma and minority customers in Ireland and Britain",
+    "categories_dev74.jsonl": "dev set 74, public-service and transport workers in IE, AU, ZA, NG and KE",
+    "categories_dev75.jsonl": "dev set 75, Iberian and Latin American workers, second-language English",
+    "categories_dev76.jsonl": "dev set 76, workers in East and South-East Asia and migrant workers in the Gulf",
+    "categories_dev77.jsonl": "dev set 77, US South, Plains and Northwest: warehouse, hospital and public-sector workers",
 }
 # Dev sets written after the rules' last round and the model's last training: read
 # once as they are (unseen text), then tuned on in the next round. Empty it when
