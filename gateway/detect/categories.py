@@ -238,7 +238,7 @@ class CategoryClassifier:
         vetoes = self.vetoes
         if vetoes.after_any is not None and vetoes.after_any.match(right, timeout=limit):
             return None
-        if _quoted(text, start, end) or (
+        if (_quoted(text, start, end) and not _CALLED.search(left)) or (
             term.tier != "certain"
             and vetoes.organisation_before is not None
             and vetoes.organisation_after is not None
@@ -270,6 +270,9 @@ class CategoryClassifier:
         score = round(min(0.99, TIERS[term.tier] + boost), 2)
         return CategoryHit(category.name, start, end, score, term.tier)
 
+
+# What someone was called, quoted ('called me "sudaca"'), is said, not mentioned.
+_CALLED = regex.compile(r"\bcall(?:ed|ing|s)?\s+(?:me|us|him|her|them|my\s+\w+)\s+(?:an?\s+)?[\"“]?\Z")
 
 _JOINERS = frozenset("@._/-=")
 
