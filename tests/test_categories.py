@@ -676,6 +676,31 @@ EVERYDAY = [
     "I've half a month's mind to cancel after this third late delivery.",
     "Our café Crumbs turns 10 in May, can you do a cake for the birthday party?",
     "Estoy de baja de la newsletter pero me siguen llegando los correos.",
+    # From the dev 74-77 review: what the round's first terms blocked.
+    "My strike on frame 10 didn't register on the lane 12 scoreboard.",
+    "Our Greve in Chianti villa booking shows the wrong dates.",
+    "My staking rewards for epoch 512 never landed in the wallet.",
+    "In the Lucky Strike tournament I have to participate by Sunday but the game crashes.",
+    "The Union Pacific claims team is handling my claim for the damaged pallet.",
+    "the parcel locker says my parcel is in facket 23 but the door won't open.",
+    "Can the Kindle Vocabulary Builder serve the whole sentence instead of half?",
+    "We got out of the Prisión escape room in 42 minutes but the app says we failed.",
+    "My bond conditions say I can't cash out before 2027, but the app shows 'early redeem'.",
+    "My battery charge is pending on the app even though I unplugged an hour ago.",
+    "We were detained two days in Doha because of the sandstorm, the airline won't pay.",
+    "Our 15 y.o. tawny port gift box came without the wooden case.",
+    "She's a Minor, a 1962 Morris Minor, and your form won't accept a car older than 1970.",
+    "The state Board of Pharmacy asked me to send a notarised copy of my licence.",
+    "Before I return the phone I would like my personal data deleted from it by your tech.",
+    "In Ace Attorney chapter 3 the tribunal hearing scene freezes every time.",
+    "my avocat was brown inside, like the other three in the box.",
+    "Your promo email said 'you Danish pastry fans get 20% off' but the code is rejected.",
+    "We ordered both Black and Navy in size M but only the Navy arrived.",
+    "I'm sitting at La Parroquia café in Veracruz and your app declines my card.",
+    "I'm attending as a delegate to the national conference of the Chartered Institute of Housing.",
+    "My husband and I hired two blokes through your app to move a piano.",
+    "The loft conversion was signed off with a completion certificate in March.",
+    "I've been bounced between L1-L2 support for a week now.",
 ]
 
 
@@ -705,6 +730,8 @@ MODEL_STILL_BLOCKS = {
     "No, la titular no soy yo: mi mamá es Maya, yo soy su hija Sofía, y necesito cambiar la tarjeta.",
     # From the dev 66-69 review: halal catering for a conference, read as a person's faith.
     "Our meals for the conference delegates must be halal, 120 pax.",
+    # From the dev 74-77 review: a professional conference's delegate, read as a party's.
+    "I'm attending as a delegate to the national conference of the Chartered Institute of Housing.",
 }
 
 
@@ -1245,7 +1272,10 @@ ROUND_PHRASINGS: dict[str, list[tuple[str, str]]] = {
     "dev 74-77 (sixteenth session)": [
         ("Our stoppage at the depot lasted a week, so the rent is late.", "trade_union"),
         ("They docked the 3 days of greve from my salary, I need more time.", "trade_union"),
-        ("During the general strike we logged off together, restore my tier.", "trade_union"),
+        (
+            "During the general strike we logged off with the others, restore my tier.",
+            "trade_union",
+        ),
         ("Please cancel the debit order to NEHAWU, I left the union.", "trade_union"),
         ("The Nigerian Union of Teachers dues came out twice this month.", "trade_union"),
         ("Mi sindicato pays for the trip, put the invoice in its name.", "trade_union"),
@@ -1273,7 +1303,7 @@ ROUND_PHRASINGS: dict[str, list[tuple[str, str]]] = {
             "sexual_orientation",
         ),
         ("The plan refused my hormones for gender affirmation.", "sexual_orientation"),
-        ("Custody is shared 50/50, so my son needs a SIM on both plans.", "children"),
+        ("Custody is shared 50/50 with my ex, so my son needs a SIM on both plans.", "children"),
         ("My 16 y.o. opened an account with my ID, close it.", "children"),
         ("My ex has taken our daughter to Kenya without my consent.", "children"),
         ("I'm 29 weeks now, add the baby to the policy before she's born.", "health"),
