@@ -272,7 +272,9 @@ class CategoryClassifier:
 
 
 # What someone was called, quoted ('called me "sudaca"'), is said, not mentioned.
-_CALLED = regex.compile(r"\bcall(?:ed|ing|s)?\s+(?:me|us|him|her|them|my\s+\w+)\s+(?:an?\s+)?[\"“]?\Z")
+_CALLED = regex.compile(
+    r"\bcall(?:ed|ing|s)?\s+(?:me|us|him|her|them|my\s+\w+)\s+(?:an?\s+)?[\"“]?\Z"
+)
 
 _JOINERS = frozenset("@._/-=")
 
