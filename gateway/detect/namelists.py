@@ -149,8 +149,10 @@ class NameList:
 
     pattern: str  # "(?:(?-i:\\L<unions_exact>)|\\L<unions_any>)"
     tries: dict[str, str]  # placeholder name -> "S(?:EIU|IPTU)|..."
-    # placeholder name -> the names' first three characters, as a trie: how a
-    # match can begin, which is all the index of word openings asks.
+    # placeholder name -> the names' first five characters, as a trie: how a
+    # match can begin, which is all the index of word openings asks (five, so
+    # that a crowded opening split by five characters leaves a list's term out
+    # where no name begins like the word).
     openings: dict[str, str]
 
 
@@ -181,7 +183,7 @@ def compile_names(name: str, lines: list[str], ordinary_words: bool = False) -> 
             parts.append(flags.format(f"\\L<{key}>"))
             names = {m.lower() if kind == "any" else m for m in members}
             tries[key] = _trie(names)
-            openings[key] = _trie({n[:3] for n in names})
+            openings[key] = _trie({n[:5] for n in names})
     return NameList("(?:" + "|".join(parts) + ")" if parts else "(?!)", tries, openings)
 
 
