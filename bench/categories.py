@@ -194,6 +194,8 @@ HOLDOUTS = {
     "categories_holdout42.jsonl": "hold-out 42, Australia, New Zealand and the Pacific: an airline, groceries, a health fund, a carrier",
     "categories_holdout43.jsonl": "hold-out 43, France, Belgium, Italy, Spain and Portugal and their immigrant communities",
     "categories_holdout44.jsonl": "hold-out 44, US union households and immigrant families: a carrier, a utility, a health insurer, car finance",
+    "categories_holdout45.jsonl": "hold-out 45, across Canada: Québécois, First Nations, Inuit and Métis, immigrant and unionised customers",
+    "categories_holdout46.jsonl": "hold-out 46, the English Midlands and North, Wales and Scotland: union households and minority communities",
 }
 THRESHOLD = 0.7
 
