@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 import regex
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gateway.detect import category_rules, word_openings
@@ -165,3 +165,72 @@ def test_every_term_that_matches_at_a_word_is_one_the_index_names(sentence: str)
             for term_number, term in enumerate(category.terms):
                 if term.match(text, word.start()):
                     assert (number, term_number) in named, (category.name, term_number)
+
+
+_WORDS = (
+    *[
+        "my",
+        "union",
+        "rep",
+        "the",
+        "UNION",
+        "ballot",
+        "is",
+        "our",
+        "strike",
+        "i'm",
+        "diabetic",
+        "sindicato",
+        "docked",
+        "2",
+        "days",
+    ],
+    *[
+        "of",
+        "huelga",
+        "ICO",
+        "told",
+        "me",
+        "subject",
+        "access",
+        "request",
+        "solicitor",
+        "Procon",
+        "reclamação",
+        "in",
+    ],
+    *[
+        "he's",
+        "a",
+        "minor",
+        "16",
+        "y.o.",
+        "opened",
+        "released",
+        "from",
+        "Wolston",
+        "after",
+        "3",
+        "years",
+        "we",
+        "are",
+        "gitanos",
+    ],
+    *["both", "Black", ",", ".", "?", "!", ":", ";", "(", ")", '"', "'", "-", "_", "@", "/"],
+)
+_SEPARATORS = (" ", " ", " ", "", "\n", "  ")
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(_WORDS), st.sampled_from(_SEPARATORS)), max_size=14))
+def test_the_index_never_leaves_out_a_term_that_holds(words: list[tuple[str, str]]) -> None:
+    """Soundness over word sequences built from the shipped terms' own words, with the
+    punctuation and line breaks the index's keys may or may not hold."""
+    classifier = CategoryClassifier.load(["trade_union", "legal", "criminal_record"], model=False)
+    text = "".join(word + separator for word, separator in words)
+    for word in regex.finditer(r"(?<!\w)(?<!\w')\w", text):
+        named = set(classifier.openings.at(text, word.start()))
+        for number, category in enumerate(classifier.categories):
+            for term_number, term in enumerate(category.terms):
+                if term.match(text, word.start()):
+                    assert (number, term_number) in named, (category.name, term_number, text)
