@@ -127,9 +127,8 @@ class Rules:
 
     def index_digest(self, name: str) -> str:
         """The digest ``name``'s index would be built from, without compiling anything."""
-        patterns = _patterns(self.rules[name], self.macros)
         return word_openings.digest(
-            [word_openings.openings_only(p, self.openings) for p in patterns]
+            _for_index(_patterns(self.rules[name], self.macros), self.openings)
         )
 
 
@@ -185,6 +184,12 @@ def _patterns(rules: Mapping[str, Any], macros: Mapping[str, str]) -> list[str]:
     ]
 
 
+def _for_index(patterns: Sequence[str], openings: Mapping[str, str]) -> list[str]:
+    """Terms as the index reads them: each list as how its names begin
+    (word_openings.openings_only), not its trie."""
+    return [word_openings.openings_only(p, openings) for p in patterns]
+
+
 def _spec(entry: Any) -> Mapping[str, Any]:
     return entry if isinstance(entry, dict) else {"pattern": entry}
 
@@ -211,9 +216,8 @@ def _category(
     ]
     try:
         patterns = _patterns(rules, macros)
-        # For the index, a list is how its names begin (word_openings.openings_only);
-        # for matching, its trie.
-        for_index = [word_openings.openings_only(p, openings) for p in patterns]
+        # For the index, a list is how its names begin; for matching, its trie.
+        for_index = _for_index(patterns, openings)
         index_digest = word_openings.digest(for_index)
         if stored is not None and stored[0] == index_digest:
             index = stored[1]

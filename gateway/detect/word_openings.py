@@ -4,7 +4,7 @@ A single alternation of a thousand terms tries every one at every word
 start; looked up by a word's first three characters (``"dia"``, ``"my "``,
 ``"i'm"``), a word start tries only the few terms that can begin there. The
 index is built once per category (``index``) by asking the regex engine which
-prefixes could still become a match, and read per word (``opening``).
+prefixes could still become a match, and read per word (``Openings.at``).
 
 A crowded opening ("my ", "the", "i'm": up to hundreds of terms) is split
 again by the next two characters ("my so", "the c"): most words after "my"
@@ -100,13 +100,13 @@ _ALPHABET = string.ascii_lowercase + string.digits + " '-&./,+(:;!?)\"_@"
 _KNOWN = frozenset(_ALPHABET)
 
 
-def opening(chars: str) -> str:
-    """The index key of a word's first characters: three, or only the first when one of
-    the others is outside the alphabet the index was built on ("sámi", "my" at the end)."""
-    chars = _spaced(chars)
-    if len(chars) == 3 and chars[1] in _KNOWN and chars[2] in _KNOWN:
-        return chars
-    return chars[:1]
+def _key(head: str) -> str:
+    """The index key of a word's first three characters, lowered and spaced (``_spaced``):
+    all three, or only the first when one of the others is outside the alphabet the index
+    was built on ("sámi", "my" at the end)."""
+    if len(head) == 3 and head[1] in _KNOWN and head[2] in _KNOWN:
+        return head
+    return head[:1]
 
 
 def _spaced(chars: str) -> str:
@@ -194,16 +194,14 @@ class Openings:
     def at(self, text: str, position: int) -> tuple[tuple[int, int], ...]:
         """The ``(category, term)`` pairs that can begin at ``text[position]``."""
         # Lowered per word: lowering a whole text can change its length ("İ").
-        key = opening(text[position : position + 3].lower())
-        rest = self.rest.get(key)
+        head = _spaced(text[position : position + 3].lower())
+        key = _key(head)
+        rest = self.rest.get(key)  # only three-character keys are split
         if rest is not None:
             # Read as written: a line break where the index has a space may be what a term
             # asks for ("...\\n"), and such a word is tried with every term of its three.
-            five = (
-                _spaced(text[position : position + 3].lower())
-                + text[position + 3 : position + 5].lower()
-            )
-            if len(five) == 5 and five[:3] == key and five[3] in _KNOWN and five[4] in _KNOWN:
+            five = head + text[position + 3 : position + 5].lower()
+            if len(five) == 5 and five[3] in _KNOWN and five[4] in _KNOWN:
                 return self.deep.get(five, rest)
         return self.shallow.get(key, ())
 
