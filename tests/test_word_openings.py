@@ -157,14 +157,17 @@ SENTENCES = (
 @pytest.mark.parametrize("sentence", SENTENCES)
 def test_every_term_that_matches_at_a_word_is_one_the_index_names(sentence: str) -> None:
     """Soundness: the index may name terms that fail there, never leave out one that holds."""
-    classifier = CategoryClassifier.load(model=False)
-    text = sentence.replace("\u2019", "'")
+    _assert_sound(CategoryClassifier.load(model=False), sentence.replace("\u2019", "'"))
+
+
+def _assert_sound(classifier: CategoryClassifier, text: str) -> None:
+    """Every term that matches at a word of ``text`` is one the index names there."""
     for word in regex.finditer(r"(?<!\w)(?<!\w')\w", text):
         named = set(classifier.openings.at(text, word.start()))
         for number, category in enumerate(classifier.categories):
             for term_number, term in enumerate(category.terms):
                 if term.match(text, word.start()):
-                    assert (number, term_number) in named, (category.name, term_number)
+                    assert (number, term_number) in named, (category.name, term_number, text)
 
 
 _WORDS = (
@@ -227,10 +230,4 @@ def test_the_index_never_leaves_out_a_term_that_holds(words: list[tuple[str, str
     """Soundness over word sequences built from the shipped terms' own words, with the
     punctuation and line breaks the index's keys may or may not hold."""
     classifier = CategoryClassifier.load(["trade_union", "legal", "criminal_record"], model=False)
-    text = "".join(word + separator for word, separator in words)
-    for word in regex.finditer(r"(?<!\w)(?<!\w')\w", text):
-        named = set(classifier.openings.at(text, word.start()))
-        for number, category in enumerate(classifier.categories):
-            for term_number, term in enumerate(category.terms):
-                if term.match(text, word.start()):
-                    assert (number, term_number) in named, (category.name, term_number, text)
+    _assert_sound(classifier, "".join(word + separator for word, separator in words))
