@@ -46,6 +46,7 @@ from gateway.detect.budget import budget
 from gateway.detect.category_model import CategoryModel
 from gateway.detect.category_rules import TIERS, Category, Rules, Tier, Vetoes
 from gateway.detect.couples import SameSexCouples
+from gateway.detect.lexicon import Lexicon
 from gateway.detect.normalize import NormalizedText, normalize
 from gateway.errors import DetectionError
 from gateway.policy.schema import CATEGORY_NAMES
@@ -91,10 +92,12 @@ class CategoryClassifier:
         timeout_s: float = 1.0,
         model: CategoryModel | None = None,
         couples: SameSexCouples | None = None,
+        lexicon: Lexicon | None = None,
     ) -> None:
         self.categories = tuple(categories)
         self.model = model
         self.couples = couples
+        self.lexicon = lexicon
         self.personal = personal
         self.vetoes = vetoes
         self.timeout = timeout_s
@@ -155,7 +158,7 @@ class CategoryClassifier:
     def _rules(
         self, normalized: NormalizedText
     ) -> tuple[list[CategoryHit], dict[str, list[tuple[int, int]]]]:
-        """The rules' and the couples finder's hits, and each category's vetoed spans."""
+        """The rules', the couples finder's and the lexicon's hits, and each category's vetoed spans."""
         folded = normalized.text.translate(_APOSTROPHES)
         limit = budget(self.timeout, folded)
         hits: list[CategoryHit] = []
@@ -168,6 +171,10 @@ class CategoryClassifier:
         for couple in couples:
             start, end = normalized.to_original(couple.start, couple.end)
             hits.append(CategoryHit("sexual_orientation", start, end, 0.9, "certain"))
+        if self.lexicon is not None:
+            for found in self.lexicon.find(folded, self.names):
+                start, end = normalized.to_original(found.start, found.end)
+                hits.append(CategoryHit(found.category, start, end, found.score, found.tier))
         return hits, ruled_out
 
     def _scan(
@@ -352,7 +359,11 @@ _LETTER_WORD = regex.compile(r"[^\W\d_][\w'-]*")
 
 
 def _classifier(
-    rules: Rules, names: Iterable[str] | None, timeout_ms: int, model: CategoryModel | None
+    rules: Rules,
+    names: Iterable[str] | None,
+    timeout_ms: int,
+    model: CategoryModel | None,
+    lexicon: Lexicon | None = None,
 ) -> CategoryClassifier:
     wanted = CATEGORY_NAMES if names is None else tuple(names)
     return CategoryClassifier(
@@ -362,6 +373,7 @@ def _classifier(
         timeout_ms / 1000,
         model,
         SameSexCouples.load() if "sexual_orientation" in wanted else None,
+        lexicon,
     )
 
 
@@ -375,7 +387,7 @@ def _shipped_rules() -> Rules:
 @functools.lru_cache(maxsize=8)
 def _shipped(names: tuple[str, ...], timeout_ms: int, model: bool) -> CategoryClassifier:
     shipped_model = CategoryModel.load(names) if model else None
-    return _classifier(_shipped_rules(), names, timeout_ms, shipped_model)
+    return _classifier(_shipped_rules(), names, timeout_ms, shipped_model, Lexicon.load())
 
 
 def _context(text: str, start: int, end: int) -> tuple[str, str]:

@@ -1,0 +1,391 @@
+"""Category words in other languages: one lexicon per language, read word by word.
+
+The rules in ``categories.yaml`` are English phrases in their context. Customers
+also write in their own languages, wholly or a sentence or a word at a time
+("Sou diabético tipo 2", "docked the huelga days", "ich bin bei ver.di
+organisiert"). Measured on text by hands that never saw the rules, such
+sentences were most of what the rules missed, and a round of phrases written
+from one set of tickets reached no further than those tickets. A lexicon is
+knowledge instead: each file in ``data/lexicon`` holds one language's words for
+the eight categories, written from general knowledge of the language for every
+language at once, not from tickets (``data/SOURCES.md``).
+
+A language's file lists:
+
+* ``said``: phrases that are the category about a person on their own ("tengo
+  cáncer", "me diagnosticaron"): score 0.9, tier ``certain``;
+* ``words``: words that are the category when the sentence is about someone
+  ("quimioterapia", "sindicato"): 0.8, tier ``strong``, only when a personal
+  word of that language ("mi", "soy", "hija") is in the sentence, at most
+  ``NEAR_WORDS`` words away. Not English personal words: in an English
+  sentence ("stuck in the huelga", "my Kirchenaustritt appointment slots") a
+  foreign word is a name or a topic far more often than the writer's own
+  category;
+* ``function``: frequent words of the language that English does not have; a
+  phrase of one word, or of words English has too ("instant", "aid", "may
+  cancer"), counts only with ``FUNCTION_WORDS`` of them near it;
+* ``not_before``, ``not_after`` and ``not_with``, for the language and for each
+  category: the words right before or after a phrase, or anywhere near it in
+  its sentence, that make it a product, a place, a pet's or a figure of speech
+  ("tiras para diabéticos", "syndicat de copropriété", "mi perro", "casi").
+
+A phrase with a capital after the sentence's first word is a name ("soy
+Cristiano Méndez", "Via Roma") in a language that writes its nouns in lower
+case; ``nouns_capitalised: true`` says a language does not (German).
+
+A phrase is words in a row: ``a/b`` is either word, ``stem*`` any word
+beginning with the stem (four letters at least), ``_`` any one word. Case and
+accents are ignored on both sides (``diabetico`` matches "Diabético"), and
+apostrophes and hyphens split words as spaces do ("j'ai" is "j ai").
+Everything is in one index keyed by a phrase's first word (or its stem's
+first four letters), so a word costs two dictionary lookups whatever the number
+of languages.
+"""
+
+from __future__ import annotations
+
+import bisect
+import functools
+import importlib.resources
+import itertools
+import unicodedata
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import regex
+import yaml
+
+from gateway.detect.wordlists import is_ordinary
+from gateway.policy.schema import CATEGORY_NAMES
+
+SAID_SCORE = 0.9
+WORDS_SCORE = 0.8
+STEM_KEY = 4
+# How far from a phrase, in words of its sentence, a personal or a function word counts.
+NEAR_WORDS = 12
+# Two of a language's own words near a phrase say the sentence is in it: one
+# short word ("a", "de", "si") is shared by too many languages.
+FUNCTION_WORDS = 2
+# A word: letters only; apostrophes, hyphens and digits split words.
+_WORD = regex.compile(r"[^\W\d_]+")
+_SENTENCE_END = regex.compile(r"[.!?\n]")
+_JOINERS = frozenset("@._/=")
+_QUOTES = frozenset("'\"“”‘’«»")
+
+Kind = Literal["said", "words"]
+
+
+@dataclass(frozen=True, slots=True)
+class LexiconHit:
+    """``text[start:end]`` is a category's phrase in ``language``."""
+
+    category: str
+    start: int
+    end: int
+    score: float
+    tier: Literal["certain", "strong"]
+    language: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Slot:
+    """One word of a phrase: one of ``words``, a word beginning with one of ``stems``, or any."""
+
+    words: frozenset[str]
+    stems: tuple[str, ...]
+    any_word: bool = False
+
+    def fits(self, word: str) -> bool:
+        return self.any_word or word in self.words or word.startswith(self.stems)
+
+
+@dataclass(frozen=True, slots=True)
+class _Phrase:
+    slots: tuple[_Slot, ...]
+    category: str
+    kind: Kind
+    language: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Vetoes:
+    """Words that rule a phrase out: right before it, right after it, or near it in its sentence."""
+
+    before: frozenset[str] = frozenset()
+    after: frozenset[str] = frozenset()
+    near: frozenset[str] = frozenset()
+
+    def rule_out(self, before: str | None, after: str | None, near: set[str]) -> bool:
+        return before in self.before or after in self.after or not self.near.isdisjoint(near)
+
+
+@dataclass(frozen=True, slots=True)
+class _Language:
+    code: str
+    function: frozenset[str]
+    personal: frozenset[str]
+    vetoes: _Vetoes
+    category_vetoes: Mapping[str, _Vetoes]
+    nouns_capitalised: bool
+
+
+# Letters with no accent to drop that people type plain all the same ("zwiazek", "kizim").
+_PLAIN = {"ı": "i", "ł": "l", "ø": "o", "đ": "d", "ħ": "h", "ŧ": "t"}
+
+
+class _Fold(dict[int, str]):
+    """``str.translate`` table, filled as characters come: lower case, no accents, one for one."""
+
+    def __missing__(self, code: int) -> str:
+        char = chr(code)
+        if char.lower() in _PLAIN:
+            self[code] = _PLAIN[char.lower()]
+            return self[code]
+        bare = "".join(
+            c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c)
+        ).lower()
+        folded = bare if len(bare) == 1 else char.lower() if len(char.lower()) == 1 else char
+        self[code] = folded
+        return folded
+
+
+_FOLD = _Fold()
+
+
+def fold(text: str) -> str:
+    """Lower case without accents, as long as ``text``: offsets hold."""
+    return text.translate(_FOLD)
+
+
+class Lexicon:
+    """Every language's phrases, indexed by how they begin. Pure and thread-safe."""
+
+    def __init__(self, languages: Mapping[str, Mapping[str, Any]]) -> None:
+        self.languages: dict[str, _Language] = {}
+        self._exact: dict[str, list[_Phrase]] = {}
+        self._stems: dict[str, list[_Phrase]] = {}
+        for code, document in languages.items():
+            self._add(code, document)
+
+    @classmethod
+    def load(cls) -> Lexicon:
+        """The shipped lexicon (``data/lexicon``), read once per process."""
+        return _shipped()
+
+    def find(self, text: str, categories: Iterable[str] | None = None) -> list[LexiconHit]:
+        """Each category's phrases in ``text`` (straight apostrophes), by start."""
+        wanted = frozenset(CATEGORY_NAMES if categories is None else categories)
+        folded = fold(text)
+        words = [(m.start(), m.end(), m.group()) for m in _WORD.finditer(folded)]
+        if not words:
+            return []
+        ends = [m.end() for m in _SENTENCE_END.finditer(folded)]
+        sentence_of = [bisect.bisect_right(ends, start) for start, _, _ in words]
+        hits: list[LexiconHit] = []
+        covered: dict[str, int] = {}  # category -> end of its last hit
+        for index, (start, _, word) in enumerate(words):
+            for phrase in self._candidates(word):
+                if phrase.category not in wanted or start < covered.get(phrase.category, 0):
+                    continue
+                last = _match(phrase, words, sentence_of, index)
+                if last is None:
+                    continue
+                end = words[last][1]
+                if not self._holds(phrase, text, folded, words, sentence_of, index, last):
+                    continue
+                said = phrase.kind == "said"
+                hits.append(
+                    LexiconHit(
+                        phrase.category,
+                        start,
+                        end,
+                        SAID_SCORE if said else WORDS_SCORE,
+                        "certain" if said else "strong",
+                        phrase.language,
+                    )
+                )
+                covered[phrase.category] = end
+        return hits
+
+    def _candidates(self, word: str) -> Iterator[_Phrase]:
+        yield from self._exact.get(word, ())
+        if len(word) >= STEM_KEY:
+            yield from self._stems.get(word[:STEM_KEY], ())
+
+    def _holds(
+        self,
+        phrase: _Phrase,
+        text: str,
+        folded: str,
+        words: Sequence[tuple[int, int, str]],
+        sentence_of: Sequence[int],
+        first: int,
+        last: int,
+    ) -> bool:
+        """The phrase's context: not part of a code, no veto next to it, a person and a language."""
+        language = self.languages[phrase.language]
+        start, end = words[first][0], words[last][1]
+        if _inside_identifier(text, start, end):
+            return False
+        sentence = sentence_of[first]
+        before = words[first - 1][2] if first > 0 and sentence_of[first - 1] == sentence else None
+        after = (
+            words[last + 1][2]
+            if last + 1 < len(words) and sentence_of[last + 1] == sentence
+            else None
+        )
+        near = range(max(0, first - NEAR_WORDS), min(len(words), last + 1 + NEAR_WORDS))
+        others = {
+            words[i][2] for i in near if sentence_of[i] == sentence and not first <= i <= last
+        }
+        category_vetoes = language.category_vetoes.get(phrase.category)
+        if language.vetoes.rule_out(before, after, others) or (
+            category_vetoes is not None and category_vetoes.rule_out(before, after, others)
+        ):
+            return False
+        # One word alone ("halal", "huelga", "Kirchenaustritt" in an English sentence), or
+        # words English has too ("instant", "aid"), count only in a sentence of the language:
+        # in another they are a name, a label or a topic far more often.
+        matched = [w for _, _, w in words[first : last + 1]]
+        if (len(matched) == 1 or all(map(is_ordinary, matched))) and len(
+            language.function.intersection(others)
+        ) < FUNCTION_WORDS:
+            return False
+        if _cited(text, start, end):
+            return False
+        # A word of the language with a capital mid-sentence is a name ("Via Roma",
+        # "soy Cristiano Méndez"), unless the language capitalises its nouns.
+        if not language.nouns_capitalised and any(
+            _title_case(text, words[i][0]) and _mid_sentence(folded, words[i][0])
+            for i in range(first, last + 1)
+        ):
+            return False
+        return phrase.kind == "said" or not language.personal.isdisjoint(others)
+
+    def _add(self, code: str, document: Mapping[str, Any]) -> None:
+        def words(fields: Mapping[str, Any], field: str) -> frozenset[str]:
+            # Each word of an entry: "con tôi" ("my child") gives "con" and "toi".
+            entries = (str(e) for e in fields.get(field) or ())
+            return frozenset(w for e in entries for w in _WORD.findall(fold(e)))
+
+        def vetoes(fields: Mapping[str, Any]) -> _Vetoes:
+            return _Vetoes(
+                words(fields, "not_before"), words(fields, "not_after"), words(fields, "not_with")
+            )
+
+        categories: Mapping[str, Any] = document.get("categories") or {}
+        # A function word that English has too ("die", "den") says nothing of the language.
+        self.languages[code] = _Language(
+            code,
+            frozenset(w for w in words(document, "function") if len(w) > 1 and not is_ordinary(w)),
+            words(document, "personal"),
+            vetoes(document),
+            {name: vetoes(lists) for name, lists in categories.items()},
+            bool(document.get("nouns_capitalised")),
+        )
+        for category, lists in categories.items():
+            if category not in CATEGORY_NAMES:
+                raise ValueError(f"lexicon {code}: unknown category {category!r}")
+            for kind in ("said", "words"):
+                for entry in lists.get(kind) or ():
+                    for phrase in _phrases(str(entry), category, kind, code):
+                        self._index(phrase)
+
+    def _index(self, phrase: _Phrase) -> None:
+        first = phrase.slots[0]
+        for word in first.words:
+            self._exact.setdefault(word, []).append(phrase)
+        for stem in first.stems:
+            self._stems.setdefault(stem[:STEM_KEY], []).append(phrase)
+
+
+def _phrases(entry: str, category: str, kind: Kind, code: str) -> Iterator[_Phrase]:
+    """An entry's phrases: one per way its alternatives split into words ("j'ai/il a")."""
+    slots: list[list[list[str]]] = []  # slot -> alternative -> words
+    for part in entry.split():
+        if part == "_":
+            slots.append([["_"]])
+            continue
+        slots.append([_split(alternative) for alternative in part.split("/") if alternative])
+    for choice in itertools.product(*slots):
+        words = [w for alternative in choice for w in alternative]
+        if not words or words[0] == "_":
+            raise ValueError(f"lexicon {code}: {entry!r} must begin with a word")
+        yield _Phrase(tuple(_slot(w, entry, code) for w in words), category, kind, code)
+
+
+def _split(alternative: str) -> list[str]:
+    """An alternative's words, split as the text is ("j'ai" -> j, ai), a trailing * kept."""
+    stem = alternative.endswith("*")
+    words: list[str] = _WORD.findall(fold(alternative.rstrip("*")))
+    if stem and words:
+        words[-1] += "*"
+    return words
+
+
+def _slot(word: str, entry: str, code: str) -> _Slot:
+    if word == "_":
+        return _Slot(frozenset(), (), any_word=True)
+    if word.endswith("*"):
+        stem = word[:-1]
+        if len(stem) < STEM_KEY:
+            raise ValueError(f"lexicon {code}: {entry!r}: a stem needs {STEM_KEY} letters")
+        return _Slot(frozenset(), (stem,))
+    return _Slot(frozenset({word}), ())
+
+
+def _match(
+    phrase: _Phrase,
+    words: Sequence[tuple[int, int, str]],
+    sentence_of: Sequence[int],
+    first: int,
+) -> int | None:
+    """The index of the phrase's last word when it begins at ``first``, in one sentence."""
+    last = first + len(phrase.slots) - 1
+    if last >= len(words) or sentence_of[last] != sentence_of[first]:
+        return None
+    for offset, slot in enumerate(phrase.slots):
+        if not slot.fits(words[first + offset][2]):
+            return None
+    return last
+
+
+def _inside_identifier(text: str, start: int, end: int) -> bool:
+    """Part of an email, a URL, a file or a code."""
+    before = text[start - 1] if start else ""
+    after = text[end] if end < len(text) else ""
+    following = text[end + 1] if end + 1 < len(text) else ""
+    return before in _JOINERS or (after in _JOINERS and following.isalnum())
+
+
+def _cited(text: str, start: int, end: int) -> bool:
+    """Quoted as a label ("the line 'cotisation syndicale'", a form's 'ik ben katholiek')."""
+    before = text[start - 1] if start else ""
+    after = text[end] if end < len(text) else ""
+    return before in _QUOTES and after in _QUOTES
+
+
+def _title_case(text: str, start: int) -> bool:
+    """ "Roma", not "ROMA" (a shout or a heading) nor "roma"."""
+    return text[start].isupper() and text[start + 1 : start + 2].islower()
+
+
+def _mid_sentence(folded: str, start: int) -> bool:
+    before = folded[max(0, start - 4) : start].rstrip(" \t\"'“‘(-")
+    return bool(before) and before[-1] not in ".!?:;\n"
+
+
+def read_languages() -> dict[str, Any]:
+    """The shipped files, by language code."""
+    folder = importlib.resources.files("gateway.detect").joinpath("data/lexicon")
+    documents: dict[str, Any] = {}
+    for item in sorted(folder.iterdir(), key=lambda i: i.name):
+        if item.name.endswith(".yaml"):
+            documents[item.name.removesuffix(".yaml")] = yaml.safe_load(item.read_text("utf-8"))
+    return documents
+
+
+@functools.cache
+def _shipped() -> Lexicon:
+    return Lexicon(read_languages())

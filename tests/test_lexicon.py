@@ -1,0 +1,160 @@
+"""The lexicon of other languages' category words: phrases, personal words, vetoes, the shipped files."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from gateway.detect.categories import CategoryClassifier
+from gateway.detect.lexicon import Lexicon, fold, read_languages
+from gateway.policy.schema import CATEGORY_NAMES
+
+THRESHOLD = 0.7  # the policy default
+
+SPANISH: dict[str, Any] = {
+    "language": "Spanish",
+    "function": ["el", "los", "que", "para", "con", "del", "pero"],
+    "personal": ["mi", "soy", "tengo", "hija", "yo"],
+    "not_before": ["para"],
+    "not_after": ["app"],
+    "categories": {
+        "health": {
+            "said": ["tengo/padezco cáncer/fibromialgia", "soy diabétic*", "estoy _ embarazada"],
+            "words": ["quimioterapia", "diabétic*", "may cancer"],
+        },
+        "trade_union": {"said": ["j'ai fait grève"], "words": ["sindicato"]},
+    },
+}
+
+
+def found(lexicon: Lexicon, text: str) -> list[tuple[str, str, float]]:
+    return [(h.category, text[h.start : h.end], h.score) for h in lexicon.find(text)]
+
+
+@pytest.fixture(scope="module")
+def spanish() -> Lexicon:
+    return Lexicon({"es": SPANISH})
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a said phrase is the category on its own, in any case, with or without accents
+        ("Tengo fibromialgia y no puedo cargar peso.", [("health", "Tengo fibromialgia", 0.9)]),
+        ("SOY DIABETICA tipo 2", [("health", "SOY DIABETICA", 0.9)]),
+        ("estoy muy embarazada", [("health", "estoy muy embarazada", 0.9)]),
+        # an elision splits as the phrase does
+        ("J'ai fait grève le 7 mars.", [("trade_union", "J'ai fait grève", 0.9)]),
+        # a word needs a personal word of its language in its sentence, and one word
+        # alone two words of its language near it: in an English sentence a foreign
+        # word is a name or a topic far more often
+        ("Mi quimioterapia empieza el lunes, pero...", [("health", "quimioterapia", 0.8)]),
+        ("my sindicato dues went up", []),
+        ("Mi quimioterapia empieza el lunes", []),
+        # capitalised mid-sentence, a name
+        ("Mi dirección es Calle Sindicato 4", []),
+        ("Sindicato: mi cuota, que pago con los bonos", [("trade_union", "Sindicato", 0.8)]),
+        # quoted as a label
+        ("mi app pone 'sindicato' en los gastos", []),
+        ("La quimioterapia es cara. Mi pedido llegó.", []),
+        ("El sindicato convocó huelga en el aeropuerto", []),
+        # vetoes next to the word: a product, an app
+        ("Compré tiras para diabéticos, mi pedido no llega", []),
+        ("mi quimioterapia app no funciona", []),
+        # part of an address or a code
+        ("escribe a mi sindicato@ejemplo.es", []),
+        # a phrase of English words counts only in a sentence of its language
+        ("my mom may cancer the order", []),
+        ("mi mamá may cancer pero los médicos", [("health", "may cancer", 0.8)]),
+    ],
+)
+def test_phrases_in_their_context(spanish: Lexicon, text: str, expected: list[Any]) -> None:
+    assert found(spanish, text) == expected
+
+
+def test_a_sentence_ends_a_phrase_and_its_personal_words(spanish: Lexicon) -> None:
+    assert found(spanish, "Tengo. Fibromialgia es un libro") == []
+    far = "mi que los " + "palabra " * 11 + "quimioterapia"
+    assert found(spanish, far) == []
+    assert found(spanish, "mi que los " + "palabra " * 9 + "quimioterapia") != []
+
+
+def test_a_language_that_capitalises_nouns_keeps_them() -> None:
+    german = Lexicon(
+        {
+            "de": {
+                "function": ["ich", "zahle"],
+                "personal": ["meine"],
+                "nouns_capitalised": True,
+                "categories": {"trade_union": {"words": ["gewerkschaft"]}},
+            }
+        }
+    )
+    assert found(german, "Ich zahle meine Beiträge an die Gewerkschaft") == [
+        ("trade_union", "Gewerkschaft", 0.8)
+    ]
+
+
+def test_categories_are_asked_for(spanish: Lexicon) -> None:
+    both = "Tengo cáncer y mi sindicato que los"
+    assert [h.category for h in spanish.find(both, ["trade_union"])] == ["trade_union"]
+    assert spanish.find("Tengo cáncer", ["legal"]) == []
+
+
+@pytest.mark.parametrize(
+    ("document", "message"),
+    [
+        ({"categories": {"health": {"said": ["dia*"]}}}, "a stem needs 4 letters"),
+        ({"categories": {"health": {"said": ["_ embarazada"]}}}, "must begin with a word"),
+        ({"categories": {"wealth": {"said": ["rico"]}}}, "unknown category 'wealth'"),
+    ],
+)
+def test_a_broken_file_is_refused_by_name(document: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        Lexicon({"xx": document})
+
+
+@given(st.text(max_size=200))
+def test_folding_keeps_every_offset(text: str) -> None:
+    assert len(fold(text)) == len(text)
+
+
+def test_folding_drops_case_and_accents() -> None:
+    assert fold("Diabético ÇOĞ Ärzte KIZIM Łódź") == "diabetico cog arzte kizim lodz"
+
+
+# --- the shipped files -------------------------------------------------------------------
+
+KNOWN_KEYS = {
+    "language",
+    "function",
+    "personal",
+    "not_before",
+    "not_after",
+    "not_with",
+    "nouns_capitalised",
+    "categories",
+}
+
+
+def test_every_shipped_file_loads_and_names_only_known_fields() -> None:
+    documents = read_languages()
+    assert len(documents) >= 20
+    for code, document in documents.items():
+        assert set(document) <= KNOWN_KEYS, code
+        assert set(document["categories"]) <= set(CATEGORY_NAMES), code
+        for lists in document["categories"].values():
+            assert set(lists) <= {"said", "words", "not_before", "not_after", "not_with"}, code
+    Lexicon(documents)
+
+
+@pytest.fixture(scope="module")
+def rules() -> CategoryClassifier:
+    return CategoryClassifier.load(model=False)
+
+
+def blocked(classifier: CategoryClassifier, text: str) -> set[str]:
+    return {h.category for h in classifier.classify(text) if h.score >= THRESHOLD}
