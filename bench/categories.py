@@ -144,6 +144,14 @@ DEV_SETS = {
     "categories_dev75.jsonl": "dev set 75, Iberian and Latin American workers, second-language English",
     "categories_dev76.jsonl": "dev set 76, workers in East and South-East Asia and migrant workers in the Gulf",
     "categories_dev77.jsonl": "dev set 77, US South, Plains and Northwest: warehouse, hospital and public-sector workers",
+    "categories_dev78.jsonl": "dev set 78, Spanish and Portuguese speakers, a third wholly in their language",
+    "categories_dev79.jsonl": "dev set 79, German, Dutch and Nordic speakers, a third wholly in their language",
+    "categories_dev80.jsonl": "dev set 80, French, Italian, Greek, South Slavic and Lithuanian speakers",
+    "categories_dev81.jsonl": "dev set 81, immigrant families mixing English with their home languages",
+    "categories_dev82.jsonl": "dev set 82, Spanish and Portuguese speakers to utilities, insurers, telcos and shops",
+    "categories_dev83.jsonl": "dev set 83, Central and Eastern Europe and its emigrants",
+    "categories_dev84.jsonl": "dev set 84, Turkish, Indonesian, Malay, Tagalog, Vietnamese, Swahili, Haitian Creole",
+    "categories_dev85.jsonl": "dev set 85, French, German, Dutch, Italian and Nordic speakers",
 }
 # Dev sets written after the rules' last round and the model's last training: read
 # once as they are (unseen text), then tuned on in the next round. Empty it when

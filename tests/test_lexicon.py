@@ -25,6 +25,7 @@ SPANISH: dict[str, Any] = {
             "said": ["tengo/padezco cáncer/fibromialgia", "soy diabétic*", "estoy _ embarazada"],
             "words": ["quimioterapia", "diabétic*", "may cancer"],
         },
+        "children": {"said": ["mi hijo/hija de # años", "# años mi hijo"]},
         "trade_union": {"said": ["j'ai fait grève"], "words": ["sindicato"]},
     },
 }
@@ -57,6 +58,10 @@ def spanish() -> Lexicon:
         # capitalised mid-sentence, a name
         ("Mi dirección es Calle Sindicato 4", []),
         ("Sindicato: mi cuota, que pago con los bonos", [("trade_union", "Sindicato", 0.8)]),
+        # a number in its place
+        ("Mi hija de 7 años viaja sola", [("children", "Mi hija de 7 años", 0.9)]),
+        ("Mi hija de siete años viaja sola", []),
+        ("tiene 12 años mi hijo", [("children", "12 años mi hijo", 0.9)]),
         # quoted as a label
         ("mi app pone 'sindicato' en los gastos", []),
         ("La quimioterapia es cara. Mi pedido llegó.", []),
@@ -110,6 +115,7 @@ def test_categories_are_asked_for(spanish: Lexicon) -> None:
         ({"categories": {"health": {"said": ["dia*"]}}}, "a stem needs 4 letters"),
         ({"categories": {"health": {"said": ["_ embarazada"]}}}, "must begin with a word"),
         ({"categories": {"wealth": {"said": ["rico"]}}}, "unknown category 'wealth'"),
+        ({"categories": {"children": {"said": ["# _"]}}}, "needs a word"),
     ],
 )
 def test_a_broken_file_is_refused_by_name(document: dict[str, Any], message: str) -> None:

@@ -34,7 +34,8 @@ Cristiano Méndez", "Via Roma") in a language that writes its nouns in lower
 case; ``nouns_capitalised: true`` says a language does not (German).
 
 A phrase is words in a row: ``a/b`` is either word, ``stem*`` any word
-beginning with the stem (four letters at least), ``_`` any one word. Case and
+beginning with the stem (four letters at least), ``_`` any one word, ``#``
+any number ("mi hijo de # años"; for a child, under ``ADULT``). Case and
 accents are ignored on both sides (``diabetico`` matches "Diabético"), and
 apostrophes and hyphens split words as spaces do ("j'ai" is "j ai").
 Everything is in one index keyed by a phrase's first word (or its stem's
@@ -67,8 +68,10 @@ NEAR_WORDS = 12
 # Two of a language's own words near a phrase say the sentence is in it: one
 # short word ("a", "de", "si") is shared by too many languages.
 FUNCTION_WORDS = 2
-# A word: letters only; apostrophes, hyphens and digits split words.
-_WORD = regex.compile(r"[^\W\d_]+")
+ADULT = 18
+# A word: a run of letters or of digits; apostrophes, hyphens and the rest split words.
+_WORD = regex.compile(r"[^\W\d_]+|\d+")
+_NUMBER = "#"
 _SENTENCE_END = regex.compile(r"[.!?\n]")
 _JOINERS = frozenset("@._/=")
 _QUOTES = frozenset("'\"“”‘’«»")
@@ -90,13 +93,17 @@ class LexiconHit:
 
 @dataclass(frozen=True, slots=True)
 class _Slot:
-    """One word of a phrase: one of ``words``, a word beginning with one of ``stems``, or any."""
+    """One word of a phrase: one of ``words``, a word beginning with one of ``stems``, any
+    word, or any number."""
 
     words: frozenset[str]
     stems: tuple[str, ...]
     any_word: bool = False
+    number: bool = False
 
     def fits(self, word: str) -> bool:
+        if self.number:
+            return word.isdigit()
         return self.any_word or word in self.words or word.startswith(self.stems)
 
 
@@ -209,6 +216,9 @@ class Lexicon:
         return hits
 
     def _candidates(self, word: str) -> Iterator[_Phrase]:
+        if word.isdigit():
+            yield from self._exact.get(_NUMBER, ())
+            return
         yield from self._exact.get(word, ())
         if len(word) >= STEM_KEY:
             yield from self._stems.get(word[:STEM_KEY], ())
@@ -253,6 +263,9 @@ class Lexicon:
         ) < FUNCTION_WORDS:
             return False
         if _cited(text, start, end):
+            return False
+        # A child is under 18: "meine Tochter, 34" is an adult's mother writing.
+        if phrase.category == "children" and any(w.isdigit() and int(w) >= ADULT for w in matched):
             return False
         # A word of the language with a capital mid-sentence is a name ("Via Roma",
         # "soy Cristiano Méndez"), unless the language capitalises its nouns.
@@ -301,18 +314,43 @@ class Lexicon:
 
 
 def _phrases(entry: str, category: str, kind: Kind, code: str) -> Iterator[_Phrase]:
-    """An entry's phrases: one per way its alternatives split into words ("j'ai/il a")."""
-    slots: list[list[list[str]]] = []  # slot -> alternative -> words
+    """An entry's phrases: one per way its alternatives split into words ("j'ai/il a").
+
+    Alternatives of one length share a run of slots, word by word ("tengo/padezco" is one
+    slot; "j'ai/il a" two, {j, il} then {ai, a}), so an entry with many alternatives stays
+    a few phrases: the runs also admit mixtures ("il ai") that no text holds.
+    """
+    shapes: list[list[tuple[_Slot, ...]]] = []  # per part of the entry: its runs of slots
     for part in entry.split():
-        if part == "_":
-            slots.append([["_"]])
+        if part in ("_", _NUMBER):
+            shapes.append([(_slot(part, entry, code),)])
             continue
-        slots.append([_split(alternative) for alternative in part.split("/") if alternative])
-    for choice in itertools.product(*slots):
-        words = [w for alternative in choice for w in alternative]
-        if not words or words[0] == "_":
+        by_length: dict[int, list[list[str]]] = {}
+        for alternative in part.split("/"):
+            if words := _split(alternative):
+                by_length.setdefault(len(words), []).append(words)
+        shapes.append(
+            [
+                tuple(_merged([words[i] for words in group], entry, code) for i in range(length))
+                for length, group in sorted(by_length.items())
+            ]
+        )
+    for choice in itertools.product(*shapes):
+        slots = tuple(slot for run in choice for slot in run)
+        if not slots or slots[0].any_word:
             raise ValueError(f"lexicon {code}: {entry!r} must begin with a word")
-        yield _Phrase(tuple(_slot(w, entry, code) for w in words), category, kind, code)
+        if all(slot.any_word or slot.number for slot in slots):
+            raise ValueError(f"lexicon {code}: {entry!r} needs a word")
+        yield _Phrase(slots, category, kind, code)
+
+
+def _merged(words: Sequence[str], entry: str, code: str) -> _Slot:
+    """One slot for several words in the same place ("tengo/padezco", "diabétic*/obes*")."""
+    slots = [_slot(word, entry, code) for word in words]
+    return _Slot(
+        frozenset(w for s in slots for w in s.words),
+        tuple(stem for s in slots for stem in s.stems),
+    )
 
 
 def _split(alternative: str) -> list[str]:
@@ -327,6 +365,8 @@ def _split(alternative: str) -> list[str]:
 def _slot(word: str, entry: str, code: str) -> _Slot:
     if word == "_":
         return _Slot(frozenset(), (), any_word=True)
+    if word == _NUMBER:
+        return _Slot(frozenset({_NUMBER}), (), number=True)
     if word.endswith("*"):
         stem = word[:-1]
         if len(stem) < STEM_KEY:
@@ -376,13 +416,18 @@ def _mid_sentence(folded: str, start: int) -> bool:
     return bool(before) and before[-1] not in ".!?:;\n"
 
 
+# libyaml's loader where it is built (a second, not a tenth, for 28 files); safe either way.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def read_languages() -> dict[str, Any]:
     """The shipped files, by language code."""
     folder = importlib.resources.files("gateway.detect").joinpath("data/lexicon")
     documents: dict[str, Any] = {}
     for item in sorted(folder.iterdir(), key=lambda i: i.name):
         if item.name.endswith(".yaml"):
-            documents[item.name.removesuffix(".yaml")] = yaml.safe_load(item.read_text("utf-8"))
+            text = item.read_text("utf-8")
+            documents[item.name.removesuffix(".yaml")] = yaml.load(text, Loader=_LOADER)
     return documents
 
 
