@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gateway.detect.categories import CategoryClassifier
@@ -164,3 +164,62 @@ def rules() -> CategoryClassifier:
 
 def blocked(classifier: CategoryClassifier, text: str) -> set[str]:
     return {h.category for h in classifier.classify(text) if h.score >= THRESHOLD}
+
+
+class _EveryPhrase(Lexicon):
+    """The same lexicon asked every phrase at every word: what the index must agree with."""
+
+    def _candidates(self, word: str, following: str) -> Any:
+        seen: dict[int, Any] = {}
+        for table in (self._exact, self._pairs, self._stems):
+            for phrases in table.values():
+                for phrase in phrases:
+                    seen.setdefault(id(phrase), phrase)
+        return iter(seen.values())
+
+
+def _said_as_written(entry: str, pick: int) -> str:
+    """One way to write an entry: an alternative per slot, a stem with an ending, a number."""
+    out = []
+    for part in entry.split():
+        choices = part.split("/")
+        word = choices[pick % len(choices)]
+        out.append("muy" if word == "_" else "7" if word == "#" else word.replace("*", "os"))
+    return " ".join(out)
+
+
+@pytest.fixture(scope="module")
+def german_and_spanish() -> tuple[Lexicon, Lexicon, list[str]]:
+    documents = read_languages()
+    wanted = {"de": documents["de"], "es": documents["es"]}
+    pieces = sorted(
+        {
+            _said_as_written(str(entry), pick)
+            for document in wanted.values()
+            for lists in document["categories"].values()
+            for kind in ("said", "words")
+            for entry in lists.get(kind) or ()
+            for pick in range(2)
+        }
+        | set(documents["es"]["personal"][:20])
+        | set(documents["es"]["function"][:20])
+        | set(documents["de"]["personal"][:20])
+        | set(documents["de"]["function"][:20])
+    )
+    return Lexicon(wanted), _EveryPhrase(wanted), pieces
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=st.data())
+def test_the_index_finds_what_every_phrase_finds(
+    german_and_spanish: tuple[Lexicon, Lexicon, list[str]], data: st.DataObject
+) -> None:
+    indexed, brute, pieces = german_and_spanish
+    chosen = data.draw(st.lists(st.sampled_from(pieces), min_size=1, max_size=8))
+    glue = data.draw(
+        st.lists(
+            st.sampled_from([" ", " ", " ", ", ", ". ", " 7 ", " 17 "]), min_size=8, max_size=8
+        )
+    )
+    text = "".join(w + g for w, g in zip(chosen, glue, strict=False))
+    assert indexed.find(text) == brute.find(text)

@@ -170,7 +170,10 @@ class Lexicon:
 
     def __init__(self, languages: Mapping[str, Mapping[str, Any]]) -> None:
         self.languages: dict[str, _Language] = {}
+        # Phrases by their first word; those whose second word is one of a few written out,
+        # by both ("je" opens hundreds of French phrases, "je suis" a few dozen).
         self._exact: dict[str, list[_Phrase]] = {}
+        self._pairs: dict[tuple[str, str], list[_Phrase]] = {}
         self._stems: dict[str, list[_Phrase]] = {}
         for code, document in languages.items():
             self._add(code, document)
@@ -192,7 +195,8 @@ class Lexicon:
         hits: list[LexiconHit] = []
         covered: dict[str, int] = {}  # category -> end of its last hit
         for index, (start, _, word) in enumerate(words):
-            for phrase in self._candidates(word):
+            following = words[index + 1][2] if index + 1 < len(words) else ""
+            for phrase in self._candidates(word, following):
                 if phrase.category not in wanted or start < covered.get(phrase.category, 0):
                     continue
                 last = _match(phrase, words, sentence_of, index)
@@ -215,12 +219,12 @@ class Lexicon:
                 covered[phrase.category] = end
         return hits
 
-    def _candidates(self, word: str) -> Iterator[_Phrase]:
+    def _candidates(self, word: str, following: str) -> Iterator[_Phrase]:
         if word.isdigit():
-            yield from self._exact.get(_NUMBER, ())
-            return
+            word = _NUMBER
         yield from self._exact.get(word, ())
-        if len(word) >= STEM_KEY:
+        yield from self._pairs.get((word, following), ())
+        if len(word) >= STEM_KEY and word != _NUMBER:
             yield from self._stems.get(word[:STEM_KEY], ())
 
     def _holds(
@@ -307,8 +311,14 @@ class Lexicon:
 
     def _index(self, phrase: _Phrase) -> None:
         first = phrase.slots[0]
+        second = phrase.slots[1] if len(phrase.slots) > 1 else None
+        literal = second is not None and not (second.stems or second.any_word or second.number)
         for word in first.words:
-            self._exact.setdefault(word, []).append(phrase)
+            if literal and second is not None:
+                for then in second.words:
+                    self._pairs.setdefault((word, then), []).append(phrase)
+            else:
+                self._exact.setdefault(word, []).append(phrase)
         for stem in first.stems:
             self._stems.setdefault(stem[:STEM_KEY], []).append(phrase)
 
