@@ -81,7 +81,7 @@ Kind = Literal["said", "words"]
 
 @dataclass(frozen=True, slots=True)
 class LexiconHit:
-    """``text[start:end]`` is a category's phrase in ``language``."""
+    """``text[start:end]`` is a category's phrase in ``language``: ``entry`` in its file."""
 
     category: str
     start: int
@@ -89,6 +89,7 @@ class LexiconHit:
     score: float
     tier: Literal["certain", "strong"]
     language: str
+    entry: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +114,7 @@ class _Phrase:
     category: str
     kind: Kind
     language: str
+    entry: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,6 +216,7 @@ class Lexicon:
                         SAID_SCORE if said else WORDS_SCORE,
                         "certain" if said else "strong",
                         phrase.language,
+                        phrase.entry,
                     )
                 )
                 covered[phrase.category] = end
@@ -351,7 +354,7 @@ def _phrases(entry: str, category: str, kind: Kind, code: str) -> Iterator[_Phra
             raise ValueError(f"lexicon {code}: {entry!r} must begin with a word")
         if all(slot.any_word or slot.number for slot in slots):
             raise ValueError(f"lexicon {code}: {entry!r} needs a word")
-        yield _Phrase(slots, category, kind, code)
+        yield _Phrase(slots, category, kind, code, entry)
 
 
 def _merged(words: Sequence[str], entry: str, code: str) -> _Slot:
