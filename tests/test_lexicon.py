@@ -142,6 +142,7 @@ KNOWN_KEYS = {
     "not_after",
     "not_with",
     "nouns_capitalised",
+    "peoples_capitalised",
     "categories",
 }
 
@@ -164,6 +165,81 @@ def rules() -> CategoryClassifier:
 
 def blocked(classifier: CategoryClassifier, text: str) -> set[str]:
     return {h.category for h in classifier.classify(text) if h.score >= THRESHOLD}
+
+
+# Written for these tests, one per category, in ten languages.
+IN_OTHER_LANGUAGES = [
+    (
+        "health",
+        "Hola, tengo fibromialgia y no puedo cargar peso, ¿pueden subir el pedido al cuarto piso?",
+    ),
+    ("health", "Bom dia, sou diabético tipo 2 e preciso mudar a entrega para terça, pedido 99210."),
+    (
+        "health",
+        "Guten Tag, ich bin seit März krankgeschrieben und kann die Rate für den Kredit nicht zahlen.",
+    ),
+    (
+        "religion",
+        "Nous sommes musulmans et nous jeûnons pendant le ramadan, merci de livrer après le coucher du soleil.",
+    ),
+    (
+        "trade_union",
+        "Ik ben lid van de vakbond en de contributie is twee keer afgeschreven, klantnummer 4410.",
+    ),
+    (
+        "criminal_record",
+        "Jag avtjänade ett fängelsestraff på två år och kom ut i februari, hur öppnar jag ett konto?",
+    ),
+    (
+        "children",
+        "Mi hija de 7 años viaja sola en el vuelo del martes, ¿cómo contrato el servicio de acompañamiento?",
+    ),
+    ("legal", "Ho dato mandato al mio avvocato per la questione della fattura, vi contatterà lui."),
+    (
+        "sexual_orientation",
+        "Jestem gejem i mój partner chce być współwłaścicielem konta, jak to zrobić?",
+    ),
+    ("ethnic_origin", "Jsem Rom a na pobočce mi odmítli otevřít účet, chci podat stížnost."),
+]
+
+# The lexicon reviewers' everyday tickets that an entry blocked before the review
+# (bench/data/reviews/lexicon-review*-everyday.tsv).
+EVERYDAY = [
+    "Hola, llevo tres semanas esperando el reembolso de 89,90 € del pedido 55102 y ya estoy enfermo de tanto llamar, ¿alguien me puede dar una fecha?",
+    "El vibrador de mi móvil dejó de funcionar a los dos meses; modelo A54, pedido 90017, quiero la reparación en garantía.",
+    "Lo que me habéis cobrado de roaming en Andorra es un delito: 63 € por dos días en mi línea terminada en 802.",
+    "Mi hermana es pediatra y necesita que la factura del portátil salga a nombre de su consulta, no a su nombre. Pedido 30087.",
+    "Mi hotel está al lado del metro banco de españa; ¿el traslado desde el aeropuerto incluido en la reserva 7H2K llega hasta allí?",
+    "Meu celular está com sintomas estranhos depois da atualização, desliga sozinho com 40% de bateria. Pedido 88213.",
+    "Foi uma romaria para trocar o produto: três lojas e ninguém aceita a minha nota fiscal 55120.",
+    "O vibrador do meu celular parou de funcionar, o aparelho não vibra mais com chamadas. Garantia até 2025, pedido 66120.",
+    "Minha viagem de ônibus foi cancelada por causa do piquete na rodoviária; quero o reembolso da passagem 3321.",
+    "Minha meia-calça cor da pele veio em tom muito escuro, quero trocar pelo tamanho M. Pedido 22190.",
+    "Meu cartão ficou preso no caixa eletrônico da agência Centro às 14h, preciso de um novo com urgência.",
+    "Vou fazer o papel de advogado do diabo: por que minha fatura de março veio com R$ 12 a mais?",
+    "Ma machine à laver présente les symptômes décrits dans votre FAQ (code E21), commande 40517, pouvez-vous envoyer un technicien ?",
+    "Mon baptême en parapente du 14 juin a été annulé à cause du vent, je voudrais reporter le bon cadeau n° 5521.",
+    "Je vous fais mon coming out : j'ai toujours préféré l'ancienne version de l'appli, remettez le mode sombre !",
+    "Mon TGV du 18 mars a été supprimé à cause du préavis de grève ; je demande le remboursement des 92 € du billet QX77.",
+    "Mon fond de teint est bien trop clair par rapport à ma couleur de peau, je voudrais la teinte 04 à la place, commande 77301.",
+    "Ma langue maternelle est l'espagnol, pouvez-vous me répondre en espagnol pour le dossier 5512 ?",
+    "La mia pratica di rimborso è in terapia intensiva da due mesi: numero 88123, importo 74 €.",
+    "Ho prenotato una messa in piega dal parrucchiere tramite la vostra app per sabato e mi hanno cancellato senza avviso.",
+]
+
+
+@pytest.mark.parametrize(("category", "text"), IN_OTHER_LANGUAGES)
+def test_the_rules_find_the_categories_in_other_languages(
+    rules: CategoryClassifier, category: str, text: str
+) -> None:
+    assert category in blocked(rules, text)
+
+
+@pytest.mark.parametrize("text", EVERYDAY)
+def test_everyday_tickets_in_other_languages_are_not_categories(
+    rules: CategoryClassifier, text: str
+) -> None:
+    assert blocked(rules, text) == set()
 
 
 class _EveryPhrase(Lexicon):

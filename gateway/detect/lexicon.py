@@ -31,7 +31,9 @@ A language's file lists:
 
 A phrase with a capital after the sentence's first word is a name ("soy
 Cristiano Méndez", "Via Roma") in a language that writes its nouns in lower
-case; ``nouns_capitalised: true`` says a language does not (German).
+case; ``nouns_capitalised: true`` says a language does not (German), and
+``peoples_capitalised: true`` that it writes its peoples with a capital ("jsem
+Rom"), which a said phrase may then hold ("soy Maya" is a name in Spanish).
 
 A phrase is words in a row: ``a/b`` is either word, ``stem*`` any word
 beginning with the stem (four letters at least), ``_`` any one word, ``#``
@@ -137,6 +139,7 @@ class _Language:
     vetoes: _Vetoes
     category_vetoes: Mapping[str, _Vetoes]
     nouns_capitalised: bool
+    peoples_capitalised: bool
 
 
 # Letters with no accent to drop that people type plain all the same ("zwiazek", "kizim").
@@ -246,10 +249,16 @@ class Lexicon:
         if _inside_identifier(text, start, end):
             return False
         sentence = sentence_of[first]
-        before = words[first - 1][2] if first > 0 and sentence_of[first - 1] == sentence else None
+        # The words right before and after, when only spaces part them from the phrase
+        # ("Bom dia, sou diabético": "dia" is not before "sou").
+        before = (
+            words[first - 1][2]
+            if first > 0 and folded[words[first - 1][1] : start].isspace()
+            else None
+        )
         after = (
             words[last + 1][2]
-            if last + 1 < len(words) and sentence_of[last + 1] == sentence
+            if last + 1 < len(words) and folded[end : words[last + 1][0]].isspace()
             else None
         )
         near = range(max(0, first - NEAR_WORDS), min(len(words), last + 1 + NEAR_WORDS))
@@ -276,7 +285,11 @@ class Lexicon:
             return False
         # A word of the language with a capital mid-sentence is a name ("Via Roma",
         # "soy Cristiano Méndez"), unless the language capitalises its nouns.
-        if not language.nouns_capitalised and any(
+        # Where a language writes peoples with a capital ("jsem Rom"), not in a said phrase;
+        # where it does not, "soy Maya" is a name.
+        people = language.peoples_capitalised and phrase.category == "ethnic_origin"
+        people = people and phrase.kind == "said"
+        if not language.nouns_capitalised and not people and any(
             _title_case(text, words[i][0]) and _mid_sentence(folded, words[i][0])
             for i in range(first, last + 1)
         ):
@@ -303,6 +316,7 @@ class Lexicon:
             vetoes(document),
             {name: vetoes(lists) for name, lists in categories.items()},
             bool(document.get("nouns_capitalised")),
+            bool(document.get("peoples_capitalised")),
         )
         for category, lists in categories.items():
             if category not in CATEGORY_NAMES:
