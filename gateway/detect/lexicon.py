@@ -289,9 +289,13 @@ class Lexicon:
         # where it does not, "soy Maya" is a name.
         people = language.peoples_capitalised and phrase.category == "ethnic_origin"
         people = people and phrase.kind == "said"
-        if not language.nouns_capitalised and not people and any(
-            _title_case(text, words[i][0]) and _mid_sentence(folded, words[i][0])
-            for i in range(first, last + 1)
+        if (
+            not language.nouns_capitalised
+            and not people
+            and any(
+                _title_case(text, words[i][0]) and _mid_sentence(folded, words[i][0])
+                for i in range(first, last + 1)
+            )
         ):
             return False
         return phrase.kind == "said" or not language.personal.isdisjoint(others)
