@@ -204,6 +204,8 @@ HOLDOUTS = {
     "categories_holdout44.jsonl": "hold-out 44, US union households and immigrant families: a carrier, a utility, a health insurer, car finance",
     "categories_holdout45.jsonl": "hold-out 45, across Canada: Québécois, First Nations, Inuit and Métis, immigrant and unionised customers",
     "categories_holdout46.jsonl": "hold-out 46, the English Midlands and North, Wales and Scotland: union households and minority communities",
+    "categories_holdout47.jsonl": "hold-out 47, the Caribbean and Central America and their diasporas: remittances, a cruise line, a network, a pharmacy",
+    "categories_holdout48.jsonl": "hold-out 48, Central and Eastern Europe and its minorities: an airline, a bank app, a marketplace, parcel lockers",
 }
 THRESHOLD = 0.7
 

@@ -249,16 +249,16 @@ class Lexicon:
         if _inside_identifier(text, start, end):
             return False
         sentence = sentence_of[first]
-        # The words right before and after, when only spaces part them from the phrase
-        # ("Bom dia, sou diabético": "dia" is not before "sou").
+        # The words right before and after, when only spaces or a hyphen part them from the
+        # phrase ("Diabetes-Socken"; but "Bom dia, sou diabético": "dia" is not before "sou").
         before = (
             words[first - 1][2]
-            if first > 0 and folded[words[first - 1][1] : start].isspace()
+            if first > 0 and _joined(folded[words[first - 1][1] : start])
             else None
         )
         after = (
             words[last + 1][2]
-            if last + 1 < len(words) and folded[end : words[last + 1][0]].isspace()
+            if last + 1 < len(words) and _joined(folded[end : words[last + 1][0]])
             else None
         )
         near = range(max(0, first - NEAR_WORDS), min(len(words), last + 1 + NEAR_WORDS))
@@ -428,6 +428,10 @@ def _inside_identifier(text: str, start: int, end: int) -> bool:
     after = text[end] if end < len(text) else ""
     following = text[end + 1] if end + 1 < len(text) else ""
     return before in _JOINERS or (after in _JOINERS and following.isalnum())
+
+
+def _joined(gap: str) -> bool:
+    return bool(gap) and all(c.isspace() or c == "-" for c in gap)
 
 
 def _cited(text: str, start: int, end: int) -> bool:
