@@ -71,6 +71,7 @@ def spanish() -> Lexicon:
         ("mi quimioterapia app no funciona", []),
         # part of an address or a code
         ("escribe a mi sindicato@ejemplo.es", []),
+        ("la IP de mi oficina es b72c:d2sindicato:de0b, que los", []),
         # a phrase of English words counts only in a sentence of its language
         ("my mom may cancer the order", []),
         ("mi mamá may cancer pero los médicos", [("health", "may cancer", 0.8)]),

@@ -75,7 +75,7 @@ ADULT = 18
 _WORD = regex.compile(r"[^\W\d_]+|\d+")
 _NUMBER = "#"
 _SENTENCE_END = regex.compile(r"[.!?\n]")
-_JOINERS = frozenset("@._/=")
+_JOINERS = frozenset("@._/=:")
 _QUOTES = frozenset("'\"“”‘’«»")
 
 Kind = Literal["said", "words"]
@@ -423,11 +423,13 @@ def _match(
 
 
 def _inside_identifier(text: str, start: int, end: int) -> bool:
-    """Part of an email, a URL, a file or a code."""
+    """Part of an email, a URL, a file or a code ("d2be:de0b", "sindicato@...")."""
     before = text[start - 1] if start else ""
     after = text[end] if end < len(text) else ""
     following = text[end + 1] if end + 1 < len(text) else ""
-    return before in _JOINERS or (after in _JOINERS and following.isalnum())
+    # Words split where letters meet digits: such a word is glued to a code.
+    glued = before.isalnum() or after.isalnum()
+    return glued or before in _JOINERS or (after in _JOINERS and following.isalnum())
 
 
 def _joined(gap: str) -> bool:
