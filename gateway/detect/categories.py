@@ -14,12 +14,13 @@ a personal frame (``I'm diabetic``, ``my lawyer``), and vetoes rule out the
 near misses (``insulin pump order``, ``health check``, ``legal entity``,
 ``credit union``, ``Church Road``). Rules come first because every decision
 is explained by the rule that made it, a policy author can read and extend
-the terms, and they cost well under a millisecond per ticket. Two finders
-join them for what no phrase carries: same-sex couples read from names
-(``couples.py``) and a small shipped classifier (``category_model.py``,
-tier ``model``), which never overturns a near miss the rules vetoed in the
-same window. ``bench/categories.py`` measures all three, with and without
-the model.
+the terms, and they cost about 3 ms per ticket (README, "Through the
+server"). Three finders join them: other languages' phrases
+(``lexicon.py``, 28 languages, read with the rules' tiers), and for what no
+phrase carries, same-sex couples read from names (``couples.py``) and a
+small shipped classifier (``category_model.py``, tier ``model``), which
+never overturns a near miss the rules vetoed in the same window.
+``bench/categories.py`` measures them all, with and without the model.
 
     >>> classifier = CategoryClassifier.load(model=False)  # the rules alone
     >>> [(h.category, h.tier) for h in classifier.classify("I'm diabetic and the pump failed")]
