@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from gateway.detect.categories import CategoryClassifier
 from gateway.detect.lexicon import Lexicon, fold, read_languages
+from gateway.errors import DetectionError
 from gateway.policy.schema import CATEGORY_NAMES
 
 THRESHOLD = 0.7  # the policy default
@@ -81,6 +82,67 @@ def test_phrases_in_their_context(spanish: Lexicon, text: str, expected: list[An
     assert found(spanish, text) == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a sentence's opening marks are not words before it
+        ("¿Tengo cáncer? Los médicos...", [("health", "Tengo cáncer", 0.9)]),
+        ("• Tengo fibromialgia", [("health", "Tengo fibromialgia", 0.9)]),
+        # a phrase's words are parted by spaces, a hyphen or an apostrophe, not code
+        ("columna tengo_cancer = 1", []),
+        ("ver tengo/cancer para más", []),
+        # a number of any length is read without fail; 18 and more is not a child's age
+        ("Mi hija de " + "9" * 5000 + " años", []),
+        ("Mi hija de 007 años", [("children", "Mi hija de 007 años", 0.9)]),
+        # the said phrase wins over a word at the same place
+        ("Soy diabético, pero los", [("health", "Soy diabético", 0.9)]),
+    ],
+)
+def test_the_edges_of_a_phrase(spanish: Lexicon, text: str, expected: list[Any]) -> None:
+    assert found(spanish, text) == expected
+
+
+def test_a_full_stop_inside_a_word_does_not_end_a_sentence() -> None:
+    german = Lexicon(
+        {
+            "de": {
+                "nouns_capitalised": True,
+                "categories": {"trade_union": {"said": ["bin bei ver.di"]}},
+            }
+        }
+    )
+    assert [h.entry for h in german.find("Ich bin bei ver.di organisiert.")] == ["bin bei ver.di"]
+
+
+def test_entries_of_several_words_are_not_split_into_personal_words_or_vetoes() -> None:
+    # "m'a" would make "a" a personal word, "na temat" would make "na" a veto
+    french = Lexicon(
+        {
+            "fr": {
+                "function": ["dans", "avec"],
+                "personal": ["m'a", "mon"],
+                "not_before": ["na temat"],
+                "categories": {"health": {"words": ["chimiothérapie"]}},
+            }
+        }
+    )
+    assert french.find("La clinique a fermé dans le service de chimiothérapie avec") == []
+    assert found(french, "mon service de chimiothérapie, dans et avec") == [
+        ("health", "chimiothérapie", 0.8)
+    ]
+
+
+def test_a_text_of_one_phrase_repeated_runs_out_of_time(spanish: Lexicon) -> None:
+    with pytest.raises(TimeoutError):
+        spanish.find("tengo " * 20_000, timeout=0.0)
+
+
+def test_the_classifier_fails_closed_when_the_lexicon_runs_out_of_time() -> None:
+    slow = CategoryClassifier.load(names=["health"], timeout_ms=1, model=False)
+    with pytest.raises(DetectionError):
+        slow.classify("jeg er " * 60_000)
+
+
 def test_a_sentence_ends_a_phrase_and_its_personal_words(spanish: Lexicon) -> None:
     assert found(spanish, "Tengo. Fibromialgia es un libro") == []
     far = "mi que los " + "palabra " * 11 + "quimioterapia"
@@ -117,9 +179,14 @@ def test_categories_are_asked_for(spanish: Lexicon) -> None:
         ({"categories": {"health": {"said": ["_ embarazada"]}}}, "must begin with a word"),
         ({"categories": {"wealth": {"said": ["rico"]}}}, "unknown category 'wealth'"),
         ({"categories": {"children": {"said": ["# _"]}}}, "needs a word"),
+        ({"categories": {"health": {"said": "tengo cancer"}}}, "categories.health.said: expected"),
+        ({"categories": {"health": ["tengo cancer"]}}, "must map each category"),
+        ({"categories": {"health": {"saidd": ["x"]}}}, "unknown field 'saidd'"),
+        ({"personnal": ["mi"]}, "unknown field 'personnal'"),
+        (["mi"], "must be a mapping"),
     ],
 )
-def test_a_broken_file_is_refused_by_name(document: dict[str, Any], message: str) -> None:
+def test_a_broken_file_is_refused_by_name(document: Any, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         Lexicon({"xx": document})
 

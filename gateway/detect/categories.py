@@ -167,15 +167,15 @@ class CategoryClassifier:
         try:
             self._scan(normalized, folded, limit, hits, ruled_out)
             couples = self.couples.find(folded, limit) if self.couples is not None else []
+            lexicon = self.lexicon.find(folded, self.names, limit) if self.lexicon else []
         except TimeoutError:
             raise DetectionError("the category rules ran past their time budget") from None
         for couple in couples:
             start, end = normalized.to_original(couple.start, couple.end)
             hits.append(CategoryHit("sexual_orientation", start, end, 0.9, "certain"))
-        if self.lexicon is not None:
-            for found in self.lexicon.find(folded, self.names):
-                start, end = normalized.to_original(found.start, found.end)
-                hits.append(CategoryHit(found.category, start, end, found.score, found.tier))
+        for found in lexicon:
+            start, end = normalized.to_original(found.start, found.end)
+            hits.append(CategoryHit(found.category, start, end, found.score, found.tier))
         return hits, ruled_out
 
     def _scan(

@@ -40,9 +40,11 @@ beginning with the stem (four letters at least), ``_`` any one word, ``#``
 any number ("mi hijo de # años"; for a child, under ``ADULT``). Case and
 accents are ignored on both sides (``diabetico`` matches "Diabético"), and
 apostrophes and hyphens split words as spaces do ("j'ai" is "j ai").
-Everything is in one index keyed by a phrase's first word (or its stem's
-first four letters), so a word costs two dictionary lookups whatever the number
-of languages.
+Every language's phrases share one index, keyed by a phrase's first word, its
+first two words when the second is written out ("je suis", not every "je"
+phrase), or its stem's first four letters: a word costs three dictionary
+lookups whatever the number of languages, and the phrases found there are
+tried one by one.
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ import bisect
 import functools
 import importlib.resources
 import itertools
+import time
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -71,14 +74,31 @@ NEAR_WORDS = 12
 # short word ("a", "de", "si") is shared by too many languages.
 FUNCTION_WORDS = 2
 ADULT = 18
+# How often, in words, ``find`` looks at the clock.
+_CLOCK_EVERY = 64
 # A word: a run of letters or of digits; apostrophes, hyphens and the rest split words.
 _WORD = regex.compile(r"[^\W\d_]+|\d+")
 _NUMBER = "#"
-_SENTENCE_END = regex.compile(r"[.!?\n]")
+# A sentence ends at a full stop not inside a word ("ver.di"), "!", "?" or a line break.
+_SENTENCE_END = regex.compile(r"[.!?](?!\w)|\n")
 _JOINERS = frozenset("@._/=:")
 _QUOTES = frozenset("'\"“”‘’«»")
 
 Kind = Literal["said", "words"]
+_FIELDS = frozenset(
+    {
+        "language",
+        "nouns_capitalised",
+        "peoples_capitalised",
+        "function",
+        "personal",
+        "not_before",
+        "not_after",
+        "not_with",
+        "categories",
+    }
+)
+_CATEGORY_FIELDS = frozenset({"said", "words", "not_before", "not_after", "not_with"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,10 +178,12 @@ class _Fold(dict[int, str]):
             c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c)
         ).lower()
         folded = bare if len(bare) == 1 else char.lower() if len(char.lower()) == 1 else char
-        self[code] = folded
+        if len(self) < _FOLD_KEPT:  # a text of every code point must not grow it without end
+            self[code] = folded
         return folded
 
 
+_FOLD_KEPT = 8192
 _FOLD = _Fold()
 
 
@@ -188,9 +210,18 @@ class Lexicon:
         """The shipped lexicon (``data/lexicon``), read once per process."""
         return _shipped()
 
-    def find(self, text: str, categories: Iterable[str] | None = None) -> list[LexiconHit]:
-        """Each category's phrases in ``text`` (straight apostrophes), by start."""
+    def find(
+        self, text: str, categories: Iterable[str] | None = None, timeout: float | None = None
+    ) -> list[LexiconHit]:
+        """Each category's phrases in ``text``, by start; ``TimeoutError`` past ``timeout``
+        seconds (a text made of one phrase's first words, repeated, tries every phrase at
+        every word).
+
+        The classifier normalises the text first (``normalize.py``): accents written as
+        combining marks are folded only after that.
+        """
         wanted = frozenset(CATEGORY_NAMES if categories is None else categories)
+        deadline = None if timeout is None else time.monotonic() + timeout
         folded = fold(text)
         words = [(m.start(), m.end(), m.group()) for m in _WORD.finditer(folded)]
         if not words:
@@ -200,33 +231,37 @@ class Lexicon:
         hits: list[LexiconHit] = []
         covered: dict[str, int] = {}  # category -> end of its last hit
         for index, (start, _, word) in enumerate(words):
+            if deadline is not None and index % _CLOCK_EVERY == 0 and time.monotonic() > deadline:
+                raise TimeoutError
             following = words[index + 1][2] if index + 1 < len(words) else ""
+            # The best phrase here, by category: said before words, then the longest, then
+            # by entry, so that the order phrases are tried in never changes a hit.
+            best: dict[str, tuple[float, int, str, _Phrase]] = {}
             for phrase in self._candidates(word, following):
                 if phrase.category not in wanted or start < covered.get(phrase.category, 0):
                     continue
                 last = _match(phrase, words, sentence_of, index)
                 if last is None:
                     continue
-                end = words[last][1]
-                if not self._holds(phrase, text, folded, words, sentence_of, index, last):
+                score = SAID_SCORE if phrase.kind == "said" else WORDS_SCORE
+                rank = (score, last, phrase.entry)
+                if phrase.category in best and rank <= best[phrase.category][:3]:
                     continue
-                said = phrase.kind == "said"
+                if self._holds(phrase, text, folded, words, sentence_of, index, last):
+                    best[phrase.category] = (*rank, phrase)
+            for category, (score, last, _, phrase) in best.items():
+                end = words[last][1]
+                tier: Literal["certain", "strong"] = "certain" if score == SAID_SCORE else "strong"
                 hits.append(
-                    LexiconHit(
-                        phrase.category,
-                        start,
-                        end,
-                        SAID_SCORE if said else WORDS_SCORE,
-                        "certain" if said else "strong",
-                        phrase.language,
-                        phrase.entry,
-                    )
+                    LexiconHit(category, start, end, score, tier, phrase.language, phrase.entry)
                 )
-                covered[phrase.category] = end
+                covered[category] = end
         return hits
 
     def _candidates(self, word: str, following: str) -> Iterator[_Phrase]:
-        if word.isdigit():
+        if word.isdigit():  # a number written out in an entry ("3f"), or any number
+            yield from self._exact.get(word, ())
+            yield from self._pairs.get((word, following), ())
             word = _NUMBER
         yield from self._exact.get(word, ())
         yield from self._pairs.get((word, following), ())
@@ -246,7 +281,10 @@ class Lexicon:
         """The phrase's context: not part of a code, no veto next to it, a person and a language."""
         language = self.languages[phrase.language]
         start, end = words[first][0], words[last][1]
-        if _inside_identifier(text, start, end):
+        if _inside_identifier(text, start, end) or not all(
+            _joined(folded[words[i][1] : words[i + 1][0]], apostrophe=True)
+            for i in range(first, last)
+        ):
             return False
         sentence = sentence_of[first]
         # The words right before and after, when only spaces or a hyphen part them from the
@@ -281,7 +319,7 @@ class Lexicon:
         if _cited(text, start, end):
             return False
         # A child is under 18: "meine Tochter, 34" is an adult's mother writing.
-        if phrase.category == "children" and any(w.isdigit() and int(w) >= ADULT for w in matched):
+        if phrase.category == "children" and any(w.isdigit() and _adult(w) for w in matched):
             return False
         # A word of the language with a capital mid-sentence is a name ("Via Roma",
         # "soy Cristiano Méndez"), unless the language capitalises its nouns.
@@ -302,32 +340,52 @@ class Lexicon:
 
     def _add(self, code: str, document: Mapping[str, Any]) -> None:
         def words(fields: Mapping[str, Any], field: str) -> frozenset[str]:
-            # Each word of an entry: "con tôi" ("my child") gives "con" and "toi".
-            entries = (str(e) for e in fields.get(field) or ())
-            return frozenset(w for e in entries for w in _WORD.findall(fold(e)))
+            # Single words only: "na temat" or "m'a" split would make "na" a veto and "a" a
+            # personal word.
+            found = set()
+            for entry in _strings(fields.get(field), f"{code}: {field}"):
+                parts = _WORD.findall(fold(entry))
+                if len(parts) == 1:
+                    found.add(parts[0])
+            return frozenset(found)
 
         def vetoes(fields: Mapping[str, Any]) -> _Vetoes:
             return _Vetoes(
                 words(fields, "not_before"), words(fields, "not_after"), words(fields, "not_with")
             )
 
-        categories: Mapping[str, Any] = document.get("categories") or {}
+        if not isinstance(document, Mapping):
+            raise ValueError(f"lexicon {code}: the file must be a mapping of fields")
+        unknown = set(document) - _FIELDS
+        if unknown:
+            raise ValueError(f"lexicon {code}: unknown field {sorted(unknown)[0]!r}")
+        categories = document.get("categories") or {}
+        if not isinstance(categories, Mapping) or not all(
+            isinstance(lists, Mapping) for lists in categories.values()
+        ):
+            raise ValueError(f"lexicon {code}: categories must map each category to its lists")
+        for category, lists in categories.items():
+            if category not in CATEGORY_NAMES:
+                raise ValueError(f"lexicon {code}: unknown category {category!r}")
+            if set(lists) - _CATEGORY_FIELDS:
+                field = sorted(set(lists) - _CATEGORY_FIELDS)[0]
+                raise ValueError(f"lexicon {code}: categories.{category}: unknown field {field!r}")
         # A function word that English has too ("die", "den") says nothing of the language.
         self.languages[code] = _Language(
             code,
             frozenset(w for w in words(document, "function") if len(w) > 1 and not is_ordinary(w)),
-            words(document, "personal"),
+            # A letter alone ("m", "a") is too often something else to put a person in a sentence.
+            frozenset(w for w in words(document, "personal") if len(w) > 1),
             vetoes(document),
             {name: vetoes(lists) for name, lists in categories.items()},
             bool(document.get("nouns_capitalised")),
             bool(document.get("peoples_capitalised")),
         )
         for category, lists in categories.items():
-            if category not in CATEGORY_NAMES:
-                raise ValueError(f"lexicon {code}: unknown category {category!r}")
             for kind in ("said", "words"):
-                for entry in lists.get(kind) or ():
-                    for phrase in _phrases(str(entry), category, kind, code):
+                where = f"{code}: categories.{category}.{kind}"
+                for entry in _strings(lists.get(kind), where):
+                    for phrase in _phrases(entry, category, kind, code):
                         self._index(phrase)
 
     def _index(self, phrase: _Phrase) -> None:
@@ -432,8 +490,18 @@ def _inside_identifier(text: str, start: int, end: int) -> bool:
     return glued or before in _JOINERS or (after in _JOINERS and following.isalnum())
 
 
-def _joined(gap: str) -> bool:
-    return bool(gap) and all(c.isspace() or c == "-" for c in gap)
+def _adult(number: str) -> bool:
+    digits = number.lstrip("0")
+    return len(digits) > 2 or int(digits or "0") >= ADULT
+
+
+def _joined(gap: str, apostrophe: bool = False) -> bool:
+    """Words parted only by spaces or a hyphen; inside a phrase an apostrophe too ("j'ai"),
+    or one full stop ("ver.di")."""
+    joins = "-'" if apostrophe else "-"
+    if apostrophe and gap == ".":
+        return True
+    return bool(gap) and all(c.isspace() or c in joins for c in gap)
 
 
 def _cited(text: str, start: int, end: int) -> bool:
@@ -449,8 +517,9 @@ def _title_case(text: str, start: int) -> bool:
 
 
 def _mid_sentence(folded: str, start: int) -> bool:
-    before = folded[max(0, start - 4) : start].rstrip(" \t\"'“‘(-")
-    return bool(before) and before[-1] not in ".!?:;\n"
+    """After a word or a comma, not at a sentence's start ("¿Tengo...", "• Soy...", "„Jestem")."""
+    before = folded[max(0, start - 8) : start].rstrip()
+    return bool(before) and (before[-1].isalnum() or before[-1] == ",")
 
 
 # libyaml's loader where it is built (a second, not a tenth, for 28 files); safe either way.
@@ -458,14 +527,26 @@ _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def read_languages() -> dict[str, Any]:
-    """The shipped files, by language code."""
+    """The shipped files, by language code; ``ValueError`` naming a file that is not YAML."""
     folder = importlib.resources.files("gateway.detect").joinpath("data/lexicon")
     documents: dict[str, Any] = {}
     for item in sorted(folder.iterdir(), key=lambda i: i.name):
         if item.name.endswith(".yaml"):
-            text = item.read_text("utf-8")
-            documents[item.name.removesuffix(".yaml")] = yaml.load(text, Loader=_LOADER)
+            try:
+                document = yaml.load(item.read_text("utf-8"), Loader=_LOADER)
+            except yaml.YAMLError as error:
+                raise ValueError(f"gateway/detect/data/lexicon/{item.name}: {error}") from None
+            documents[item.name.removesuffix(".yaml")] = document
     return documents
+
+
+def _strings(value: Any, where: str) -> list[str]:
+    """A list of strings, or nothing; ``ValueError`` naming the field otherwise."""
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(v, str | int) for v in value):
+        raise ValueError(f"lexicon {where}: expected a list of words or phrases")
+    return [str(v) for v in value]
 
 
 @functools.cache
