@@ -21,13 +21,17 @@ SPANISH: dict[str, Any] = {
     "personal": ["mi", "soy", "tengo", "hija", "yo"],
     "not_before": ["para"],
     "not_after": ["app"],
+    "units_under_a_year": ["meses"],
     "categories": {
         "health": {
             "said": ["tengo/padezco cáncer/fibromialgia", "soy diabétic*", "estoy _ embarazada"],
             "words": ["quimioterapia", "diabétic*", "may cancer"],
         },
-        "children": {"said": ["mi hijo/hija de # años", "# años mi hijo"]},
-        "trade_union": {"said": ["j'ai fait grève"], "words": ["sindicato"]},
+        "children": {"said": ["mi hijo/hija/bebé de # años/meses", "# años mi hijo"]},
+        "trade_union": {
+            "said": ["j'ai fait grève", "afiliado a Comisiones Obreras"],
+            "words": ["sindicato"],
+        },
     },
 }
 
@@ -63,6 +67,18 @@ def spanish() -> Lexicon:
         ("Mi hija de 7 años viaja sola", [("children", "Mi hija de 7 años", 0.9)]),
         ("Mi hija de siete años viaja sola", []),
         ("tiene 12 años mi hijo", [("children", "12 años mi hijo", 0.9)]),
+        # months are not years: a baby of 20 months is a child, a son of 20 years is not
+        ("Mi bebé de 20 meses", [("children", "Mi bebé de 20 meses", 0.9)]),
+        ("Mi hijo de 20 años", []),
+        # an entry that writes a capital holds a name: it matches in either case
+        (
+            "Soy afiliado a Comisiones Obreras",
+            [("trade_union", "afiliado a Comisiones Obreras", 0.9)],
+        ),
+        (
+            "soy afiliado a comisiones obreras",
+            [("trade_union", "afiliado a comisiones obreras", 0.9)],
+        ),
         # quoted as a label
         ("mi app pone 'sindicato' en los gastos", []),
         ("La quimioterapia es cara. Mi pedido llegó.", []),
@@ -211,6 +227,7 @@ KNOWN_KEYS = {
     "not_with",
     "nouns_capitalised",
     "peoples_capitalised",
+    "units_under_a_year",
     "categories",
 }
 
@@ -220,6 +237,7 @@ def test_every_shipped_file_loads_and_names_only_known_fields() -> None:
     assert len(documents) >= 20
     for code, document in documents.items():
         assert set(document) <= KNOWN_KEYS, code
+        assert document["units_under_a_year"], code  # every language says its months
         assert set(document["categories"]) <= set(CATEGORY_NAMES), code
         for lists in document["categories"].values():
             assert set(lists) <= {"said", "words", "not_before", "not_after", "not_with"}, code

@@ -34,10 +34,14 @@ Cristiano Méndez", "Via Roma") in a language that writes its nouns in lower
 case; ``nouns_capitalised: true`` says a language does not (German), and
 ``peoples_capitalised: true`` that it writes its peoples with a capital ("jsem
 Rom"), which a said phrase may then hold ("soy Maya" is a name in Spanish).
+An entry that writes a capital itself holds a name the language writes so
+("afiliado a Comisiones Obreras", "creo en Dios"): it matches in either case.
 
 A phrase is words in a row: ``a/b`` is either word, ``stem*`` any word
 beginning with the stem (four letters at least), ``_`` any one word, ``#``
-any number ("mi hijo de # años"; for a child, under ``ADULT``). Case and
+any number ("mi hijo de # años"; for a child, under ``ADULT``, unless the
+word after it is one of the language's ``units_under_a_year``: "mi bebé de
+20 meses"). Case and
 accents are ignored on both sides (``diabetico`` matches "Diabético"), and
 apostrophes and hyphens split words as spaces do ("j'ai" is "j ai").
 Every language's phrases share one index, keyed by a phrase's first word, its
@@ -90,6 +94,7 @@ _FIELDS = frozenset(
         "language",
         "nouns_capitalised",
         "peoples_capitalised",
+        "units_under_a_year",
         "function",
         "personal",
         "not_before",
@@ -137,6 +142,8 @@ class _Phrase:
     kind: Kind
     language: str
     entry: str
+    # The entry writes a capital: a name is part of it ("testigos de Jehová").
+    proper: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,6 +167,8 @@ class _Language:
     category_vetoes: Mapping[str, _Vetoes]
     nouns_capitalised: bool
     peoples_capitalised: bool
+    # Months, weeks, days: the number before one is not an age in years.
+    short_units: frozenset[str] = frozenset()
 
 
 # Letters with no accent to drop that people type plain all the same ("zwiazek", "kizim").
@@ -318,8 +327,14 @@ class Lexicon:
             return False
         if _cited(text, start, end):
             return False
-        # A child is under 18: "meine Tochter, 34" is an adult's mother writing.
-        if phrase.category == "children" and any(w.isdigit() and _adult(w) for w in matched):
+        # A child is under 18: "meine Tochter, 34" is an adult's mother writing; "mi bebé
+        # de 20 meses" is not.
+        if phrase.category == "children" and any(
+            words[i][2].isdigit()
+            and _adult(words[i][2])
+            and not (i + 1 < len(words) and words[i + 1][2] in language.short_units)
+            for i in range(first, last + 1)
+        ):
             return False
         # A word of the language with a capital mid-sentence is a name ("Via Roma",
         # "soy Cristiano Méndez"), unless the language capitalises its nouns.
@@ -330,6 +345,7 @@ class Lexicon:
         if (
             not language.nouns_capitalised
             and not people
+            and not phrase.proper
             and any(
                 _title_case(text, words[i][0]) and _mid_sentence(folded, words[i][0])
                 for i in range(first, last + 1)
@@ -380,6 +396,7 @@ class Lexicon:
             {name: vetoes(lists) for name, lists in categories.items()},
             bool(document.get("nouns_capitalised")),
             bool(document.get("peoples_capitalised")),
+            words(document, "units_under_a_year"),
         )
         for category, lists in categories.items():
             for kind in ("said", "words"):
@@ -430,7 +447,7 @@ def _phrases(entry: str, category: str, kind: Kind, code: str) -> Iterator[_Phra
             raise ValueError(f"lexicon {code}: {entry!r} must begin with a word")
         if all(slot.any_word or slot.number for slot in slots):
             raise ValueError(f"lexicon {code}: {entry!r} needs a word")
-        yield _Phrase(slots, category, kind, code, entry)
+        yield _Phrase(slots, category, kind, code, entry, proper=entry != entry.lower())
 
 
 def _merged(words: Sequence[str], entry: str, code: str) -> _Slot:
