@@ -182,6 +182,27 @@ def test_a_language_that_capitalises_nouns_keeps_them() -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Tôi bị can trong vụ đó nên cần đổi tên tài khoản", ["bị can"]),
+        # typed with accents, a word must have the phrase's: "cạn" (run down) is not "can"
+        ("Pin của tôi bị cạn rất nhanh sau khi cập nhật", []),
+        # typed plain, as chats often are, it matches either way
+        ("toi bi can trong vu do nen can doi ten", ["bị can"]),
+    ],
+)
+def test_where_accents_tell_words_apart_they_are_read(text: str, expected: list[str]) -> None:
+    document = {
+        "personal": ["tôi"],
+        "categories": {"criminal_record": {"said": ["bị can"]}},
+    }
+    vietnamese = Lexicon({"vi": {**document, "accents_matter": True}})
+    assert [h.entry for h in vietnamese.find(text)] == expected
+    # elsewhere accents are folded away
+    assert Lexicon({"vi": document}).find("Pin của tôi bị cạn rất nhanh") != []
+
+
 def test_categories_are_asked_for(spanish: Lexicon) -> None:
     both = "Tengo cáncer y mi sindicato que los"
     assert [h.category for h in spanish.find(both, ["trade_union"])] == ["trade_union"]
@@ -228,6 +249,7 @@ KNOWN_KEYS = {
     "nouns_capitalised",
     "peoples_capitalised",
     "units_under_a_year",
+    "accents_matter",
     "categories",
 }
 
@@ -290,6 +312,19 @@ IN_OTHER_LANGUAGES = [
     ("trade_union", "Soy afiliado a Comisiones Obreras y quiero el descuento para afiliados."),
     ("religion", "Somos Testigos de Jehová y no celebramos cumpleaños, quiten el correo."),
     ("children", "Hola, mi bebé de 20 meses viaja con nosotros, ¿necesita asiento propio?"),
+    # from the third pass's reviewers' rewordings (bench/data/reviews/lexicon3-*)
+    (
+        "trade_union",
+        "Sono iscritto alla Fiom e mi hanno addebitato la tessera due volte sul conto.",
+    ),
+    (
+        "religion",
+        "Jestem Świadkiem Jehowy i nie obchodzę urodzin, proszę wyłączyć te powiadomienia.",
+    ),
+    (
+        "criminal_record",
+        "Kakalaya ko lang galing Bilibid, paano ko ma-recover ang luma kong account?",
+    ),
 ]
 
 # A foreign phrase in an English sentence needs a personal word of its language:
@@ -322,6 +357,21 @@ EVERYDAY = [
     "Ma langue maternelle est l'espagnol, pouvez-vous me répondre en espagnol pour le dossier 5512 ?",
     "La mia pratica di rimborso è in terapia intensiva da due mesi: numero 88123, importo 74 €.",
     "Ho prenotato una messa in piega dal parrucchiere tramite la vostra app per sabato e mi hanno cancellato senza avviso.",
+    # the third pass's reviewers' (bench/data/reviews/lexicon3-*-everyday.tsv)
+    "Tengo una demanda altísima en mi tienda online desde el Black Friday y necesito pasar al plan Pro para no quedarme corto.",
+    "Tô com febre de Copa e quero o álbum de figurinhas completo, vocês ainda têm em estoque?",
+    "J'ai pris 12 mois d'abonnement premium et on m'a débité deux fois.",
+    "Sono al terzo mese di abbonamento e il prezzo è già aumentato, come mai?",
+    "Am o operație blocată în aplicația băncii de ieri, banii nu au ajuns.",
+    "Ich hab MS Office bei euch gekauft, aber der Lizenzschlüssel funktioniert nicht.",
+    "Mijn MS Teams koppeling met jullie agenda werkt sinds de laatste update niet meer.",
+    "Jestem BI developerem w firmie logistycznej i potrzebuję dostępu do API raportów.",
+    "Highblood ako sa inyo, tatlong beses nang na-reschedule ang delivery! Kailan darating yung order ko?",
+    "Kucing saya lagi hamil tua, kandang ukuran L masih ada stok?",
+    "Evde şekerim var, siparişten şekeri çıkarabilir misiniz?",
+    "Tôi đặt bộ 6 ly thủy tinh, lúc giao ly bị vỡ 2 cái.",
+    "Pin điện thoại của tôi bị cạn rất nhanh sau khi cập nhật phần mềm.",
+    "Bé nhà mình là mèo Anh lông ngắn, hạt nào hợp với bé 3 tuổi?",
 ]
 
 

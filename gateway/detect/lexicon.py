@@ -43,7 +43,10 @@ any number ("mi hijo de # años"; for a child, under ``ADULT``, unless the
 word after it is one of the language's ``units_under_a_year``: "mi bebé de
 20 meses"). Case and
 accents are ignored on both sides (``diabetico`` matches "Diabético"), and
-apostrophes and hyphens split words as spaces do ("j'ai" is "j ai").
+apostrophes and hyphens split words as spaces do ("j'ai" is "j ai"), except
+that ``accents_matter: true`` (Vietnamese) keeps the accents of a sentence
+typed with them: there "giao ly" (deliver a glass) is not "giáo lý"
+(catechism), while a sentence typed plain matches either way.
 Every language's phrases share one index, keyed by a phrase's first word, its
 first two words when the second is written out ("je suis", not every "je"
 phrase), or its stem's first four letters: a word costs three dictionary
@@ -95,6 +98,7 @@ _FIELDS = frozenset(
         "nouns_capitalised",
         "peoples_capitalised",
         "units_under_a_year",
+        "accents_matter",
         "function",
         "personal",
         "not_before",
@@ -128,11 +132,21 @@ class _Slot:
     stems: tuple[str, ...]
     any_word: bool = False
     number: bool = False
+    # The same words and stems in lower case with their accents, for a language whose
+    # accents tell words apart ("bị can", accused, is not "bị cạn", run down).
+    marked: frozenset[str] = frozenset()
+    marked_stems: tuple[str, ...] = ()
 
     def fits(self, word: str) -> bool:
         if self.number:
             return word.isdigit()
         return self.any_word or word in self.words or word.startswith(self.stems)
+
+    def fits_marked(self, word: str) -> bool:
+        """``word`` as written, accents and all (lower case, NFC)."""
+        if self.number or self.any_word:
+            return True
+        return word in self.marked or word.startswith(self.marked_stems)
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,6 +183,8 @@ class _Language:
     peoples_capitalised: bool
     # Months, weeks, days: the number before one is not an age in years.
     short_units: frozenset[str] = frozenset()
+    # A word written with accents must match them; one typed plain matches either way.
+    accents_matter: bool = False
 
 
 # Letters with no accent to drop that people type plain all the same ("zwiazek", "kizim").
@@ -327,6 +343,16 @@ class Lexicon:
             return False
         if _cited(text, start, end):
             return False
+        # Where accents tell words apart, a sentence typed with them is read with them
+        # ("giao ly", deliver a glass, is not "giáo lý", catechism); one typed plain is not.
+        if language.accents_matter and any(
+            _marked(text[words[i][0] : words[i][1]]) != words[i][2]
+            for i in near
+            if sentence_of[i] == sentence
+        ):
+            written = (_marked(text[words[i][0] : words[i][1]]) for i in range(first, last + 1))
+            if not all(map(_Slot.fits_marked, phrase.slots, written)):
+                return False
         # A child is under 18: "meine Tochter, 34" is an adult's mother writing; "mi bebé
         # de 20 meses" is not.
         if phrase.category == "children" and any(
@@ -397,6 +423,7 @@ class Lexicon:
             bool(document.get("nouns_capitalised")),
             bool(document.get("peoples_capitalised")),
             words(document, "units_under_a_year"),
+            bool(document.get("accents_matter")),
         )
         for category, lists in categories.items():
             for kind in ("said", "words"):
@@ -431,7 +458,7 @@ def _phrases(entry: str, category: str, kind: Kind, code: str) -> Iterator[_Phra
         if part in ("_", _NUMBER):
             shapes.append([(_slot(part, entry, code),)])
             continue
-        by_length: dict[int, list[list[str]]] = {}
+        by_length: dict[int, list[list[tuple[str, str]]]] = {}
         for alternative in part.split("/"):
             if words := _split(alternative):
                 by_length.setdefault(len(words), []).append(words)
@@ -450,25 +477,35 @@ def _phrases(entry: str, category: str, kind: Kind, code: str) -> Iterator[_Phra
         yield _Phrase(slots, category, kind, code, entry, proper=entry != entry.lower())
 
 
-def _merged(words: Sequence[str], entry: str, code: str) -> _Slot:
+def _merged(words: Sequence[tuple[str, str]], entry: str, code: str) -> _Slot:
     """One slot for several words in the same place ("tengo/padezco", "diabétic*/obes*")."""
     slots = [_slot(word, entry, code) for word in words]
     return _Slot(
         frozenset(w for s in slots for w in s.words),
         tuple(stem for s in slots for stem in s.stems),
+        marked=frozenset(w for s in slots for w in s.marked),
+        marked_stems=tuple(stem for s in slots for stem in s.marked_stems),
     )
 
 
-def _split(alternative: str) -> list[str]:
-    """An alternative's words, split as the text is ("j'ai" -> j, ai), a trailing * kept."""
+def _split(alternative: str) -> list[tuple[str, str]]:
+    """An alternative's words, split as the text is ("j'ai" -> j, ai), a trailing * kept:
+    each folded and as written (lower case, accents kept)."""
     stem = alternative.endswith("*")
-    words: list[str] = _WORD.findall(fold(alternative.rstrip("*")))
+    bare = alternative.rstrip("*")
+    words = [(m.group(), _marked(bare[m.start() : m.end()])) for m in _WORD.finditer(fold(bare))]
     if stem and words:
-        words[-1] += "*"
+        words[-1] = (words[-1][0] + "*", words[-1][1] + "*")
     return words
 
 
-def _slot(word: str, entry: str, code: str) -> _Slot:
+def _marked(word: str) -> str:
+    """A word in lower case with its accents, composed ("Bị" -> "bị")."""
+    return unicodedata.normalize("NFC", word.lower())
+
+
+def _slot(part: str | tuple[str, str], entry: str, code: str) -> _Slot:
+    word, marked = (part, part) if isinstance(part, str) else part
     if word == "_":
         return _Slot(frozenset(), (), any_word=True)
     if word == _NUMBER:
@@ -477,8 +514,8 @@ def _slot(word: str, entry: str, code: str) -> _Slot:
         stem = word[:-1]
         if len(stem) < STEM_KEY:
             raise ValueError(f"lexicon {code}: {entry!r}: a stem needs {STEM_KEY} letters")
-        return _Slot(frozenset(), (stem,))
-    return _Slot(frozenset({word}), ())
+        return _Slot(frozenset(), (stem,), marked_stems=(marked[:-1],))
+    return _Slot(frozenset({word}), (), marked=frozenset({marked}))
 
 
 def _match(
