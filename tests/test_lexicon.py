@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 import pytest
@@ -201,6 +202,69 @@ def test_where_accents_tell_words_apart_they_are_read(text: str, expected: list[
     assert [h.entry for h in vietnamese.find(text)] == expected
     # elsewhere accents are folded away
     assert Lexicon({"vi": document}).find("Pin của tôi bị cạn rất nhanh") != []
+
+
+def test_accents_are_compared_as_written_by_either_spelling() -> None:
+    # old and new tone placement ("hoà", "hòa") are one word; a sentence with one accented
+    # word in plain typing, or a name pasted in, is read plain
+    vietnamese = Lexicon(
+        {
+            "vi": {
+                "accents_matter": True,
+                "personal": ["tôi"],
+                "categories": {
+                    "religion": {"said": ["theo Hòa Hảo"]},
+                    "health": {"said": ["đang hóa trị"]},
+                },
+            }
+        }
+    )
+    for text in (
+        "Gia đình tôi theo Hoà Hảo nên ăn chay",
+        "Gia đình tôi theo Hòa Hảo nên ăn chay",
+        "Shop ơi, toi dang hoa tri nen giao hang cham giup",
+        "toi dang hoa tri o benh vien Bạch Mai nen giao cham",
+    ):
+        assert vietnamese.find(text) != [], text
+
+
+def test_text_whose_marks_were_stripped_is_read_plain() -> None:
+    # normalize() drops combining marks on plain letters but keeps "đ"
+    classifier = CategoryClassifier.load(model=False)
+    decomposed = unicodedata.normalize("NFD", "Tôi bị đột quỵ nên cần đổi tên tài khoản")
+    assert "health" in blocked(classifier, decomposed)
+
+
+def test_only_a_slot_of_names_may_be_written_with_a_capital() -> None:
+    # "Kristian" and "Sinta" are people's names; the entries' capitals are elsewhere
+    classifier = CategoryClassifier.load(model=False)
+    assert blocked(classifier, "Halo, saya Kristian dari Bandung, mau tanya ongkir?") == set()
+    assert blocked(classifier, "Salve, sono Sinta e vorrei cambiare l'indirizzo.") == set()
+    assert "trade_union" in blocked(classifier, "Sono iscritto alla Fiom da anni, la tessera?")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Mi hijo tiene 30 días de vacaciones y cambia el vuelo", []),
+        ("Mi bebé de 20 meses viaja", ["mi bebé de # meses"]),
+        ("Mtoto wangu ana miezi 20 na anasafiri", ["mtoto wangu ana miezi #"]),
+    ],
+)
+def test_a_unit_counts_only_inside_the_phrase(text: str, expected: list[str]) -> None:
+    lexicon = Lexicon(
+        {
+            "xx": {
+                "units_under_a_year": ["meses", "días", "miezi"],
+                "categories": {
+                    "children": {
+                        "said": ["mi hijo tiene #", "mi bebé de # meses", "mtoto wangu ana miezi #"]
+                    }
+                },
+            }
+        }
+    )
+    assert [h.entry for h in lexicon.find(text)] == expected
 
 
 def test_categories_are_asked_for(spanish: Lexicon) -> None:

@@ -69,6 +69,7 @@ from typing import Any, Literal
 import regex
 import yaml
 
+from gateway.detect.namelists import is_personal_name
 from gateway.detect.wordlists import is_ordinary
 from gateway.policy.schema import CATEGORY_NAMES
 
@@ -81,6 +82,8 @@ NEAR_WORDS = 12
 # short word ("a", "de", "si") is shared by too many languages.
 FUNCTION_WORDS = 2
 ADULT = 18
+# Letters in a word that may be an acronym written with one capital ("Fiom", "Cgil").
+_ACRONYM = 4
 # How often, in words, ``find`` looks at the clock.
 _CLOCK_EVERY = 64
 # A word: a run of letters or of digits; apostrophes, hyphens and the rest split words.
@@ -136,6 +139,12 @@ class _Slot:
     # accents tell words apart ("bị can", accused, is not "bị cạn", run down).
     marked: frozenset[str] = frozenset()
     marked_stems: tuple[str, ...] = ()
+    # The words and stems (folded) the entry writes with a capital: a name the language
+    # writes so ("afiliado a Comisiones Obreras"), not a person's name mid-sentence.
+    capitalised: frozenset[str] = frozenset()
+    capitalised_stems: tuple[str, ...] = ()
+    # A list of acronyms ("cgil/cisl/uil/fiom"): three words or more of up to four letters.
+    acronyms: bool = False
 
     def fits(self, word: str) -> bool:
         if self.number:
@@ -148,6 +157,14 @@ class _Slot:
             return True
         return word in self.marked or word.startswith(self.marked_stems)
 
+    def names(self, word: str) -> bool:
+        """``word`` (folded) is one the entry writes with a capital, a name the language
+        writes so ("Comisiones Obreras"), or a short one, most often an acronym written as
+        a word in a list of them ("alla Fiom"): not a person's name mid-sentence."""
+        if word in self.capitalised or word.startswith(self.capitalised_stems):
+            return True
+        return self.acronyms and len(word) <= _ACRONYM and not is_personal_name(word)
+
 
 @dataclass(frozen=True, slots=True)
 class _Phrase:
@@ -156,8 +173,6 @@ class _Phrase:
     kind: Kind
     language: str
     entry: str
-    # The entry writes a capital: a name is part of it ("testigos de Jehová").
-    proper: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -255,6 +270,7 @@ class Lexicon:
         sentence_of = [bisect.bisect_right(ends, start) for start, _, _ in words]
         hits: list[LexiconHit] = []
         covered: dict[str, int] = {}  # category -> end of its last hit
+        accented: dict[int, bool] = {}  # sentence -> typed with accents, as first asked
         for index, (start, _, word) in enumerate(words):
             if deadline is not None and index % _CLOCK_EVERY == 0 and time.monotonic() > deadline:
                 raise TimeoutError
@@ -272,7 +288,7 @@ class Lexicon:
                 rank = (score, last, phrase.entry)
                 if phrase.category in best and rank <= best[phrase.category][:3]:
                     continue
-                if self._holds(phrase, text, folded, words, sentence_of, index, last):
+                if self._holds(phrase, text, folded, words, sentence_of, index, last, accented):
                     best[phrase.category] = (*rank, phrase)
             for category, (score, last, _, phrase) in best.items():
                 end = words[last][1]
@@ -302,6 +318,7 @@ class Lexicon:
         sentence_of: Sequence[int],
         first: int,
         last: int,
+        accented: dict[int, bool],
     ) -> bool:
         """The phrase's context: not part of a code, no veto next to it, a person and a language."""
         language = self.languages[phrase.language]
@@ -345,20 +362,20 @@ class Lexicon:
             return False
         # Where accents tell words apart, a sentence typed with them is read with them
         # ("giao ly", deliver a glass, is not "giáo lý", catechism); one typed plain is not.
-        if language.accents_matter and any(
-            _marked(text[words[i][0] : words[i][1]]) != words[i][2]
-            for i in near
-            if sentence_of[i] == sentence
-        ):
-            written = (_marked(text[words[i][0] : words[i][1]]) for i in range(first, last + 1))
-            if not all(map(_Slot.fits_marked, phrase.slots, written)):
-                return False
+        if language.accents_matter:
+            if sentence not in accented:
+                accented[sentence] = _typed_with_accents(text, words, sentence_of, sentence)
+            if accented[sentence]:
+                written = (_marked(text[words[i][0] : words[i][1]]) for i in range(first, last + 1))
+                if not all(map(_Slot.fits_marked, phrase.slots, written)):
+                    return False
         # A child is under 18: "meine Tochter, 34" is an adult's mother writing; "mi bebé
-        # de 20 meses" is not.
+        # de 20 meses" (or in Swahili "miezi 20") is not, when the phrase holds the unit.
         if phrase.category == "children" and any(
             words[i][2].isdigit()
             and _adult(words[i][2])
-            and not (i + 1 < len(words) and words[i + 1][2] in language.short_units)
+            and not {words[j][2] for j in (i - 1, i + 1) if first <= j <= last}
+            & language.short_units
             for i in range(first, last + 1)
         ):
             return False
@@ -371,10 +388,11 @@ class Lexicon:
         if (
             not language.nouns_capitalised
             and not people
-            and not phrase.proper
             and any(
-                _title_case(text, words[i][0]) and _mid_sentence(folded, words[i][0])
-                for i in range(first, last + 1)
+                _title_case(text, words[i][0])
+                and _mid_sentence(folded, words[i][0])
+                and not slot.names(words[i][2])
+                for slot, i in zip(phrase.slots, range(first, last + 1), strict=True)
             )
         ):
             return False
@@ -458,7 +476,7 @@ def _phrases(entry: str, category: str, kind: Kind, code: str) -> Iterator[_Phra
         if part in ("_", _NUMBER):
             shapes.append([(_slot(part, entry, code),)])
             continue
-        by_length: dict[int, list[list[tuple[str, str]]]] = {}
+        by_length: dict[int, list[list[_Written]]] = {}
         for alternative in part.split("/"):
             if words := _split(alternative):
                 by_length.setdefault(len(words), []).append(words)
@@ -474,10 +492,19 @@ def _phrases(entry: str, category: str, kind: Kind, code: str) -> Iterator[_Phra
             raise ValueError(f"lexicon {code}: {entry!r} must begin with a word")
         if all(slot.any_word or slot.number for slot in slots):
             raise ValueError(f"lexicon {code}: {entry!r} needs a word")
-        yield _Phrase(slots, category, kind, code, entry, proper=entry != entry.lower())
+        yield _Phrase(slots, category, kind, code, entry)
 
 
-def _merged(words: Sequence[tuple[str, str]], entry: str, code: str) -> _Slot:
+@dataclass(frozen=True, slots=True)
+class _Written:
+    """A word of an entry: folded, as written (lower case, accents kept), with a capital."""
+
+    folded: str
+    marked: str
+    capital: bool = False
+
+
+def _merged(words: Sequence[_Written], entry: str, code: str) -> _Slot:
     """One slot for several words in the same place ("tengo/padezco", "diabétic*/obes*")."""
     slots = [_slot(word, entry, code) for word in words]
     return _Slot(
@@ -485,27 +512,61 @@ def _merged(words: Sequence[tuple[str, str]], entry: str, code: str) -> _Slot:
         tuple(stem for s in slots for stem in s.stems),
         marked=frozenset(w for s in slots for w in s.marked),
         marked_stems=tuple(stem for s in slots for stem in s.marked_stems),
+        capitalised=frozenset(w for s in slots for w in s.capitalised),
+        capitalised_stems=tuple(stem for s in slots for stem in s.capitalised_stems),
+        acronyms=sum(len(w) <= _ACRONYM for s in slots for w in s.words) >= 3,
     )
 
 
-def _split(alternative: str) -> list[tuple[str, str]]:
-    """An alternative's words, split as the text is ("j'ai" -> j, ai), a trailing * kept:
-    each folded and as written (lower case, accents kept)."""
-    stem = alternative.endswith("*")
+def _split(alternative: str) -> list[_Written]:
+    """An alternative's words, split as the text is ("j'ai" -> j, ai), a trailing * kept."""
+    stem = "*" if alternative.endswith("*") else ""
     bare = alternative.rstrip("*")
-    words = [(m.group(), _marked(bare[m.start() : m.end()])) for m in _WORD.finditer(fold(bare))]
-    if stem and words:
-        words[-1] = (words[-1][0] + "*", words[-1][1] + "*")
-    return words
+    found = list(_WORD.finditer(fold(bare)))
+    return [
+        _Written(
+            m.group() + (stem if n == len(found) - 1 else ""),
+            _marked(bare[m.start() : m.end()]) + (stem if n == len(found) - 1 else ""),
+            bare[m.start()].isupper(),
+        )
+        for n, m in enumerate(found)
+    ]
+
+
+# Vietnamese tone marks, which old and new spellings place on different vowels
+# ("hoà"/"hòa", "khoẻ"/"khỏe", "thuỷ"/"thủy"): moved to the end of a word to compare.
+_TONES = frozenset("\u0300\u0301\u0303\u0309\u0323")
 
 
 def _marked(word: str) -> str:
-    """A word in lower case with its accents, composed ("Bị" -> "bị")."""
-    return unicodedata.normalize("NFC", word.lower())
+    """A word in lower case with its accents, its tone mark last ("Hoà", "hòa" -> one)."""
+    parts = unicodedata.normalize("NFD", word.lower())
+    tones = "".join(sorted(c for c in parts if c in _TONES))
+    return unicodedata.normalize("NFC", "".join(c for c in parts if c not in _TONES)) + tones
 
 
-def _slot(part: str | tuple[str, str], entry: str, code: str) -> _Slot:
-    word, marked = (part, part) if isinstance(part, str) else part
+def _typed_with_accents(
+    text: str, words: Sequence[tuple[int, int, str]], sentence_of: Sequence[int], sentence: int
+) -> bool:
+    """A sentence most of whose words carry accents, not one accented word in plain typing
+    ("Shop ơi, toi dang hoa tri"), a name pasted in ("benh vien Bạch Mai") or a "đ" that
+    survives when other marks were stripped."""
+    first = bisect.bisect_left(sentence_of, sentence)
+    last = bisect.bisect_right(sentence_of, sentence)
+    plain = marked = 0
+    for start, end, word in words[first:last]:
+        if text[start].isupper() or word.isdigit():
+            continue
+        if _marked(text[start:end]).replace("đ", "d") != word:
+            marked += 1
+        else:
+            plain += 1
+    return marked >= 2 and marked >= plain / 2
+
+
+def _slot(part: str | _Written, entry: str, code: str) -> _Slot:
+    written = _Written(part, part) if isinstance(part, str) else part
+    word, marked = written.folded, written.marked
     if word == "_":
         return _Slot(frozenset(), (), any_word=True)
     if word == _NUMBER:
@@ -514,8 +575,10 @@ def _slot(part: str | tuple[str, str], entry: str, code: str) -> _Slot:
         stem = word[:-1]
         if len(stem) < STEM_KEY:
             raise ValueError(f"lexicon {code}: {entry!r}: a stem needs {STEM_KEY} letters")
-        return _Slot(frozenset(), (stem,), marked_stems=(marked[:-1],))
-    return _Slot(frozenset({word}), (), marked=frozenset({marked}))
+        names = (stem,) if written.capital else ()
+        return _Slot(frozenset(), (stem,), marked_stems=(marked[:-1],), capitalised_stems=names)
+    names_word = frozenset({word}) if written.capital else frozenset()
+    return _Slot(frozenset({word}), (), marked=frozenset({marked}), capitalised=names_word)
 
 
 def _match(

@@ -201,7 +201,7 @@ def usable(name: str, ordinary_words: bool = False) -> bool:
         return len(name) > 5 or not is_ordinary(name)
     if _inner_capital(name):
         return True
-    return (ordinary_words or not is_ordinary(name)) and not _personal_name(name)
+    return (ordinary_words or not is_ordinary(name)) and not is_personal_name(name)
 
 
 @functools.cache
@@ -209,7 +209,7 @@ def _common_first_names() -> frozenset[str]:
     return frozenset(line.partition("\t")[0] for line in read("first_sex"))
 
 
-def _personal_name(word: str) -> bool:
+def is_personal_name(word: str) -> bool:
     """A name people are called ("Karen" is also a people of Myanmar; "Han here"):
     a common first name, or both a first name and a surname."""
     folded = word.lower()
