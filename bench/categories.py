@@ -207,6 +207,8 @@ HOLDOUTS = {
     "categories_holdout46.jsonl": "hold-out 46, the English Midlands and North, Wales and Scotland: union households and minority communities",
     "categories_holdout47.jsonl": "hold-out 47, the Caribbean and Central America and their diasporas: remittances, a cruise line, a network, a pharmacy",
     "categories_holdout48.jsonl": "hold-out 48, Central and Eastern Europe and its minorities: an airline, a bank app, a marketplace, parcel lockers",
+    "categories_holdout49.jsonl": "hold-out 49, Spain, Portugal, Latin America, Italy and France, a third in their languages: a marketplace, an airline, streaming, a network",
+    "categories_holdout50.jsonl": "hold-out 50, the US Midwest and Northeast, Australia and New Zealand: an insurer, a dealership, food delivery, streaming; voicemails",
 }
 THRESHOLD = 0.7
 
