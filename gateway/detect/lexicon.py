@@ -447,7 +447,8 @@ class Lexicon:
             for kind in ("said", "words"):
                 where = f"{code}: categories.{category}.{kind}"
                 for entry in _strings(lists.get(kind), where):
-                    for phrase in _phrases(entry, category, kind, code):
+                    accents = self.languages[code].accents_matter
+                    for phrase in _phrases(entry, category, kind, code, accents):
                         self._index(phrase)
 
     def _index(self, phrase: _Phrase) -> None:
@@ -464,7 +465,9 @@ class Lexicon:
             self._stems.setdefault(stem[:STEM_KEY], []).append(phrase)
 
 
-def _phrases(entry: str, category: str, kind: Kind, code: str) -> Iterator[_Phrase]:
+def _phrases(
+    entry: str, category: str, kind: Kind, code: str, accents: bool = False
+) -> Iterator[_Phrase]:
     """An entry's phrases: one per way its alternatives split into words ("j'ai/il a").
 
     Alternatives of one length share a run of slots, word by word ("tengo/padezco" is one
@@ -478,7 +481,7 @@ def _phrases(entry: str, category: str, kind: Kind, code: str) -> Iterator[_Phra
             continue
         by_length: dict[int, list[list[_Written]]] = {}
         for alternative in part.split("/"):
-            if words := _split(alternative):
+            if words := _split(alternative, accents):
                 by_length.setdefault(len(words), []).append(words)
         shapes.append(
             [
@@ -518,15 +521,17 @@ def _merged(words: Sequence[_Written], entry: str, code: str) -> _Slot:
     )
 
 
-def _split(alternative: str) -> list[_Written]:
-    """An alternative's words, split as the text is ("j'ai" -> j, ai), a trailing * kept."""
+def _split(alternative: str, accents: bool = False) -> list[_Written]:
+    """An alternative's words, split as the text is ("j'ai" -> j, ai), a trailing * kept;
+    as written too (``_marked``) only where ``accents`` matter: it is a third of the load."""
     stem = "*" if alternative.endswith("*") else ""
     bare = alternative.rstrip("*")
     found = list(_WORD.finditer(fold(bare)))
     return [
         _Written(
             m.group() + (stem if n == len(found) - 1 else ""),
-            _marked(bare[m.start() : m.end()]) + (stem if n == len(found) - 1 else ""),
+            (_marked(bare[m.start() : m.end()]) if accents else m.group())
+            + (stem if n == len(found) - 1 else ""),
             bare[m.start()].isupper(),
         )
         for n, m in enumerate(found)
