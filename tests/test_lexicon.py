@@ -284,6 +284,10 @@ def test_categories_are_asked_for(spanish: Lexicon) -> None:
         ({"categories": {"health": ["tengo cancer"]}}, "must map each category"),
         ({"categories": {"health": {"saidd": ["x"]}}}, "unknown field 'saidd'"),
         ({"personnal": ["mi"]}, "unknown field 'personnal'"),
+        (
+            {"accents_matter": True, "categories": {"health": {"said": ["bị bệnh*"]}}},
+            "no stems where accents matter",
+        ),
         (["mi"], "must be a mapping"),
     ],
 )

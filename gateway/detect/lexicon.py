@@ -34,14 +34,15 @@ Cristiano Méndez", "Via Roma") in a language that writes its nouns in lower
 case; ``nouns_capitalised: true`` says a language does not (German), and
 ``peoples_capitalised: true`` that it writes its peoples with a capital ("jsem
 Rom"), which a said phrase may then hold ("soy Maya" is a name in Spanish).
-An entry that writes a capital itself holds a name the language writes so
-("afiliado a Comisiones Obreras", "creo en Dios"): it matches in either case.
+A word an entry writes with a capital is a name the language writes so
+("afiliado a Comisiones Obreras", "creo en Dios"): that word may carry one
+mid-sentence, as may a short word in a list of acronyms ("alla Fiom").
 
 A phrase is words in a row: ``a/b`` is either word, ``stem*`` any word
 beginning with the stem (four letters at least), ``_`` any one word, ``#``
 any number ("mi hijo de # años"; for a child, under ``ADULT``, unless the
-word after it is one of the language's ``units_under_a_year``: "mi bebé de
-20 meses"). Case and
+phrase holds one of the language's ``units_under_a_year`` next to it: "mi
+bebé de 20 meses"). Case and
 accents are ignored on both sides (``diabetico`` matches "Diabético"), and
 apostrophes and hyphens split words as spaces do ("j'ai" is "j ai"), except
 that ``accents_matter: true`` (Vietnamese) keeps the accents of a sentence
@@ -476,6 +477,8 @@ def _phrases(
     """
     shapes: list[list[tuple[_Slot, ...]]] = []  # per part of the entry: its runs of slots
     for part in entry.split():
+        if accents and "*" in part:  # the tone mark moves last in ``_marked``: no prefix
+            raise ValueError(f"lexicon {code}: {entry!r}: no stems where accents matter")
         if part in ("_", _NUMBER):
             shapes.append([(_slot(part, entry, code),)])
             continue
@@ -553,7 +556,7 @@ def _marked(word: str) -> str:
 def _typed_with_accents(
     text: str, words: Sequence[tuple[int, int, str]], sentence_of: Sequence[int], sentence: int
 ) -> bool:
-    """A sentence most of whose words carry accents, not one accented word in plain typing
+    """A sentence a third of whose words carry accents, not one accented word in plain typing
     ("Shop ơi, toi dang hoa tri"), a name pasted in ("benh vien Bạch Mai") or a "đ" that
     survives when other marks were stripped."""
     first = bisect.bisect_left(sentence_of, sentence)
