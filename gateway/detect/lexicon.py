@@ -444,11 +444,11 @@ class Lexicon:
             words(document, "units_under_a_year"),
             bool(document.get("accents_matter")),
         )
+        accents = self.languages[code].accents_matter
         for category, lists in categories.items():
             for kind in ("said", "words"):
                 where = f"{code}: categories.{category}.{kind}"
                 for entry in _strings(lists.get(kind), where):
-                    accents = self.languages[code].accents_matter
                     for phrase in _phrases(entry, category, kind, code, accents):
                         self._index(phrase)
 
@@ -480,7 +480,7 @@ def _phrases(
         if accents and "*" in part:  # the tone mark moves last in ``_marked``: no prefix
             raise ValueError(f"lexicon {code}: {entry!r}: no stems where accents matter")
         if part in ("_", _NUMBER):
-            shapes.append([(_slot(part, entry, code),)])
+            shapes.append([(_slot(_Written(part, part), entry, code),)])
             continue
         by_length: dict[int, list[list[_Written]]] = {}
         for alternative in part.split("/"):
@@ -527,18 +527,14 @@ def _merged(words: Sequence[_Written], entry: str, code: str) -> _Slot:
 def _split(alternative: str, accents: bool = False) -> list[_Written]:
     """An alternative's words, split as the text is ("j'ai" -> j, ai), a trailing * kept;
     as written too (``_marked``) only where ``accents`` matter: it is a third of the load."""
-    stem = "*" if alternative.endswith("*") else ""
     bare = alternative.rstrip("*")
     found = list(_WORD.finditer(fold(bare)))
-    return [
-        _Written(
-            m.group() + (stem if n == len(found) - 1 else ""),
-            (_marked(bare[m.start() : m.end()]) if accents else m.group())
-            + (stem if n == len(found) - 1 else ""),
-            bare[m.start()].isupper(),
-        )
-        for n, m in enumerate(found)
-    ]
+    words = []
+    for n, m in enumerate(found):
+        tail = "*" if n == len(found) - 1 and alternative.endswith("*") else ""
+        marked = _marked(bare[m.start() : m.end()]) if accents else m.group()
+        words.append(_Written(m.group() + tail, marked + tail, bare[m.start()].isupper()))
+    return words
 
 
 # Vietnamese tone marks, which old and new spellings place on different vowels
@@ -572,8 +568,7 @@ def _typed_with_accents(
     return marked >= 2 and marked >= plain / 2
 
 
-def _slot(part: str | _Written, entry: str, code: str) -> _Slot:
-    written = _Written(part, part) if isinstance(part, str) else part
+def _slot(written: _Written, entry: str, code: str) -> _Slot:
     word, marked = written.folded, written.marked
     if word == "_":
         return _Slot(frozenset(), (), any_word=True)
