@@ -167,6 +167,80 @@ def test_nothing_is_said_without_two_agreeing_sexes(couples: SameSexCouples, tex
     assert couples.find(text) == []
 
 
+@pytest.mark.parametrize(
+    ("text", "evidence"),
+    [
+        # The writer's name in a sign-off, a self-introduction, brackets or dashes.
+        ("Mein Mann Kai und ich ziehen um. Viele Grüße, Stefan Vogel", "Mein Mann Kai"),
+        (
+            "Vi flytter i maj. Min mand Jonas og jeg – Henrik – vil have et fælles abonnement.",
+            "Min mand Jonas",
+        ),
+        ("Hallo, ik ben Sophie en mijn vrouw wil ook een pas.", "mijn vrouw"),
+        ("Hej, jag heter Lars. Min man Per betalar fakturan.", "Min man Per"),
+        ("Ciao, sono Marco: il mio compagno Luca ritira il pacco.", "il mio compagno Luca"),
+        ("Olá, sou a Beatriz e a minha esposa vai levantar a encomenda.", "a minha esposa"),
+        ("Merhaba, ben Emre. Erkek arkadaşım siparişi alacak.", "Erkek arkadaşım"),
+        ("Kumusta, ako si Joel. Boyfriend ko na si Paolo ang kukuha.", "Boyfriend ko na si Paolo"),
+        # "Andrés" in the text, "Andres" in the name list: accents do not matter.
+        ("Mi pareja, Andrés, recoge el pedido. Yo soy Tomás.", "Mi pareja, Andrés"),
+        # The writer's sex from grammar alone.
+        ("Estoy muy contenta con el servicio, mi novia también.", "novia"),
+        ("Obrigada pela ajuda! A minha namorada adorou.", "A minha namorada"),
+        ("Sono arrivata ieri con mia moglie, la camera era sporca.", "mia moglie"),
+        ("Je suis désolée, ma compagne a payé deux fois.", "ma compagne"),
+        ("Zamówiłam dla siebie i mojej żony dwa bilety.", "mojej żony"),
+        ("Chciałbym dopisać męża do polisy.", "męża"),
+        ("Objednal jsem to pro sebe a manžela.", "manžela"),
+        ("Naručila sam paket za sebe i svoju ženu.", "svoju ženu"),
+        ("Я заказал подарок для своего парня.", "своего парня"),
+        ("Sunt mulțumită, soția mea a primit coletul.", "soția mea"),
+        # The writer's words about themselves.
+        ("meu marido paga a conta (sim, sou homem)", "meu marido"),
+        ("Jestem kobietą i moja dziewczyna też chce konto.", "moja dziewczyna"),
+    ],
+)
+def test_other_languages_are_read_too(couples: SameSexCouples, text: str, evidence: str) -> None:
+    (hit,) = couples.find(text)
+    assert text[hit.start : hit.end] == evidence
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Couples of two sexes, by name or by grammar.
+        "Mein Mann Kai und ich ziehen um. Viele Grüße, Anna Vogel",
+        "Estoy muy cansada, mi marido no llega. Gracias",
+        "Obrigado! A minha esposa adorou.",
+        "Zamówiłem prezent dla mojej żony.",
+        "Objednala jsem to pro manžela.",
+        "Я заказала подарок для мужа.",
+        # Signals that disagree ("contenta" and "Pablo"), a friend ("meine Freundin"),
+        # and a company obliged by law, not a woman's thanks.
+        "Estoy contenta, mi novio paga. Saludos, Pablo",
+        "Ich bin Lena, meine Freundin Julia holt das Paket ab.",
+        "A empresa é obrigada a devolver, a minha esposa pagou.",
+        # German "im Mai" is not "I'm".
+        "Meine Frau und ich haben im Mai geheiratet.",
+        # Polish nouns that end like a first-person past; "mężczyzna" is a man, not a husband.
+        "Problem z kanałem, mój mąż nie może oglądać.",
+        "Mężczyzna z kurierem przyniósł paczkę, zamówiłem ją dla siebie.",
+    ],
+)
+def test_other_languages_say_nothing_without_two_agreeing_sexes(
+    couples: SameSexCouples, text: str
+) -> None:
+    assert couples.find(text) == []
+
+
+def test_text_without_accents_keeps_its_length() -> None:
+    from gateway.detect.couples_languages import bare
+
+    text = "Mój mąż Łukasz, Søren, İpek, 한국어, e\u0301"
+    assert len(bare(text)) == len(text)
+    assert bare("Mój mąż") == "Moj maz"
+
+
 def test_a_couple_blocks_as_sexual_orientation_with_the_partner_as_evidence() -> None:
     classifier = CategoryClassifier.load(["sexual_orientation"], model=False)
     text = "Hello, my husband\u2019s name needs adding. My husband Kevin and I. Thanks, Andrew"

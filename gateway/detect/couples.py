@@ -21,7 +21,10 @@ phrase is evidence of ``sexual_orientation``; when the writer's signals
 disagree with each other, or one side is unknown, nothing is said. It cannot
 see a couple whose names it does not know, or a writer who gives no name.
 French and Spanish are read too: "mon chum", "ma blonde", "mi novio Tomás",
-"je m'appelle Julie", "soy Andrés", "Sophie et moi, on vient de se marier".
+"je m'appelle Julie", "soy Andrés", "Sophie et moi, on vient de se marier";
+the other languages of the lexicon in ``couples_languages.py``, with the
+writer's sex from grammar where the language marks it ("estoy casada",
+"zamówiłem").
 Couples named in the third person ("Tom Ashby's husband") and a name
 changed to one of the other sex ("from Daniel to Danielle", a transition)
 are read the same way, from the names alone.
@@ -37,6 +40,7 @@ from dataclasses import dataclass
 
 import regex
 
+from gateway.detect import couples_languages as languages
 from gateway.detect.normalize import without_accents
 
 _FLAGS = regex.IGNORECASE | regex.VERSION1
@@ -194,8 +198,12 @@ _SELF_NAME = regex.compile(
     rf"(?:\s+{_NAME})?(?:\s+from\s+(?-i:[A-Z])[\w'-]+(?:\s+(?-i:[A-Z])[\w'-]+)?)?\s+here\b"
     # "It's Amir here"
     rf"|\bit's\s+(?P<name>{_NAME})\s+here\b"
-    rf"|\b(?:i'm|i\s+am|im|this\s+is|my\s+name\s+is|name's)\s+(?:(?P<title>mr|mrs|ms|miss)\.?\s+)?"
+    rf"|\b(?:i'm|i\s+am|this\s+is|my\s+name\s+is|name's)\s+(?:(?P<title>mr|mrs|ms|miss)\.?\s+)?"
     rf"(?P<name>{_NAME})\b(?!'s)"
+    # "im" typed for "I'm", but not German's "im Mai"
+    r"|\bim\s+(?!(?-i:Januar|Februar|März|April|Mai|Juni|Juli|August|September|Oktober|November"
+    r"|Dezember)\b)"
+    rf"(?:(?P<title>mr|mrs|ms|miss)\.?\s+)?(?P<name>{_NAME})\b(?!'s)"
     # French and Spanish: "je m'appelle Julie", "moi c'est Étienne", "soy Andrés"
     rf"|\b(?:je\s+m'appelle|moi,?\s+c'est|c'est\s+moi,|me\s+llamo|mi\s+nombre\s+es|soy)\s+"
     rf"(?P<name>{_NAME})\b"
@@ -272,18 +280,19 @@ class SameSexCouples:
         found = [CoupleHit(start, end) for start, end in self._named_couples(text, t)]
         # Each pattern runs once: the writer's signals and the partners share them.
         selves = list(_SELF_NAME.finditer(text, timeout=t))
+        own_names = languages.self_names(text, t)
         partner_of = list(_PARTNER_OF.finditer(text, timeout=t))
-        tail = _SIGN_OFF.search(text[-160:], timeout=t)
-        writer = self._writer(text, selves, partner_of, tail, t)
+        tail = _SIGN_OFF.search(text[-160:], timeout=t) or languages.sign_off(text, t)
+        writer = self._writer(text, selves, own_names, partner_of, tail, t)
         if writer is None:
             return sorted(set(found), key=lambda h: h.start)
-        names = {m["name"].lower() for m in selves}
+        names = {_key(m["name"]) for m in selves} | {_key(name) for name in own_names}
         if tail is not None:
-            names.add(tail["name"].lower())
+            names.add(_key(tail["name"]))
         found += [
             CoupleHit(start, end)
             for start, end, sex, name in self._partners(text, partner_of, t)
-            if sex == writer and (name is None or name.lower() not in names)
+            if sex == writer and (name is None or _key(name) not in names)
         ]
         return sorted(set(found), key=lambda h: h.start)
 
@@ -332,22 +341,33 @@ class SameSexCouples:
             sex = self._name_sex(match["name"])
             if sex is not None:
                 yield match.start("name"), match.end(), sex, match["name"]
+        for partner in languages.partners(text, t):
+            name_sex = self._name_sex(partner.name)
+            if partner.sex and name_sex and partner.sex != name_sex:
+                continue
+            sex = partner.sex or name_sex
+            if sex is not None:
+                yield partner.start, partner.end, sex, partner.name
 
     def _writer(
         self,
         text: str,
         selves: list[regex.Match[str]],
+        own_names: list[str],
         partner_of: list[regex.Match[str]],
         tail: regex.Match[str] | None,
         t: float | None,
     ) -> str | None:
         """The writer's sex, when every signal they give agrees."""
-        signals: set[str] = set()
+        signals = languages.writer_sexes(text, t)
         for match in _SELF_WORDS.finditer(text, timeout=t):
             signals.add("m" if match["m"] or match["m2"] else "f")
         for match in selves:
             if match["name"].lower() not in _NOT_NAMES:
                 signals.update(self._signal(match["name"], match["title"]))
+        for name in own_names:
+            if name.lower() not in _NOT_NAMES:
+                signals.update(self._signal(name, None))
         if tail is not None and not (
             tail["surname"] and _NOT_SURNAMES.match(tail["surname"].strip())
         ):
@@ -362,7 +382,7 @@ class SameSexCouples:
 
     def _signal(self, name: str | None, title: str | None) -> set[str]:
         if title:
-            return {"m" if title.lower() == "mr" else "f"}
+            return {"m" if title.lower().rstrip(".") in _MALE_TITLES else "f"}
         sex = self._name_sex(name)
         return {sex} if sex else set()
 
@@ -371,6 +391,13 @@ class SameSexCouples:
             return None
         # The list is ASCII (US registrations): "Andrés" is read as "andres".
         return self.sexes.get(without_accents(name.lower()))
+
+
+_MALE_TITLES = frozenset(["mr", "sr", "herr", "pan", "dhr", "sig", "signor"])
+
+
+def _key(name: str) -> str:
+    return without_accents(name.lower())
 
 
 def _word_sex(word: str) -> str | None:
