@@ -233,6 +233,20 @@ def test_other_languages_say_nothing_without_two_agreeing_sexes(
     assert couples.find(text) == []
 
 
+def test_names_the_us_list_lacks_are_read_from_the_world_list(couples: SameSexCouples) -> None:
+    # Neither "Rasmus" nor "Søren" is in the US registrations.
+    (hit,) = couples.find("Min mand Rasmus betaler regningen. Hilsen, Søren")
+    assert hit.start == 0
+    assert couples.find("Min kone Agnieszka betaler regningen. Hilsen, Søren") == []
+
+
+def test_a_name_two_lists_give_different_sexes_is_left_out() -> None:
+    from gateway.detect.couples import merged_sexes
+
+    sexes = merged_sexes([("michele", "f"), ("ana", "f")], [("michele", "m"), ("søren", "m")])
+    assert sexes == {"ana": "f", "søren": "m"}
+
+
 def test_text_without_accents_keeps_its_length() -> None:
     from gateway.detect.couples_languages import bare
 

@@ -16,7 +16,9 @@ two things and compares them:
 
 The sex of a first name comes from ``data/first_sex.txt.gz`` (US Social
 Security births, names at least 95% one sex; names given to both sexes left
-out, see ``scripts/build-name-genders``). When the two agree the partner
+out, see ``scripts/build-name-genders``) and, for names that list lacks
+("Rasmus", "Agnieszka", "Mehmet", "Bram"), ``data/first_sex_world.txt``; a
+name the two give different sexes is left out. When the two agree the partner
 phrase is evidence of ``sexual_orientation``; when the writer's signals
 disagree with each other, or one side is unknown, nothing is said. It cannot
 see a couple whose names it does not know, or a writer who gives no name.
@@ -35,7 +37,7 @@ from __future__ import annotations
 import functools
 import gzip
 import importlib.resources
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 import regex
@@ -410,6 +412,27 @@ def _word_sex(word: str) -> str | None:
 
 @functools.lru_cache(maxsize=1)
 def _shipped() -> SameSexCouples:
-    data = importlib.resources.files("gateway.detect").joinpath("data/first_sex.txt.gz")
-    lines = gzip.decompress(data.read_bytes()).decode("utf-8").splitlines()
-    return SameSexCouples(dict(line.split("\t") for line in lines if "\t" in line))
+    data = importlib.resources.files("gateway.detect").joinpath("data")
+    lines = gzip.decompress(data.joinpath("first_sex.txt.gz").read_bytes()).decode("utf-8")
+    world = data.joinpath("first_sex_world.txt").read_text(encoding="utf-8")
+    return SameSexCouples(merged_sexes(_pairs(lines), _pairs(world)))
+
+
+def merged_sexes(*lists: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """One name -> sex map from several lists, keyed without accents; a name two lists
+    give different sexes ("Michele": a man in Italy, a woman in the US) is left out."""
+    sexes: dict[str, str] = {}
+    both: set[str] = set()
+    for pairs in lists:
+        for name, sex in pairs:
+            key = _key(name)
+            if sexes.setdefault(key, sex) != sex:
+                both.add(key)
+    return {name: sex for name, sex in sexes.items() if name not in both}
+
+
+def _pairs(text: str) -> Iterator[tuple[str, str]]:
+    for line in text.splitlines():
+        if "\t" in line and not line.startswith("#"):
+            name, sex = line.split("\t")
+            yield name, sex
