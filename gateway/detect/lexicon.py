@@ -48,6 +48,7 @@ apostrophes and hyphens split words as spaces do ("j'ai" is "j ai"), except
 that ``accents_matter: true`` (Vietnamese) keeps the accents of a sentence
 typed with them: there "giao ly" (deliver a glass) is not "giáo lý"
 (catechism), while a sentence typed plain matches either way.
+How an entry compiles to a phrase is ``lexicon_entries.py``.
 Every language's phrases share one index, keyed by a phrase's first word, its
 first two words when the second is written out ("je suis", not every "je"
 phrase), or its stem's first four letters: a word costs three dictionary
@@ -60,9 +61,7 @@ from __future__ import annotations
 import bisect
 import functools
 import importlib.resources
-import itertools
 import time
-import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -70,32 +69,34 @@ from typing import Any, Literal
 import regex
 import yaml
 
-from gateway.detect.namelists import is_personal_name
+from gateway.detect.lexicon_entries import (
+    NUMBER,
+    STEM_KEY,
+    WORD,
+    Phrase,
+    Slot,
+    fold,
+    marked,
+    phrases,
+)
 from gateway.detect.wordlists import is_ordinary
 from gateway.policy.schema import CATEGORY_NAMES
 
 SAID_SCORE = 0.9
 WORDS_SCORE = 0.8
-STEM_KEY = 4
 # How far from a phrase, in words of its sentence, a personal or a function word counts.
 NEAR_WORDS = 12
 # Two of a language's own words near a phrase say the sentence is in it: one
 # short word ("a", "de", "si") is shared by too many languages.
 FUNCTION_WORDS = 2
 ADULT = 18
-# Letters in a word that may be an acronym written with one capital ("Fiom", "Cgil").
-_ACRONYM = 4
 # How often, in words, ``find`` looks at the clock.
 _CLOCK_EVERY = 64
-# A word: a run of letters or of digits; apostrophes, hyphens and the rest split words.
-_WORD = regex.compile(r"[^\W\d_]+|\d+")
-_NUMBER = "#"
 # A sentence ends at a full stop not inside a word ("ver.di"), "!", "?" or a line break.
 _SENTENCE_END = regex.compile(r"[.!?](?!\w)|\n")
 _JOINERS = frozenset("@._/=:")
 _QUOTES = frozenset("'\"“”‘’«»")
 
-Kind = Literal["said", "words"]
 _FIELDS = frozenset(
     {
         "language",
@@ -128,55 +129,6 @@ class LexiconHit:
 
 
 @dataclass(frozen=True, slots=True)
-class _Slot:
-    """One word of a phrase: one of ``words``, a word beginning with one of ``stems``, any
-    word, or any number."""
-
-    words: frozenset[str]
-    stems: tuple[str, ...]
-    any_word: bool = False
-    number: bool = False
-    # The same words and stems in lower case with their accents, for a language whose
-    # accents tell words apart ("bị can", accused, is not "bị cạn", run down).
-    marked: frozenset[str] = frozenset()
-    marked_stems: tuple[str, ...] = ()
-    # The words and stems (folded) the entry writes with a capital: a name the language
-    # writes so ("afiliado a Comisiones Obreras"), not a person's name mid-sentence.
-    capitalised: frozenset[str] = frozenset()
-    capitalised_stems: tuple[str, ...] = ()
-    # A list of acronyms ("cgil/cisl/uil/fiom"): three words or more of up to four letters.
-    acronyms: bool = False
-
-    def fits(self, word: str) -> bool:
-        if self.number:
-            return word.isdigit()
-        return self.any_word or word in self.words or word.startswith(self.stems)
-
-    def fits_marked(self, word: str) -> bool:
-        """``word`` as written, accents and all (lower case, NFC)."""
-        if self.number or self.any_word:
-            return True
-        return word in self.marked or word.startswith(self.marked_stems)
-
-    def names(self, word: str) -> bool:
-        """``word`` (folded) is one the entry writes with a capital, a name the language
-        writes so ("Comisiones Obreras"), or a short one, most often an acronym written as
-        a word in a list of them ("alla Fiom"): not a person's name mid-sentence."""
-        if word in self.capitalised or word.startswith(self.capitalised_stems):
-            return True
-        return self.acronyms and len(word) <= _ACRONYM and not is_personal_name(word)
-
-
-@dataclass(frozen=True, slots=True)
-class _Phrase:
-    slots: tuple[_Slot, ...]
-    category: str
-    kind: Kind
-    language: str
-    entry: str
-
-
-@dataclass(frozen=True, slots=True)
 class _Vetoes:
     """Words that rule a phrase out: right before it, right after it, or near it in its sentence."""
 
@@ -203,36 +155,6 @@ class _Language:
     accents_matter: bool = False
 
 
-# Letters with no accent to drop that people type plain all the same ("zwiazek", "kizim").
-_PLAIN = {"ı": "i", "ł": "l", "ø": "o", "đ": "d", "ħ": "h", "ŧ": "t"}
-
-
-class _Fold(dict[int, str]):
-    """``str.translate`` table, filled as characters come: lower case, no accents, one for one."""
-
-    def __missing__(self, code: int) -> str:
-        char = chr(code)
-        if char.lower() in _PLAIN:
-            self[code] = _PLAIN[char.lower()]
-            return self[code]
-        bare = "".join(
-            c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c)
-        ).lower()
-        folded = bare if len(bare) == 1 else char.lower() if len(char.lower()) == 1 else char
-        if len(self) < _FOLD_KEPT:  # a text of every code point must not grow it without end
-            self[code] = folded
-        return folded
-
-
-_FOLD_KEPT = 8192
-_FOLD = _Fold()
-
-
-def fold(text: str) -> str:
-    """Lower case without accents, as long as ``text``: offsets hold."""
-    return text.translate(_FOLD)
-
-
 class Lexicon:
     """Every language's phrases, indexed by how they begin. Pure and thread-safe."""
 
@@ -240,9 +162,9 @@ class Lexicon:
         self.languages: dict[str, _Language] = {}
         # Phrases by their first word; those whose second word is one of a few written out,
         # by both ("je" opens hundreds of French phrases, "je suis" a few dozen).
-        self._exact: dict[str, list[_Phrase]] = {}
-        self._pairs: dict[tuple[str, str], list[_Phrase]] = {}
-        self._stems: dict[str, list[_Phrase]] = {}
+        self._exact: dict[str, list[Phrase]] = {}
+        self._pairs: dict[tuple[str, str], list[Phrase]] = {}
+        self._stems: dict[str, list[Phrase]] = {}
         for code, document in languages.items():
             self._add(code, document)
 
@@ -264,7 +186,7 @@ class Lexicon:
         wanted = frozenset(CATEGORY_NAMES if categories is None else categories)
         deadline = None if timeout is None else time.monotonic() + timeout
         folded = fold(text)
-        words = [(m.start(), m.end(), m.group()) for m in _WORD.finditer(folded)]
+        words = [(m.start(), m.end(), m.group()) for m in WORD.finditer(folded)]
         if not words:
             return []
         ends = [m.end() for m in _SENTENCE_END.finditer(folded)]
@@ -278,7 +200,7 @@ class Lexicon:
             following = words[index + 1][2] if index + 1 < len(words) else ""
             # The best phrase here, by category: said before words, then the longest, then
             # by entry, so that the order phrases are tried in never changes a hit.
-            best: dict[str, tuple[float, int, str, _Phrase]] = {}
+            best: dict[str, tuple[float, int, str, Phrase]] = {}
             for phrase in self._candidates(word, following):
                 if phrase.category not in wanted or start < covered.get(phrase.category, 0):
                     continue
@@ -300,19 +222,19 @@ class Lexicon:
                 covered[category] = end
         return hits
 
-    def _candidates(self, word: str, following: str) -> Iterator[_Phrase]:
+    def _candidates(self, word: str, following: str) -> Iterator[Phrase]:
         if word.isdigit():  # a number written out in an entry ("3f"), or any number
             yield from self._exact.get(word, ())
             yield from self._pairs.get((word, following), ())
-            word = _NUMBER
+            word = NUMBER
         yield from self._exact.get(word, ())
         yield from self._pairs.get((word, following), ())
-        if len(word) >= STEM_KEY and word != _NUMBER:
+        if len(word) >= STEM_KEY and word != NUMBER:
             yield from self._stems.get(word[:STEM_KEY], ())
 
     def _holds(
         self,
-        phrase: _Phrase,
+        phrase: Phrase,
         text: str,
         folded: str,
         words: Sequence[tuple[int, int, str]],
@@ -367,8 +289,8 @@ class Lexicon:
             if sentence not in accented:
                 accented[sentence] = _typed_with_accents(text, words, sentence_of, sentence)
             if accented[sentence]:
-                written = (_marked(text[words[i][0] : words[i][1]]) for i in range(first, last + 1))
-                if not all(map(_Slot.fits_marked, phrase.slots, written)):
+                written = (marked(text[words[i][0] : words[i][1]]) for i in range(first, last + 1))
+                if not all(map(Slot.fits_marked, phrase.slots, written)):
                     return False
         # A child is under 18: "meine Tochter, 34" is an adult's mother writing; "mi bebé
         # de 20 meses" (or in Swahili "miezi 20") is not, when the phrase holds the unit.
@@ -405,7 +327,7 @@ class Lexicon:
             # personal word.
             found = set()
             for entry in _strings(fields.get(field), f"{code}: {field}"):
-                parts = _WORD.findall(fold(entry))
+                parts = WORD.findall(fold(entry))
                 if len(parts) == 1:
                     found.add(parts[0])
             return frozenset(found)
@@ -449,10 +371,10 @@ class Lexicon:
             for kind in ("said", "words"):
                 where = f"{code}: categories.{category}.{kind}"
                 for entry in _strings(lists.get(kind), where):
-                    for phrase in _phrases(entry, category, kind, code, accents):
+                    for phrase in phrases(entry, category, kind, code, accents):
                         self._index(phrase)
 
-    def _index(self, phrase: _Phrase) -> None:
+    def _index(self, phrase: Phrase) -> None:
         first = phrase.slots[0]
         second = phrase.slots[1] if len(phrase.slots) > 1 else None
         literal = second is not None and not (second.stems or second.any_word or second.number)
@@ -466,89 +388,6 @@ class Lexicon:
             self._stems.setdefault(stem[:STEM_KEY], []).append(phrase)
 
 
-def _phrases(
-    entry: str, category: str, kind: Kind, code: str, accents: bool = False
-) -> Iterator[_Phrase]:
-    """An entry's phrases: one per way its alternatives split into words ("j'ai/il a").
-
-    Alternatives of one length share a run of slots, word by word ("tengo/padezco" is one
-    slot; "j'ai/il a" two, {j, il} then {ai, a}), so an entry with many alternatives stays
-    a few phrases: the runs also admit mixtures ("il ai") that no text holds.
-    """
-    shapes: list[list[tuple[_Slot, ...]]] = []  # per part of the entry: its runs of slots
-    for part in entry.split():
-        if accents and "*" in part:  # the tone mark moves last in ``_marked``: no prefix
-            raise ValueError(f"lexicon {code}: {entry!r}: no stems where accents matter")
-        if part in ("_", _NUMBER):
-            shapes.append([(_slot(_Written(part, part), entry, code),)])
-            continue
-        by_length: dict[int, list[list[_Written]]] = {}
-        for alternative in part.split("/"):
-            if words := _split(alternative, accents):
-                by_length.setdefault(len(words), []).append(words)
-        shapes.append(
-            [
-                tuple(_merged([words[i] for words in group], entry, code) for i in range(length))
-                for length, group in sorted(by_length.items())
-            ]
-        )
-    for choice in itertools.product(*shapes):
-        slots = tuple(slot for run in choice for slot in run)
-        if not slots or slots[0].any_word:
-            raise ValueError(f"lexicon {code}: {entry!r} must begin with a word")
-        if all(slot.any_word or slot.number for slot in slots):
-            raise ValueError(f"lexicon {code}: {entry!r} needs a word")
-        yield _Phrase(slots, category, kind, code, entry)
-
-
-@dataclass(frozen=True, slots=True)
-class _Written:
-    """A word of an entry: folded, as written (lower case, accents kept), with a capital."""
-
-    folded: str
-    marked: str
-    capital: bool = False
-
-
-def _merged(words: Sequence[_Written], entry: str, code: str) -> _Slot:
-    """One slot for several words in the same place ("tengo/padezco", "diabétic*/obes*")."""
-    slots = [_slot(word, entry, code) for word in words]
-    return _Slot(
-        frozenset(w for s in slots for w in s.words),
-        tuple(stem for s in slots for stem in s.stems),
-        marked=frozenset(w for s in slots for w in s.marked),
-        marked_stems=tuple(stem for s in slots for stem in s.marked_stems),
-        capitalised=frozenset(w for s in slots for w in s.capitalised),
-        capitalised_stems=tuple(stem for s in slots for stem in s.capitalised_stems),
-        acronyms=sum(len(w) <= _ACRONYM for s in slots for w in s.words) >= 3,
-    )
-
-
-def _split(alternative: str, accents: bool = False) -> list[_Written]:
-    """An alternative's words, split as the text is ("j'ai" -> j, ai), a trailing * kept;
-    as written too (``_marked``) only where ``accents`` matter: it is a third of the load."""
-    bare = alternative.rstrip("*")
-    found = list(_WORD.finditer(fold(bare)))
-    words = []
-    for n, m in enumerate(found):
-        tail = "*" if n == len(found) - 1 and alternative.endswith("*") else ""
-        marked = _marked(bare[m.start() : m.end()]) if accents else m.group()
-        words.append(_Written(m.group() + tail, marked + tail, bare[m.start()].isupper()))
-    return words
-
-
-# Vietnamese tone marks, which old and new spellings place on different vowels
-# ("hoà"/"hòa", "khoẻ"/"khỏe", "thuỷ"/"thủy"): moved to the end of a word to compare.
-_TONES = frozenset("\u0300\u0301\u0303\u0309\u0323")
-
-
-def _marked(word: str) -> str:
-    """A word in lower case with its accents, its tone mark last ("Hoà", "hòa" -> one)."""
-    parts = unicodedata.normalize("NFD", word.lower())
-    tones = "".join(sorted(c for c in parts if c in _TONES))
-    return unicodedata.normalize("NFC", "".join(c for c in parts if c not in _TONES)) + tones
-
-
 def _typed_with_accents(
     text: str, words: Sequence[tuple[int, int, str]], sentence_of: Sequence[int], sentence: int
 ) -> bool:
@@ -557,35 +396,19 @@ def _typed_with_accents(
     survives when other marks were stripped."""
     first = bisect.bisect_left(sentence_of, sentence)
     last = bisect.bisect_right(sentence_of, sentence)
-    plain = marked = 0
+    plain = accented = 0
     for start, end, word in words[first:last]:
         if text[start].isupper() or word.isdigit():
             continue
-        if _marked(text[start:end]).replace("đ", "d") != word:
-            marked += 1
+        if marked(text[start:end]).replace("đ", "d") != word:
+            accented += 1
         else:
             plain += 1
-    return marked >= 2 and marked >= plain / 2
-
-
-def _slot(written: _Written, entry: str, code: str) -> _Slot:
-    word, marked = written.folded, written.marked
-    if word == "_":
-        return _Slot(frozenset(), (), any_word=True)
-    if word == _NUMBER:
-        return _Slot(frozenset({_NUMBER}), (), number=True)
-    if word.endswith("*"):
-        stem = word[:-1]
-        if len(stem) < STEM_KEY:
-            raise ValueError(f"lexicon {code}: {entry!r}: a stem needs {STEM_KEY} letters")
-        names = (stem,) if written.capital else ()
-        return _Slot(frozenset(), (stem,), marked_stems=(marked[:-1],), capitalised_stems=names)
-    names_word = frozenset({word}) if written.capital else frozenset()
-    return _Slot(frozenset({word}), (), marked=frozenset({marked}), capitalised=names_word)
+    return accented >= 2 and accented >= plain / 2
 
 
 def _match(
-    phrase: _Phrase,
+    phrase: Phrase,
     words: Sequence[tuple[int, int, str]],
     sentence_of: Sequence[int],
     first: int,
