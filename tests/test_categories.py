@@ -146,6 +146,8 @@ def test_a_category_stated_in_context_is_found(
         "I'm intermittent fasting, can I swap the breakfast box for a lunch one?",
         "The driver damaged our picket gate when he reversed.",
         "I came out of the station and the hire bike wasn't in the dock.",
+        # Tagalog "paki-" is "please": not the slur (a reviewer's everyday ticket).
+        "Hindi natanggap yung padala sa GCash. Paki-check po. Salamat, Carlo",
         # Dev sets 54-57's near misses, and their round's own.
         "My building is behind the big masjid roundabout, tell the rider.",
         "Sent 800 SAR to Kerala and the bank returned it, where is my money?",

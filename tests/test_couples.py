@@ -195,6 +195,11 @@ def test_nothing_is_said_without_two_agreeing_sexes(couples: SameSexCouples, tex
         ("Naručila sam paket za sebe i svoju ženu.", "svoju ženu"),
         ("Я заказал подарок для своего парня.", "своего парня"),
         ("Sunt mulțumită, soția mea a primit coletul.", "soția mea"),
+        # A sign-off an English reading takes for a lone name ("Mvh"), and one with the
+        # surname first.
+        ("Min sambo Johan och jag vill ha ett gemensamt elavtal. Mvh Anders", "Min sambo Johan"),
+        ("A feleségem, Zsófi nem tud belépni. Üdvözlettel, Kovács Anna", "feleségem, Zsófi"),
+        ("Jó napot, Nagy Péter vagyok. A férjemmel szeretnék közös számlát.", "férjemmel"),
         # The writer's words about themselves.
         ("meu marido paga a conta (sim, sou homem)", "meu marido"),
         ("Jestem kobietą i moja dziewczyna też chce konto.", "moja dziewczyna"),
@@ -220,6 +225,13 @@ def test_other_languages_are_read_too(couples: SameSexCouples, text: str, eviden
         "Estoy contenta, mi novio paga. Saludos, Pablo",
         "Ich bin Lena, meine Freundin Julia holt das Paket ab.",
         "A empresa é obrigada a devolver, a minha esposa pagou.",
+        # Not a partner: a cleaner, a classmate, a relative's husband, someone else's.
+        "Mi mujer de la limpieza rompió el router. Estoy preocupada. Atentamente, Ana",
+        "Ho montato il banco con il mio compagno di classe. Saluti, Marco",
+        "Dobrý deň, som Peter. Manžel mojej sestry mi dal svoju SIM kartu.",
+        "Piszę w imieniu mamy: jej mąż zmarł w marcu. Jestem Krzysztof.",
+        # A name given to men in one country and women in another says nothing.
+        "Buongiorno, sono Simone Rossi. Mia moglie ha ordinato un frigorifero.",
         # German "im Mai" is not "I'm".
         "Meine Frau und ich haben im Mai geheiratet.",
         # Polish nouns that end like a first-person past; "mężczyzna" is a man, not a husband.

@@ -98,7 +98,8 @@ _PARTNER = regex.compile(
     # "mon chum", "ma blonde", "mi novio Tomás"
     r"|\b(?:mon|ma|mi)\s+(?:(?:ex|nouveau|nouvelle|futur|future|nuevo|nueva|futuro|futura)[\s-]+)?"
     r"(?P<word>mari|chum|copain|conjointe?|époux|épouse|esposo|esposa|marido|novio|novia"
-    rf"|femme|blonde|copine)\b(?:,?\s+(?P<name>{_NAME})\b)?",
+    # not "ma femme de ménage"
+    rf"|femme|blonde|copine)\b(?!\s+(?:de|del|du|des|d')\b)(?:,?\s+(?P<name>{_NAME})\b)?",
     _FLAGS,
 )
 # "Tom Ashby's husband", "Uncle Rob's partner": a couple named in the third person.
@@ -284,19 +285,34 @@ class SameSexCouples:
         selves = list(_SELF_NAME.finditer(text, timeout=t))
         own_names = languages.self_names(text, t)
         partner_of = list(_PARTNER_OF.finditer(text, timeout=t))
-        tail = _SIGN_OFF.search(text[-160:], timeout=t) or languages.sign_off(text, t)
-        writer = self._writer(text, selves, own_names, partner_of, tail, t)
+        tail, tail_name = self._sign_off(text, t)
+        writer = self._writer(text, selves, own_names, partner_of, tail, tail_name, t)
         if writer is None:
             return sorted(set(found), key=lambda h: h.start)
         names = {_key(m["name"]) for m in selves} | {_key(name) for name in own_names}
-        if tail is not None:
-            names.add(_key(tail["name"]))
+        if tail_name is not None:
+            names.add(_key(tail_name))
         found += [
             CoupleHit(start, end)
             for start, end, sex, name in self._partners(text, partner_of, t)
             if sex == writer and (name is None or _key(name) not in names)
         ]
         return sorted(set(found), key=lambda h: h.start)
+
+    def _sign_off(self, text: str, t: float | None) -> tuple[regex.Match[str] | None, str | None]:
+        """The sign-off and the writer's name in it. An English reading that names no one
+        known ("... Mvh Anders" read as a lone "Mvh") gives way to another language's; there,
+        a name the lists do not know may be a surname first ("Üdvözlettel, Kovács Anna")."""
+        tail = _SIGN_OFF.search(text[-160:], timeout=t)
+        if tail is not None and self._name_sex(tail["name"]) is not None:
+            return tail, tail["name"]
+        foreign = languages.sign_off(text, t)
+        if foreign is None:
+            return tail, tail["name"] if tail is not None else None
+        name = foreign["name"]
+        if self._name_sex(name) is None and foreign["surname"]:
+            name = foreign["surname"].strip()
+        return foreign, name
 
     def _named_couples(self, text: str, t: float | None) -> Iterator[tuple[int, int]]:
         for match in _RENAMED.finditer(text, timeout=t):
@@ -358,6 +374,7 @@ class SameSexCouples:
         own_names: list[str],
         partner_of: list[regex.Match[str]],
         tail: regex.Match[str] | None,
+        tail_name: str | None,
         t: float | None,
     ) -> str | None:
         """The writer's sex, when every signal they give agrees."""
@@ -373,7 +390,7 @@ class SameSexCouples:
         if tail is not None and not (
             tail["surname"] and _NOT_SURNAMES.match(tail["surname"].strip())
         ):
-            signals.update(self._signal(tail["name"], tail["title"]))
+            signals.update(self._signal(tail_name, tail["title"]))
             if tail["other"]:  # "Thanks, Tom and Sarah": both are writing
                 signals.update(self._signal(tail["other"], None))
         for match in partner_of:
@@ -420,7 +437,8 @@ def _shipped() -> SameSexCouples:
 
 def merged_sexes(*lists: Iterable[tuple[str, str]]) -> dict[str, str]:
     """One name -> sex map from several lists, keyed without accents; a name two lists
-    give different sexes ("Michele": a man in Italy, a woman in the US) is left out."""
+    give different sexes ("Michele": a man in Italy, a woman in the US), or one marked
+    ``b`` (both), is left out."""
     sexes: dict[str, str] = {}
     both: set[str] = set()
     for pairs in lists:
@@ -428,7 +446,7 @@ def merged_sexes(*lists: Iterable[tuple[str, str]]) -> dict[str, str]:
             key = _key(name)
             if sexes.setdefault(key, sex) != sex:
                 both.add(key)
-    return {name: sex for name, sex in sexes.items() if name not in both}
+    return {name: sex for name, sex in sexes.items() if name not in both and sex in ("m", "f")}
 
 
 def _pairs(text: str) -> Iterator[tuple[str, str]]:

@@ -65,6 +65,11 @@ def bare(text: str) -> str:
     return text.translate(_BARE)
 
 
+# Polish "my" with a preposition before it ("z moim", "dla mojej"), or "with" alone.
+_PL_MY = r"(?:(?:(?:z|ze|dla|od|do|przez|o)\s+)?(?:mój|moj\w*|moi\w*|mym|mej|mą|swo\w*|swym|swej|swą)|z|ze)"
+# A partner word with no possessive is the writer's ("chciałbym dopisać męża") unless a
+# third person's stands before it ("jej mąż", "její manžel").
+_NOT_THEIRS = r"(?<!\b(?:jej|jego|ich|pani|pana|její|jeho|jejich|jej|jeho|ich)\s)"
 # Partner words, each with what is allowed before it ("mi", "o meu", "min"): the
 # possessive, or a preposition that reads as one ("z żoną", "cu soțul"). Written as
 # the language writes them; matched without accents.
@@ -74,17 +79,25 @@ _MALE_PARTNERS = [
     r"(?:o\s+)?meu\s+(?:ex\s*-?\s*|futuro\s+|novo\s+)?(?:marido|esposo|namorado|noivo|companheiro)",
     r"(?:il\s+)?mio\s+(?:ex\s+|futuro\s+)?(?:marito|fidanzato|compagno|ragazzo)",
     r"mon\s+(?:ex\s*-?\s*|futur\s+|nouveau\s+)?(?:compagnon|fiancé|petit\s+ami)",
-    r"(?:mein|meinem|meinen)\s+(?:ex\s*-?\s*|zukünftigen?\s+)?(?:mann|ehemann|verlobte[nm]?|lebensgefährten?)",
+    r"(?:mein|meinem|meinen)\s+(?:ex\s*-?\s*|zukünftigen?\s+)?(?:mann|ehemann|verlobte[rnm]?|lebensgefährten?)",
     r"(?:mijn|m'n)\s+(?:ex\s*-?\s*|aanstaande\s+)?(?:man|echtgenoot)",
     r"min\s+(?:blivande\s+|ex\s*-?\s*)?(?:man|make|pojkvän|fästman|ektemann|mand|ægtemand|mann)",
     r"(?:mannen|ektemannen|maken)\s+min",
     r"(?:avio)?miehe\w{0,4}ni|poikaystävä\w{0,4}ni|sulhase\w{0,4}ni",
-    r"(?:(?:moj\w*|mym|swo\w*|z|ze)\s+(?:byłym\s+|przyszłym\s+)?)?(?:mąż|męż(?:a|em|owi|u)\b)",
-    r"(?:moj\w*|mym|swo\w*|z|ze)\s+(?:byłym\s+|przyszłym\s+)?(?:chłopak\w*|narzeczon(?:y|ego|emu|ym))",
-    r"(?:(?:můj|mého|mým|svého|svým|môj|môjho|mojím|svojho|svojím|s|se|so)\s+)?manžel(?:em|ovi|a|om|i)?",
+    rf"(?:{_PL_MY}\s+(?:byłym\s+|przyszłym\s+)?|{_NOT_THEIRS})(?:mąż|męż(?:a|em|owi|u)\b)",
+    rf"{_PL_MY}\s+(?:byłym\s+|przyszłym\s+)?(?:chłopak\w*|narzeczon(?:y|ego|emu|ym)"
+    r"|partner(?:a|em|owi)?\b(?!\s+biznes))",
+    r"(?:(?:můj|mého|mým|svého|svým|môj|môjho|mojím|svojho|svojím|s|se|so)\s+|"
+    + _NOT_THEIRS
+    + r")manžel(?:em|ovi|a|om|i)?",
+    r"(?:můj|mého|mým|svého|svým|môj|môjho|mojím|svojho|svojím)\s+(?:registrovan\w+\s+)?"
+    r"partner(?:a|em|ovi|om)?\b",
     r"(?:moj\w*|svoj\w*|sa|s|z)\s+(?:muž\w*|mož\w*|dečk\w*)",
+    r"(?:moj|mog|mojeg|mojem|mojim|svog|svojeg|svojim|svom)\s+suprug(?:a|om|u)?\b",
     r"(?:мо\w*|сво\w*|с|со|з|із)\s+(?:муж\w*|хлопц\w*|хлопець|парн\w*|чоловік\w*|жених\w*)",
-    r"(?:мъжът|съпругът|приятелят)\s+ми",
+    r"(?<!\b(?:её|ее|его|их|її|його)\s)(?:мужу|мужа|мужем|мужу)\b",
+    r"(?:мъжът|мъжа)\s+ми",
+    r"(?:съпругът|приятелят)\s+ми",
     r"(?:soțul|soţul|iubitul|logodnicul|partenerul|soțului|iubitului)\s+(?:meu|meu,)|cu\s+soțul",
     r"(?:mano|savo)\s+(?:vyr\w+|vaikin\w+|sužadėtin(?:is|į|iu|iui))",
     r"(?:mans|manam|manu|savam|savu|sava)\s+(?:vīr\w+|puis\w+)",
@@ -92,7 +105,7 @@ _MALE_PARTNERS = [
     r"(?:ο|τον|του|με\s+τον)\s+(?:άντρα|άντρας|σύζυγο|σύζυγος|σύντροφο|σύντροφος|αγόρι)\s+μου",
     r"kocam\w*|erkek\s+arkadaşım\w*",
     r"suami\s*(?:saya|ku|aku|gue|gw)|suamiku|cowok\s*(?:saya|ku|aku|gue)",
-    r"(?:mister|boyfriend|bf)\s+ko",
+    r"(?:mister|boyfriend|bf)\s+ko(?:ng)?",
     r"chồng\s+(?:tôi|em|mình)|bạn\s+trai\s+(?:tôi|em|mình)",
     r"mume\s+wangu|mpenzi\s+wangu\s+wa\s+kiume",
     r"mari\s+mwen",
@@ -107,11 +120,16 @@ _FEMALE_PARTNERS = [
     r"min\s+(?:blivande\s+|ex\s*-?\s*)?(?:fru|maka|hustru|flickvän|fästmö|kone)",
     r"(?:kona|konen|frua)\s+mi(?:n)?",
     r"vaimo\w{0,4}ni|tyttöystävä\w{0,4}ni|morsiame\w{0,4}ni",
-    r"(?:moj\w*|mym|swo\w*|z|ze)\s+(?:byłą\s+|przyszłą\s+)?(?:żon\w+|narzeczon(?:a|ej|ą)|dziewczyn\w+)",
-    r"(?:(?:moj\w*|mym|swo\w*|z|ze)\s+(?:byłą\s+|przyszłą\s+)?)?partnerk\w+",
-    r"(?:(?:moje|mojí|mou|svou|svojej|svoju|moja|moju|mojou|s|se|so)\s+)?manželk\w+",
+    rf"{_PL_MY}\s+(?:byłą\s+|przyszłą\s+)?(?:żon\w+|narzeczon(?:a|ej|ą)|dziewczyn\w+)",
+    rf"(?:{_PL_MY}\s+(?:byłą\s+|przyszłą\s+)?|{_NOT_THEIRS})partnerk\w+",
+    r"(?:(?:moje|mojí|mou|svou|svojej|svoju|moja|moju|mojou|s|se|so)\s+|"
+    + _NOT_THEIRS
+    + r")manželk\w+",
+    r"(?:moje|mojí|mou|svou|svojej|svoju|moja|moju|mojou)\s+partnerk\w+",
     r"(?:moj\w*|svoj\w*|sa|s|z)\s+(?:žen(?:a|om|u|o|i)\b|djevojk\w*|devojk\w*)",
+    r"(?:moja|moju|mojom|mojoj|svoju|svojom|svojoj)\s+suprug\w*",
     r"(?:мо\w*|сво\w*|с|со|з|із)\s+(?:жен(?:а|ой|у|ы|е|ою)\b|дружин\w*|девушк\w*|дівчин\w*|нареченою)",
+    r"(?<!\b(?:её|ее|его|их|її|його)\s)(?:жене|женой)\b",
     r"(?:жена|съпругата|приятелката)\s+ми",
     r"(?:soția|soţia|iubita|logodnica|partenera|soției|iubitei)\s+(?:mea|mele)|cu\s+soția",
     r"(?:mano|savo)\s+(?:žmon\w+|mergin\w+|sužadėtin(?:ė|ę|ei))",
@@ -120,7 +138,7 @@ _FEMALE_PARTNERS = [
     r"(?:η|την|της|με\s+την)\s+(?:γυναίκα|σύζυγο|σύζυγος|σύντροφο|σύντροφος|κοπέλα)\s+μου",
     r"karım\w*",
     r"istri\s*(?:saya|ku|aku|gue|gw)|isteri\s*(?:saya|ku|aku)|istriku|isteriku|cewek\s*(?:saya|ku|aku|gue)",
-    r"(?:misis|girlfriend|gf)\s+ko",
+    r"(?:misis|girlfriend|gf)\s+ko(?:ng)?",
     r"vợ\s+(?:tôi|anh|mình)|bạn\s+gái\s+(?:tôi|anh|mình)",
     r"mke\s+wangu|mpenzi\s+wangu\s+wa\s+kike",
     r"(?:madanm|madam|fanm)\s+mwen",
@@ -131,23 +149,25 @@ _EITHER_PARTNERS = [
     r"(?:o\s+|a\s+)?(?:meu|minha)\s+(?:parceir[oa]|ex(?=,))",
     r"(?:il\s+mio|la\s+mia)\s+partner",
     r"(?:mijn|m'n)\s+(?:partner|verloofde)",
-    r"(?:mein|meinem|meinen)\s+partner",
     r"(?:min|mitt)\s+(?:sambo|partner|kjæreste|samboer|forlovede|kæreste|samlever)|(?:samboeren|kjæresten)\s+min",
     r"(?:avo)?puoliso\w{0,4}ni|kumppani\w{0,4}ni",
     r"párom\w*|élettársam\w*",
     r"sevgilim\w*|eşim\w*",
     r"pacar\s*(?:saya|ku|aku|gue)|pacarku|pasangan\s*(?:saya|ku)",
-    r"(?:asawa|jowa|partner)\s+ko",
+    r"(?:asawa|jowa|partner)\s+ko(?:ng)?",
     r"mpenzi\s+wangu(?!\s+wa)",
     r"mennaj\s+mwen",
 ]
 # "z mężem siostry", "муж сестры": a relative's partner, in the genitive after the word.
 _KIN_AFTER = (
-    r"(?!\s+(?:siostry|brata|mamy|matki|córki|syna|kolegi|koleżanki|przyjaciela|przyjaciółki|cioci"
+    r"(?!\s+(?:(?:mojej|mojego|mé|mého|mojí|mojho|svojej|svojho|mojoj|mog|moje|моей|моего|моєї|мого)\s+)?"
+    r"(?:siostry|brata|mamy|matki|córki|syna|kolegi|koleżanki|przyjaciela|przyjaciółki|cioci"
     r"|ciotki|babci|sąsiadki|sąsiada|szefa|szefowej|sestry|bratra|mámy|dcery|kamarádky|kamaráda"
     r"|sestre|mame|majke|kćeri|sina|prijateljice|prijatelja|сестры|брата|мамы|матери|дочери|сына"
     r"|подруги|друга|сестри|матері|доньки|сина)\b)"
 )
+# "mi mujer de la limpieza", "il mio compagno di classe", "ma femme de ménage": not a partner.
+_NOT_OF = r"(?!\s+(?:di|de|del|della|dello|dei|des|du|d')\b)"
 _PARTNER_NAME = (
     rf"(?:\s*,?\s+(?:(?:o|a|el|la|il|le|na\s+si|si|ang|der|die|den)\s+)?(?P<name>{_NAME})\b)?"
 )
@@ -162,10 +182,17 @@ _SELF_NAME = (
     r"|z\s+tej\s+strony|jsem|jmenuji\s+se|jmenuju\s+se|volám\s+sa|ja\s+sam|zovem\s+se|jaz\s+sem"
     r"|ime\s+mi\s+je|sad\s+sam|sunt|eu\s+sunt|mă\s+numesc|numele\s+meu\s+(?:este|e)"
     r"|mano\s+vardas(?:\s+yra)?|aš\s+esu|mani\s+sauc|es\s+esmu|minu\s+nimi\s+on"
-    r"|(?-i:ben)|benim\s+adım|adım|ismim|nama\s+saya|nama\s+aku|(?-i:saya|aku)"
+    r"|(?-i:ben)|benim\s+adım|adım|ismim|nama\s+saya|nama\s+aku"
+    r"|(?<!\b(?:suami|istri|isteri|pacar|pasangan|anak|adik|kakak|ibu|bapak|ayah|teman|cowok|cewek"
+    r"|mama|papa|kawan)\s)(?-i:saya|aku)"
+    # Slovak "som Peter", Slovene "sem Luka" at a sentence's start (not Swedish "som",
+    # Portuguese "sem" inside one)
+    r"|(?<=(?:^|[.!?,:]\s{0,3}|\bja\s|\bjaz\s))(?:som|sem)"
     r"|ako\s+(?:po\s+)?si|ang\s+pangalan\s+ko\s+(?:po\s+)?ay|jina\s+langu\s+ni|naitwa"
     r"|mwen\s+se|non\s+mwen\s+se|mwen\s+rele)"
     rf"\s+(?:(?:o|a|el|la|der|die)\s+)?(?P<name>{_NAME})\b(?!\s*-|')"
+    # Hungarian, surname first: "Nagy Péter vagyok"
+    rf"|(?:{_SURNAME}\s+)?(?P<name>{_NAME})\s+vagyok\b"
     # "Daan en ik (Bram)", "Jag (Erik) och", "Jeg – Anders – står", "Yo, Esteban, me quedo"
     r"|\b(?:ich|ik|jag|jeg|yo|eu|io|moi|ja|já|én|aš|ben|saya|ako|minä|mina|jaz)\s*"
     r"(?:[(]\s*(?:ik\s+ben\s+|ich\s+bin\s+|jag\s+heter\s+|jeg\s+heter\s+|sou\s+|soy\s+|sono\s+)?"
@@ -192,7 +219,7 @@ _THANKS = (
     r"|cordiali\s+saluti|distinti\s+saluti|saluti|un\s+saluto|cordialement|merci(?:\s+beaucoup)?"
     r"|bien\s+à\s+vous|salutations|bisous|(?:viele|liebe|beste|freundliche|herzliche)\s+grüße"
     r"|grüße|gruß|mit\s+freundlichen\s+grüßen|lg|vg|mfg|danke(?:\s+schön)?|groeten|groetjes"
-    r"|met\s+vriendelijke\s+groet(?:en)?|mvg|bedankt|dank\s+je(?:\s+wel)?|hälsningar"
+    r"|met\s+vriendelijke\s+groet(?:en)?|mvg|bedankt|dank\s+je(?:\s+wel)?|hälsningar|tak|mange\s+tak|takk|tusen\s+takk"
     r"|med\s+vänliga\s+hälsningar|mvh|vh|tack|hilsen|med\s+vennlig\s+hilsen|venlig\s+hilsen"
     r"|kiitos|terveisin|ystävällisin\s+terveisin|pozdrawiam|dziękuję|z\s+poważaniem"
     r"|s\s+pozdravem|děkuji|s\s+pozdravom|ďakujem|lp|lep\s+pozdrav|hvala|srdačan\s+pozdrav"
@@ -239,7 +266,10 @@ _SLAVIC = (
     r"|\bя\s+(?:(?:уже|не|ещё|еще|вчера|сегодня|тоже|также|только|просто|вже|теж|також|сьогодні"
     r"|вчора|ж|же|и|і|сам|сама)\s+){0,3}(?P<ru>(?-i:\p{Ll}{2,}))\b"
     # Bulgarian: "поръчала съм", "съм доволна"
-    r"|\b(?P<bg>(?-i:\p{L}\p{Ll}+(?:ла|л)))\s+съм\b|\bсъм\s+(?P<bg>(?-i:\p{Ll}{2,}(?:на|ен|ла|л)))\b"
+    r"|\b(?P<bg>(?-i:\p{L}\p{Ll}+(?:ла|л)))\s+(?:съм|бих)\b|\bсъм\s+(?P<bg>(?-i:\p{Ll}{2,}(?:на|ен|ла|л)))\b"
+    # Lithuanian and Latvian: "esu nusivylęs"/"nusivylusi", "esmu pasūtījis"/"pasūtījusi"
+    r"|\besu\s+(?:labai\s+|jau\s+)?(?P<lt>(?-i:\p{Ll}{3,}(?:ęs|usi)))\b"
+    r"|\besmu\s+(?:ļoti\s+|jau\s+)?(?P<lt>(?-i:\p{Ll}{3,}(?:is|usi)))\b"
 )
 # Portuguese thanks: "Obrigada!" from a woman ("a empresa é obrigada a" is not thanks).
 _OBRIGADO = (
@@ -385,6 +415,8 @@ def _slavic_sex(match: regex.Match[str]) -> set[str]:
         if word.endswith(("л", "в")) and len(word) >= 3:
             return {"m"}
         return set()
+    if word := match["lt"]:
+        return {"f"} if word.endswith("usi") else {"m"}
     if word := match["bg"]:
         return {"f"} if word.endswith(("ла", "на")) else {"m"}
     return set()
@@ -407,7 +439,7 @@ def _patterns() -> _Patterns:
     join: Callable[[list[str]], str] = lambda words: "|".join(bare(w) for w in words)  # noqa: E731
     partner = (
         rf"\b(?:(?P<m>{join(_MALE_PARTNERS)})|(?P<f>{join(_FEMALE_PARTNERS)})"
-        rf"|(?P<either>{join(_EITHER_PARTNERS)}))\b{bare(_KIN_AFTER)}{_PARTNER_NAME}"
+        rf"|(?P<either>{join(_EITHER_PARTNERS)}))\b{bare(_KIN_AFTER)}{_NOT_OF}{_PARTNER_NAME}"
     )
     return _Patterns(
         partner=regex.compile(partner, _FLAGS),
