@@ -10,7 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gateway.detect.categories import CategoryClassifier
-from gateway.detect.lexicon import Lexicon, fold, read_languages
+from gateway.detect.lexicon import Lexicon, read_languages
+from gateway.detect.lexicon_entries import fold
 from gateway.errors import DetectionError
 from gateway.policy.schema import CATEGORY_NAMES
 
