@@ -195,6 +195,7 @@ def test_nothing_is_said_without_two_agreeing_sexes(couples: SameSexCouples, tex
         ("Naručila sam paket za sebe i svoju ženu.", "svoju ženu"),
         ("Я заказал подарок для своего парня.", "своего парня"),
         ("Sunt mulțumită, soția mea a primit coletul.", "soția mea"),
+        ("Я бы хотела добавить жену в полис.", "жену"),
         # A sign-off an English reading takes for a lone name ("Mvh"), and one with the
         # surname first.
         ("Min sambo Johan och jag vill ha ett gemensamt elavtal. Mvh Anders", "Min sambo Johan"),
@@ -230,6 +231,33 @@ def test_other_languages_are_read_too(couples: SameSexCouples, text: str, eviden
         "Ho montato il banco con il mio compagno di classe. Saluti, Marco",
         "Dobrý deň, som Peter. Manžel mojej sestry mi dal svoju SIM kartu.",
         "Piszę w imieniu mamy: jej mąż zmarł w marcu. Jestem Krzysztof.",
+        # Words that are partner words once accents go, or a name ("Meza", "mozzarella",
+        # "Можно мужскую", "eSIM", "Kocaman", "Vo Anh Thu"); a surname-first sign-off
+        # outside Hungarian; "im Sommer"; "hier ist der Link"; "Ja, Thomas," a reply.
+        "Hola, soy Carlos Meza y mi esposa no puede entrar. Saludos, Luis Meza",
+        "Hi, my wife's mozzarella pizza arrived cold. I'm John.",
+        "Я заказала куртку. Можно мужскую вместо женской?",
+        "Hi, this is Jennifer. The order was placed by Vo Anh Thu, our office manager.",
+        "Merhaba, ben Mehmet. Kocaman bir hata var, eşimden değil.",
+        "Hi Jason, please move the eSIM to my new phone. Thanks, Jason",
+        "Bonjour, mon mari n'arrive pas à se connecter. Cordialement, Maëlle Bernard",
+        "Meine Frau und ich sind im Sommer umgezogen.",
+        "Hallo, hier ist der Link zu meiner Bestellung. Mein Mann hat sie bezahlt.",
+        "Ja, Thomas, mein Mann hat die Bestellung aufgegeben.",
+        # Grammar that is not the writer's: "até", "subito", Norwegian "by som", a noun in
+        # "-łem", "Typ-1", English "soy", a woman's "Obrigado".
+        "Fui até a loja com o meu marido e não tinham o produto.",
+        "Sono subito andata in negozio con mio marito.",
+        "Mannen min og jeg flytter til en by som skal få fiber neste år.",
+        "Mam problem z hasłem, mój mąż nie może się zalogować.",
+        "Ich bin Typ-1-Diabetikerin, mein Mann holt das Rezept ab.",
+        "Hi, my husband ordered the soy burrito and it never arrived.",
+        "Meu marido não consegue entrar na conta. Obrigado!",
+        # Someone else's husband: "pani Nowak", "jej były", a neighbour's.
+        "Dzień dobry, mąż pani Nowak dzwonił w tej sprawie. Pozdrawiam, Marek",
+        "Piszę w imieniu mamy: jej były mąż zmarł w marcu. Jestem Krzysztof.",
+        "Я оформил заказ для мужа соседки.",
+        "Hei, min kone og jeg skal flytte. Hilsen Ola Nordmann",
         # A name given to men in one country and women in another says nothing.
         "Buongiorno, sono Simone Rossi. Mia moglie ha ordinato un frigorifero.",
         # German "im Mai" is not "I'm".
@@ -257,6 +285,16 @@ def test_a_name_two_lists_give_different_sexes_is_left_out() -> None:
 
     sexes = merged_sexes([("michele", "f"), ("ana", "f")], [("michele", "m"), ("søren", "m")])
     assert sexes == {"ana": "f", "søren": "m"}
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=200))
+def test_text_without_accents_keeps_its_offsets(text: str) -> None:
+    from gateway.detect.couples_languages import bare
+
+    plain = bare(text)
+    assert len(plain) == len(text)
+    assert all(a == b or not b.isascii() for a, b in zip(plain, text, strict=True))
 
 
 def test_text_without_accents_keeps_its_length() -> None:

@@ -203,9 +203,11 @@ _SELF_NAME = regex.compile(
     rf"|\bit's\s+(?P<name>{_NAME})\s+here\b"
     rf"|\b(?:i'm|i\s+am|this\s+is|my\s+name\s+is|name's)\s+(?:(?P<title>mr|mrs|ms|miss)\.?\s+)?"
     rf"(?P<name>{_NAME})\b(?!'s)"
-    # "im" typed for "I'm", but not German's "im Mai"
-    r"|\bim\s+(?!(?-i:Januar|Februar|März|April|Mai|Juni|Juli|August|September|Oktober|November"
-    r"|Dezember)\b)"
+    # "im" typed for "I'm": after a greeting, or in lower case at a sentence's start, a
+    # bracket or a comma; not German's "im Sommer" mid-sentence nor "Im Osten" at a start
+    r"|(?:(?:^|(?<=[.!?\n(,][ \t]{0,3}))(?-i:im)|\b(?:hi|hello|hey|hiya|yes|yeah|ok|okay|so)[,!]?\s+im)"
+    r"\s+(?!(?-i:Januar|Februar|März|April|Mai|Juni|Juli|August|September|Oktober|November"
+    r"|Dezember|Sommer|Winter|Herbst|Frühling|Moment|Namen|Auftrag|Voraus)\b)"
     rf"(?:(?P<title>mr|mrs|ms|miss)\.?\s+)?(?P<name>{_NAME})\b(?!'s)"
     # French and Spanish: "je m'appelle Julie", "moi c'est Étienne", "soy Andrés"
     rf"|\b(?:je\s+m'appelle|moi,?\s+c'est|c'est\s+moi,|me\s+llamo|mi\s+nombre\s+es|soy)\s+"
@@ -282,8 +284,9 @@ class SameSexCouples:
         t = timeout
         found = [CoupleHit(start, end) for start, end in self._named_couples(text, t)]
         # Each pattern runs once: the writer's signals and the partners share them.
+        plain = languages.bare(text)
         selves = list(_SELF_NAME.finditer(text, timeout=t))
-        own_names = languages.self_names(text, t)
+        own_names = languages.self_names(text, plain, t)
         partner_of = list(_PARTNER_OF.finditer(text, timeout=t))
         tail, tail_name = self._sign_off(text, t)
         writer = self._writer(text, selves, own_names, partner_of, tail, tail_name, t)
@@ -294,7 +297,7 @@ class SameSexCouples:
             names.add(_key(tail_name))
         found += [
             CoupleHit(start, end)
-            for start, end, sex, name in self._partners(text, partner_of, t)
+            for start, end, sex, name in self._partners(text, plain, partner_of, t)
             if sex == writer and (name is None or _key(name) not in names)
         ]
         return sorted(set(found), key=lambda h: h.start)
@@ -302,7 +305,7 @@ class SameSexCouples:
     def _sign_off(self, text: str, t: float | None) -> tuple[regex.Match[str] | None, str | None]:
         """The sign-off and the writer's name in it. An English reading that names no one
         known ("... Mvh Anders" read as a lone "Mvh") gives way to another language's; there,
-        a name the lists do not know may be a surname first ("Üdvözlettel, Kovács Anna")."""
+        a Hungarian one may put the surname first ("Üdvözlettel, Kovács Anna")."""
         tail = _SIGN_OFF.search(text[-160:], timeout=t)
         if tail is not None and self._name_sex(tail["name"]) is not None:
             return tail, tail["name"]
@@ -310,7 +313,7 @@ class SameSexCouples:
         if foreign is None:
             return tail, tail["name"] if tail is not None else None
         name = foreign["name"]
-        if self._name_sex(name) is None and foreign["surname"]:
+        if self._name_sex(name) is None and foreign["surname"] and foreign["hungarian"]:
             name = foreign["surname"].strip()
         return foreign, name
 
@@ -340,7 +343,7 @@ class SameSexCouples:
                 yield match.start(), match.end()
 
     def _partners(
-        self, text: str, partner_of: list[regex.Match[str]], t: float | None
+        self, text: str, plain: str, partner_of: list[regex.Match[str]], t: float | None
     ) -> Iterator[tuple[int, int, str, str | None]]:
         for match in _PARTNER.finditer(text, timeout=t):
             word_sex = _word_sex(match["word"].lower())
@@ -359,7 +362,7 @@ class SameSexCouples:
             sex = self._name_sex(match["name"])
             if sex is not None:
                 yield match.start("name"), match.end(), sex, match["name"]
-        for partner in languages.partners(text, t):
+        for partner in languages.partners(text, plain, t):
             name_sex = self._name_sex(partner.name)
             if partner.sex and name_sex and partner.sex != name_sex:
                 continue
@@ -378,7 +381,7 @@ class SameSexCouples:
         t: float | None,
     ) -> str | None:
         """The writer's sex, when every signal they give agrees."""
-        signals = languages.writer_sexes(text, t)
+        signals: set[str] = set(languages.writer_sexes(text, t))
         for match in _SELF_WORDS.finditer(text, timeout=t):
             signals.add("m" if match["m"] or match["m2"] else "f")
         for match in selves:

@@ -35,41 +35,47 @@ read on the text as written, where the accent is the sex ("désolé",
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Literal
 
 import regex
 
 from gateway.detect.normalize import without_accents
 
+Sex = Literal["m", "f"]
 _FLAGS = regex.IGNORECASE | regex.VERSION1
 _NAME = r"(?<![\w'])(?-i:\p{Lu}\p{Ll}+(?:-\p{Lu}\p{Ll}+)?)"
 _SURNAME = r"(?-i:\p{Lu}[\w'-]+)"
 
 
-class _Bare(dict[int, str]):
-    """``str.translate`` table that drops a character's accents, one character for one."""
-
-    def __missing__(self, code: int) -> str:
-        char = chr(code)
-        bare = without_accents(char)
-        self[code] = bare if len(bare) == 1 else char
-        return self[code]
-
-
-_BARE = _Bare()
+# The blocks whose letters carry the accents dropped: Latin-1 to Latin Extended-B, Greek,
+# Cyrillic and Latin Extended Additional (Vietnamese). Everything else passes through.
+_ACCENTED_BLOCKS = ((0x00C0, 0x024F), (0x0370, 0x03FF), (0x0400, 0x04FF), (0x1E00, 0x1EFF))
 
 
 def bare(text: str) -> str:
     """``text`` without accents, of the same length ("Mój mąż" -> "Moj maz"; "ł" stays)."""
-    return text.translate(_BARE)
+    return text.translate(_bare_table())
 
 
-# Polish "my" with a preposition before it ("z moim", "dla mojej"), or "with" alone.
-_PL_MY = r"(?:(?:(?:z|ze|dla|od|do|przez|o)\s+)?(?:mój|moj\w*|moi\w*|mym|mej|mą|swo\w*|swym|swej|swą)|z|ze)"
+@functools.cache
+def _bare_table() -> dict[int, str]:
+    table = {}
+    for first, last in _ACCENTED_BLOCKS:
+        for code in range(first, last + 1):
+            stripped = without_accents(chr(code))
+            # One letter for one ("ą" -> "a"), never a space or two ("ͺ", "ǆ").
+            if len(stripped) == 1 and stripped.isalpha() and stripped != chr(code):
+                table[code] = stripped
+    return table
+
+
+# Polish "my" ("mój", "moim", "mojej"), or "with" alone ("z mężem").
+_PL_MY = r"(?:mój|moj\w*|moi\w*|mym|mej|swo\w*|swym|swej|swą|z|ze)"
 # A partner word with no possessive is the writer's ("chciałbym dopisać męża") unless a
 # third person's stands before it ("jej mąż", "její manžel").
-_NOT_THEIRS = r"(?<!\b(?:jej|jego|ich|pani|pana|její|jeho|jejich|jej|jeho|ich)\s)"
+_NOT_THEIRS = r"(?<!\b(?:jej|jego|ich|pani|pana|její|jeho|jejich)\s(?:\w+\s)?)"
 # Partner words, each with what is allowed before it ("mi", "o meu", "min"): the
 # possessive, or a preposition that reads as one ("z żoną", "cu soțul"). Written as
 # the language writes them; matched without accents.
@@ -84,29 +90,32 @@ _MALE_PARTNERS = [
     r"min\s+(?:blivande\s+|ex\s*-?\s*)?(?:man|make|pojkvän|fästman|ektemann|mand|ægtemand|mann)",
     r"(?:mannen|ektemannen|maken)\s+min",
     r"(?:avio)?miehe\w{0,4}ni|poikaystävä\w{0,4}ni|sulhase\w{0,4}ni",
-    rf"(?:{_PL_MY}\s+(?:byłym\s+|przyszłym\s+)?|{_NOT_THEIRS})(?:mąż|męż(?:a|em|owi|u)\b)",
+    rf"(?:{_PL_MY}\s+(?:byłym\s+|przyszłym\s+)?|(?-i:(?=[mM]ą|mę)){_NOT_THEIRS})(?:mąż|męż(?:a|em|owi|u)\b)",
     rf"{_PL_MY}\s+(?:byłym\s+|przyszłym\s+)?(?:chłopak\w*|narzeczon(?:y|ego|emu|ym)"
     r"|partner(?:a|em|owi)?\b(?!\s+biznes))",
-    r"(?:(?:můj|mého|mým|svého|svým|môj|môjho|mojím|svojho|svojím|s|se|so)\s+|"
+    r"(?:(?:můj|mého|mým|svého|svým|môj|môjho|mojím|svojho|svojím|s|se|so)\s+|(?=manžel)"
     + _NOT_THEIRS
     + r")manžel(?:em|ovi|a|om|i)?",
     r"(?:můj|mého|mým|svého|svým|môj|môjho|mojím|svojho|svojím)\s+(?:registrovan\w+\s+)?"
     r"partner(?:a|em|ovi|om)?\b",
-    r"(?:moj\w*|svoj\w*|sa|s|z)\s+(?:muž\w*|mož\w*|dečk\w*)",
+    r"(?:moj\w*|svoj\w*)\s+(?:muž|muža|mužu|mužem|mož|moža|možu|dečko|dečka|dečku|dečkom)\b"
+    r"|(?:s|sa|z|se)\s+(?:mužem|možem|dečkom)\b",
     r"(?:moj|mog|mojeg|mojem|mojim|svog|svojeg|svojim|svom)\s+suprug(?:a|om|u)?\b",
-    r"(?:мо\w*|сво\w*|с|со|з|із)\s+(?:муж\w*|хлопц\w*|хлопець|парн\w*|чоловік\w*|жених\w*)",
-    r"(?<!\b(?:её|ее|его|их|її|його)\s)(?:мужу|мужа|мужем|мужу)\b",
+    r"(?:мой|моего|моему|моим|мою|моя|моей|мои|свой|своего|своему|своим|свою|своя|своей|мій|мого|моєму|моїм|моєї|моєю|свій|свого|своєму|своїм|своєї|своєю)\s+(?:муж|мужа|мужу|мужем|хлопець|хлопця|хлопцю|хлопцем|парень|парня|парню|парнем"
+    r"|чоловік|чоловіка|чоловікові|чоловіком|жених|жениха|женихом)\b"
+    r"|(?:с|со|з|із)\s+(?:мужем|парнем|хлопцем|чоловіком|женихом)\b",
+    r"(?=муж)(?<!\b(?:её|ее|его|их|її|його)\s)(?:мужу|мужа|мужем)\b",
     r"(?:мъжът|мъжа)\s+ми",
     r"(?:съпругът|приятелят)\s+ми",
-    r"(?:soțul|soţul|iubitul|logodnicul|partenerul|soțului|iubitului)\s+(?:meu|meu,)|cu\s+soțul",
+    r"(?:soțul|soţul|iubitul|logodnicul|partenerul|soțului|iubitului)\s+meu|cu\s+soțul",
     r"(?:mano|savo)\s+(?:vyr\w+|vaikin\w+|sužadėtin(?:is|į|iu|iui))",
     r"(?:mans|manam|manu|savam|savu|sava)\s+(?:vīr\w+|puis\w+)",
     r"férjem\w*",
     r"(?:ο|τον|του|με\s+τον)\s+(?:άντρα|άντρας|σύζυγο|σύζυγος|σύντροφο|σύντροφος|αγόρι)\s+μου",
-    r"kocam\w*|erkek\s+arkadaşım\w*",
+    r"(?-i:[kK]ocam(?:ı|a|la|dan|ın|ız)?|[eE]rkek\s+arkadaşım(?:ı|a|la|dan|ın)?)",
     r"suami\s*(?:saya|ku|aku|gue|gw)|suamiku|cowok\s*(?:saya|ku|aku|gue)",
     r"(?:mister|boyfriend|bf)\s+ko(?:ng)?",
-    r"chồng\s+(?:tôi|em|mình)|bạn\s+trai\s+(?:tôi|em|mình)",
+    r"(?-i:[cC]hồng\s+(?:tôi|em|mình)|[bB]ạn\s+trai\s+(?:tôi|em|mình))",
     r"mume\s+wangu|mpenzi\s+wangu\s+wa\s+kiume",
     r"mari\s+mwen",
 ]
@@ -121,25 +130,28 @@ _FEMALE_PARTNERS = [
     r"(?:kona|konen|frua)\s+mi(?:n)?",
     r"vaimo\w{0,4}ni|tyttöystävä\w{0,4}ni|morsiame\w{0,4}ni",
     rf"{_PL_MY}\s+(?:byłą\s+|przyszłą\s+)?(?:żon\w+|narzeczon(?:a|ej|ą)|dziewczyn\w+)",
-    rf"(?:{_PL_MY}\s+(?:byłą\s+|przyszłą\s+)?|{_NOT_THEIRS})partnerk\w+",
-    r"(?:(?:moje|mojí|mou|svou|svojej|svoju|moja|moju|mojou|s|se|so)\s+|"
+    rf"(?:{_PL_MY}\s+(?:byłą\s+|przyszłą\s+)?|(?=partnerk){_NOT_THEIRS})partnerk\w+",
+    r"(?:(?:moje|mojí|mou|svou|svojej|svoju|moja|moju|mojou|s|se|so)\s+|(?=manželk)"
     + _NOT_THEIRS
     + r")manželk\w+",
     r"(?:moje|mojí|mou|svou|svojej|svoju|moja|moju|mojou)\s+partnerk\w+",
-    r"(?:moj\w*|svoj\w*|sa|s|z)\s+(?:žen(?:a|om|u|o|i)\b|djevojk\w*|devojk\w*)",
+    r"(?:moj\w*|svoj\w*)\s+(?:žena|ženu|ženi|ženo|ženom|djevojka|djevojku|djevojkom|devojka"
+    r"|devojku|devojkom)\b|(?:s|sa|z|se)\s+(?:ženom|ženo|djevojkom|devojkom)\b",
     r"(?:moja|moju|mojom|mojoj|svoju|svojom|svojoj)\s+suprug\w*",
-    r"(?:мо\w*|сво\w*|с|со|з|із)\s+(?:жен(?:а|ой|у|ы|е|ою)\b|дружин\w*|девушк\w*|дівчин\w*|нареченою)",
-    r"(?<!\b(?:её|ее|его|их|її|його)\s)(?:жене|женой)\b",
+    r"(?:мой|моего|моему|моим|мою|моя|моей|мои|свой|своего|своему|своим|свою|своя|своей|мій|мого|моєму|моїм|моєї|моєю|свій|свого|своєму|своїм|своєї|своєю)\s+(?:жена|жены|жене|жену|женой|дружина|дружини|дружині|дружину|дружиною|девушка"
+    r"|девушки|девушке|девушку|девушкой|дівчина|дівчини|дівчині|дівчину|дівчиною)\b"
+    r"|(?:с|со|з|із)\s+(?:женой|дружиною|девушкой|дівчиною|нареченою)\b",
+    r"(?=жен)(?<!\b(?:её|ее|его|их|її|його)\s)(?:жене|жену|женой)\b",
     r"(?:жена|съпругата|приятелката)\s+ми",
     r"(?:soția|soţia|iubita|logodnica|partenera|soției|iubitei)\s+(?:mea|mele)|cu\s+soția",
     r"(?:mano|savo)\s+(?:žmon\w+|mergin\w+|sužadėtin(?:ė|ę|ei))",
     r"(?:mana|manai|manu|savai|savu|sava)\s+(?:siev\w+|draudzen\w+)",
     r"feleségem\w*",
     r"(?:η|την|της|με\s+την)\s+(?:γυναίκα|σύζυγο|σύζυγος|σύντροφο|σύντροφος|κοπέλα)\s+μου",
-    r"karım\w*",
+    r"(?-i:[kK]arım(?:ı|a|la|dan|ın)?)",
     r"istri\s*(?:saya|ku|aku|gue|gw)|isteri\s*(?:saya|ku|aku)|istriku|isteriku|cewek\s*(?:saya|ku|aku|gue)",
     r"(?:misis|girlfriend|gf)\s+ko(?:ng)?",
-    r"vợ\s+(?:tôi|anh|mình)|bạn\s+gái\s+(?:tôi|anh|mình)",
+    r"(?-i:[vV]ợ\s+(?:tôi|anh|mình)|[bB]ạn\s+gái\s+(?:tôi|anh|mình))",
     r"mke\s+wangu|mpenzi\s+wangu\s+wa\s+kike",
     r"(?:madanm|madam|fanm)\s+mwen",
 ]
@@ -152,7 +164,7 @@ _EITHER_PARTNERS = [
     r"(?:min|mitt)\s+(?:sambo|partner|kjæreste|samboer|forlovede|kæreste|samlever)|(?:samboeren|kjæresten)\s+min",
     r"(?:avo)?puoliso\w{0,4}ni|kumppani\w{0,4}ni",
     r"párom\w*|élettársam\w*",
-    r"sevgilim\w*|eşim\w*",
+    r"(?-i:[sS]evgilim(?:i|e|le|den|in)?|[eE]şim(?:i|e|le|den|in)?)",
     r"pacar\s*(?:saya|ku|aku|gue)|pacarku|pasangan\s*(?:saya|ku)",
     r"(?:asawa|jowa|partner)\s+ko(?:ng)?",
     r"mpenzi\s+wangu(?!\s+wa)",
@@ -164,7 +176,8 @@ _KIN_AFTER = (
     r"(?:siostry|brata|mamy|matki|córki|syna|kolegi|koleżanki|przyjaciela|przyjaciółki|cioci"
     r"|ciotki|babci|sąsiadki|sąsiada|szefa|szefowej|sestry|bratra|mámy|dcery|kamarádky|kamaráda"
     r"|sestre|mame|majke|kćeri|sina|prijateljice|prijatelja|сестры|брата|мамы|матери|дочери|сына"
-    r"|подруги|друга|сестри|матері|доньки|сина)\b)"
+    r"|подруги|друга|сестри|матері|доньки|сина|pani|pana|państwa|sąsiadki|koleżanki|соседки"
+    r"|соседа|коллеги|сусідки|сусіда|колеги|klientki|klienta)\b)"
 )
 # "mi mujer de la limpieza", "il mio compagno di classe", "ma femme de ménage": not a partner.
 _NOT_OF = r"(?!\s+(?:di|de|del|della|dello|dei|des|du|d')\b)"
@@ -185,28 +198,29 @@ _SELF_NAME = (
     r"|(?-i:ben)|benim\s+adım|adım|ismim|nama\s+saya|nama\s+aku"
     r"|(?<!\b(?:suami|istri|isteri|pacar|pasangan|anak|adik|kakak|ibu|bapak|ayah|teman|cowok|cewek"
     r"|mama|papa|kawan)\s)(?-i:saya|aku)"
-    # Slovak "som Peter", Slovene "sem Luka" at a sentence's start (not Swedish "som",
-    # Portuguese "sem" inside one)
-    r"|(?<=(?:^|[.!?,:]\s{0,3}|\bja\s|\bjaz\s))(?:som|sem)"
     r"|ako\s+(?:po\s+)?si|ang\s+pangalan\s+ko\s+(?:po\s+)?ay|jina\s+langu\s+ni|naitwa"
     r"|mwen\s+se|non\s+mwen\s+se|mwen\s+rele)"
-    rf"\s+(?:(?:o|a|el|la|der|die)\s+)?(?P<name>{_NAME})\b(?!\s*-|')"
-    # Hungarian, surname first: "Nagy Péter vagyok"
-    rf"|(?:{_SURNAME}\s+)?(?P<name>{_NAME})\s+vagyok\b"
+    rf"\s+(?:(?:o|a)\s+)?(?P<name>{_NAME})\b(?!\s*-|')"
     # "Daan en ik (Bram)", "Jag (Erik) och", "Jeg – Anders – står", "Yo, Esteban, me quedo"
     r"|\b(?:ich|ik|jag|jeg|yo|eu|io|moi|ja|já|én|aš|ben|saya|ako|minä|mina|jaz)\s*"
     r"(?:[(]\s*(?:ik\s+ben\s+|ich\s+bin\s+|jag\s+heter\s+|jeg\s+heter\s+|sou\s+|soy\s+|sono\s+)?"
-    rf"(?P<name>{_NAME})\s*[)]|[–—-]\s*(?P<name>{_NAME})\s*[–—-]|,\s+(?P<name>{_NAME}),)"
+    rf"(?P<name>{_NAME})\s*[)]|[–—-]\s*(?P<name>{_NAME})\s*[–—-])"
+    # "Yo, Esteban, me quedo", "Jag, Johanna, vill" (not German and Nordic "Ja, Thomas,"
+    # a reply)
+    rf"|\b(?:yo|eu|io|moi|jag|jeg|ich|ik),\s+(?P<name>{_NAME}),"
 )
+# Hungarian, surname first: "Nagy Péter vagyok"; tried only where "vagyok" is (it would
+# otherwise try every capitalised word).
+_SELF_NAME_HUNGARIAN = rf"(?:(?<![\w'-]){_SURNAME}\s+)?(?P<name>{_NAME})\s+vagyok\b"
 _SELF_WORDS = (
     r"\b(?:soy|sou|sono|je\s+suis|ich\s+bin|ik\s+ben|jag\s+är|jeg\s+er|jestem|jsem"
     r"|ja\s+sam|sunt|aš\s+esu|esu|es\s+esmu|я)\s+(?:(?:un|una|um|uma|uno|ein|eine|een|en|ei|a|yon)\s+)?"
-    r"(?:(?P<m>hombre|chico|varón|homem|rapaz|uomo|ragazzo|homme|mec|gars|mann|man|kerl|typ"
+    r"(?:(?P<m>hombre|chico|varón|homem|rapaz|uomo|ragazzo|homme|mec|gars|mann|man"
     r"|jongen|kille|fyr|gutt|mand|mężczyzną|facetem|chłopakiem|muž|chlap|kluk|muškarac|bărbat"
     r"|vyras|vīrietis|мужчина|парень|чоловік|хлопець)"
     r"|(?P<f>mujer|chica|mulher|moça|menina|garota|donna|ragazza|femme|fille|meuf|frau|vrouw"
     r"|meid|meisje|kvinna|tjej|kvinne|jente|kvinde|pige|kobietą|dziewczyną|žena|holka|žensko"
-    r"|femeie|moteris|sieviete|женщина|девушка|жінка|дівчина))\b"
+    r"|femeie|moteris|sieviete|женщина|девушка|жінка|дівчина))\b(?![-\w])"
     r"|\b(?:(?P<m>erkeğim|férfi\s+vagyok|lalaki\s+(?:po\s+)?ako|mimi\s+ni\s+mwan(?:a)?ume"
     r"|tôi\s+\(?nam\)?|(?:saya|aku|gue)\s+(?:seorang\s+)?(?:laki-laki|cowok|pria)"
     r"|mwen\s+se\s+(?:yon\s+)?gason)"
@@ -223,8 +237,8 @@ _THANKS = (
     r"|med\s+vänliga\s+hälsningar|mvh|vh|tack|hilsen|med\s+vennlig\s+hilsen|venlig\s+hilsen"
     r"|kiitos|terveisin|ystävällisin\s+terveisin|pozdrawiam|dziękuję|z\s+poważaniem"
     r"|s\s+pozdravem|děkuji|s\s+pozdravom|ďakujem|lp|lep\s+pozdrav|hvala|srdačan\s+pozdrav"
-    r"|pozdrav|mulțumesc|cu\s+stimă|cu\s+drag|ačiū|pagarbiai|ar\s+cieņu|paldies|köszönöm"
-    r"|üdvözlettel|teşekkürler|saygılarımla|terima\s+kasih|salam|salamat(?:\s+po)?|asante|mèsi"
+    r"|pozdrav|mulțumesc|cu\s+stimă|cu\s+drag|ačiū|pagarbiai|ar\s+cieņu|paldies"
+    r"|(?P<hungarian>köszönöm|köszönettel|üdvözlettel|üdv|tisztelettel)|teşekkürler|saygılarımla|terima\s+kasih|salam|salamat(?:\s+po)?|asante|mèsi"
 )
 _TITLES = r"sr|sra|srta|herr|frau|mme|mlle|pan|pani|dhr|mevr|sig|sig\.ra|signor|signora"
 _AND = r"and|og|und|en|y|e|et|och|i|a|és|ir|și|ve|dan|at|&"
@@ -238,13 +252,13 @@ _SIGN_OFF = (
 # first-person verb ("estoy", "sono", "je suis", "jestem", "я") is judged by its ending.
 _ADVERBS = (
     r"(?:(?:muy|tan|super|súper|bastante|algo|un\s+poco|re|bien|más|mas|totalmente|ya|todavía|aún"
-    r"|bem|muito|tão|mais|meio|já|ainda|molto|tanto|così|davvero|proprio|già|ancora|troppo|un\s+po'"
+    r"|bem|muito|tão|mais|meio|já|ainda|até|ate|molto|subito|appena|sempre|anche|qui|tanto|così|davvero|proprio|già|ancora|troppo|un\s+po'"
     r"|très|tres|vraiment|tellement|un\s+peu|trop|toujours|déjà|deja|encore|pas|plus|aussi|si"
     r"|hyper|assez|complètement|bardzo|naprawdę|już|nadal|foarte|tare|deja|încă|chiar|уже|очень"
     r"|тоже|так|вже|дуже|теж)\s+){0,2}"
 )
 _ROMANCE = (
-    r"\b(?:estoy|soy|me\s+siento|he\s+estado|he\s+sido|me\s+he\s+quedado|estuve|fui"
+    r"\b(?:estoy|(?<!\b(?:the|a|my|of|with|and|no|some)\s)soy|me\s+siento|he\s+estado|he\s+sido|me\s+he\s+quedado|estuve|fui"
     r"|estou|sou|fiquei|estive|me\s+sinto|sinto-me|tenho\s+estado"
     r"|sono|mi\s+sono|ero|mi\s+sento|sono\s+stat[oa]"
     r"|je\s+suis|j'étais|j'etais|je\s+me\s+suis|je\s+me\s+sens|je\s+reste"
@@ -257,14 +271,14 @@ _SLAVIC = (
     r"|\bjestem\s+" + _ADVERBS + r"(?P<plj>(?-i:\p{Ll}{3,}))\b"
     # Czech and Slovak: "objednal jsem", "jsem si objednala", "chcel by som"
     r"|\b(?P<cs>(?-i:\p{L}\p{Ll}*[aeiouyáéíěů]la?))\s+(?:jsem|bych|by\s+som)\b"
-    r"|\b(?:jsem|bych|by\s+som)\s+(?:(?:si|se|sa|už|uz|to|ho|ji|ju|tam)\s+){0,2}"
+    r"|\b(?:jsem|bych)\s+(?:(?:si|se|sa|už|uz|to|ho|ji|ju|tam)\s+){0,2}"
     r"(?P<cs>(?-i:\p{Ll}+[aeiouyáéíěů]la?))\b"
     # Croatian, Serbian, Bosnian: "naručio sam", "sam se udala"
     r"|\b(?P<hr>(?-i:\p{L}\p{Ll}*(?:[aeiu]o|la)))\s+(?-i:sam)\b"
     r"|\b(?-i:sam)\s+(?:(?:se|ga|je|to|već|vec|ih)\s+){0,2}(?P<hr>(?-i:\p{Ll}+(?:[aeiu]o|la)))\b"
     # Russian and Ukrainian: "я заказала", "я оформив", "я рада"
     r"|\bя\s+(?:(?:уже|не|ещё|еще|вчера|сегодня|тоже|также|только|просто|вже|теж|також|сьогодні"
-    r"|вчора|ж|же|и|і|сам|сама)\s+){0,3}(?P<ru>(?-i:\p{Ll}{2,}))\b"
+    r"|вчора|ж|же|и|і|сам|сама|бы|б)\s+){0,3}(?P<ru>(?-i:\p{Ll}{2,}))\b"
     # Bulgarian: "поръчала съм", "съм доволна"
     r"|\b(?P<bg>(?-i:\p{L}\p{Ll}+(?:ла|л)))\s+(?:съм|бих)\b|\bсъм\s+(?P<bg>(?-i:\p{Ll}{2,}(?:на|ен|ла|л)))\b"
     # Lithuanian and Latvian: "esu nusivylęs"/"nusivylusi", "esmu pasūtījis"/"pasūtījusi"
@@ -272,9 +286,10 @@ _SLAVIC = (
     r"|\besmu\s+(?:ļoti\s+|jau\s+)?(?P<lt>(?-i:\p{Ll}{3,}(?:is|usi)))\b"
 )
 # Portuguese thanks: "Obrigada!" from a woman ("a empresa é obrigada a" is not thanks).
+# "Obrigado" is not a man's: many women write it.
 _OBRIGADO = (
-    r"(?<!\b(?:é|e|foi|está|esta|são|ser|será|fica|ficou|seria|estão|estava|era)\s)"
-    r"\b(?:muito\s+|desde\s+já\s+)?obrigad(?P<ending>[oa])\b(?!\s+a\s|\s+por\s+lei)"
+    r"(?<!\b(?:é|foi|está|são|ser|será|fica|ficou|seria|estão|estava|era)\s)"
+    r"\b(?:muito\s+|desde\s+já\s+)?obrigad(?P<ending>a)\b(?!\s+a\s|\s+por\s+lei)"
 )
 
 
@@ -299,12 +314,22 @@ _ROMANCE_FEMALE = _words(
     "convinsă"
 )
 # Participles that end like a sex but are not the writer's ("estoy al tanto", "sunt gata").
-_ROMANCE_NEITHER = _words("gata data pata nata rata tanto solo sola tutto tutta questo tout toute")
+_ROMANCE_NEITHER = _words(
+    "gata data pata nata rata tanto solo sola tutto tutta questo tout toute até subito"
+)
 # Polish nouns in the instrumental that end like a first-person past ("z kanałem").
 _POLISH_NOUNS = _words(
     "kanałem sygnałem materiałem udziałem działem kapitałem oryginałem stołem kołem dołem "
     "czołem aniołem kościołem węzłem orłem mułem pawłem michałem rafałem upałem zapałem "
     "wałem szałem ideałem pyłem popiołem generałem admirałem"
+)
+# Polish pasts with a consonant before "-łem" ("mogłem"); other such words are nouns
+# ("hasłem", "światłem", "źródłem", "szkłem"): a man's past is read after a vowel.
+_POLISH_CONSONANT_PASTS = _words(
+    "mogłem pomogłem przemogłem poszedłem szedłem przyszedłem wyszedłem wszedłem odszedłem "
+    "zszedłem podszedłem doszedłem znalazłem zjadłem jadłem usiadłem siadłem ukradłem "
+    "niosłem przyniosłem zaniosłem wniosłem wyniosłem wiozłem przywiozłem zawiozłem "
+    "rzekłem uciekłem upiekłem mógłbym pomógłbym poszedłbym przyszedłbym"
 )
 _POLISH_MALE = _words(
     "zadowolony pewny pewien wdzięczny żonaty gotowy sam zły rozczarowany zmęczony "
@@ -325,26 +350,29 @@ class Partner:
 
     start: int
     end: int
-    sex: str | None
+    sex: Sex | None
     name: str | None
 
 
-def partners(text: str, t: float | None) -> Iterator[Partner]:
-    """Partner words in the other languages, with the name after them when there is one."""
-    plain = bare(text)
-    for match in _patterns().partner.finditer(plain, timeout=t):
-        sex = "m" if match["m"] else "f" if match["f"] else None
+def partners(text: str, plain: str, t: float | None) -> Iterator[Partner]:
+    """Partner words in the other languages, with the name after them when there is one;
+    ``plain`` is ``bare(text)``."""
+    patterns = _patterns()
+    # Greek and Cyrillic partner words are tried only in a text that has those letters.
+    partner = patterns.partner if _GREEK_OR_CYRILLIC.search(plain) else patterns.partner_latin
+    for match in partner.finditer(plain, timeout=t):
+        sex: Sex | None = "m" if match["m"] else "f" if match["f"] else None
         name = text[match.start("name") : match.end("name")] if match["name"] else None
         yield Partner(match.start(), match.end(), sex, name)
 
 
-def self_names(text: str, t: float | None) -> list[str]:
-    """The names the writer gives as their own."""
-    plain = bare(text)
-    return [
-        text[m.start("name") : m.end("name")]
-        for m in _patterns().self_name.finditer(plain, timeout=t)
-    ]
+def self_names(text: str, plain: str, t: float | None) -> list[str]:
+    """The names the writer gives as their own; ``plain`` is ``bare(text)``."""
+    patterns = _patterns()
+    found = list(patterns.self_name.finditer(plain, timeout=t))
+    if "vagyok" in plain.lower():
+        found += patterns.self_name_hungarian.finditer(plain, timeout=t)
+    return [text[m.start("name") : m.end("name")] for m in found]
 
 
 def sign_off(text: str, t: float | None) -> regex.Match[str] | None:
@@ -352,14 +380,15 @@ def sign_off(text: str, t: float | None) -> regex.Match[str] | None:
     return _patterns().sign_off.search(bare(text[-160:]), timeout=t)
 
 
-def writer_sexes(text: str, t: float | None) -> set[str]:
-    """What the writer's own words and grammar say of their sex ("m", "f", both or neither)."""
-    found: set[str] = set()
+def writer_sexes(text: str, t: float | None) -> set[Sex]:
+    """What the writer's own words and grammar say of their sex (both, one or neither)."""
+    found: set[Sex] = set()
     patterns = _patterns()
-    for match in patterns.self_words.finditer(bare(text), timeout=t):
+    # As written: without accents Swedish "mån" (keen) would be "man".
+    for match in patterns.self_words.finditer(text, timeout=t):
         found.add("m" if match["m"] else "f")
-    for match in patterns.obrigado.finditer(text, timeout=t):
-        found.add("m" if match["ending"].lower() == "o" else "f")
+    if patterns.obrigado.search(text, timeout=t):
+        found.add("f")
     for match in patterns.romance.finditer(text, timeout=t):
         found.update(_romance_sex(match["word"]))
     for match in patterns.slavic.finditer(text, timeout=t):
@@ -367,7 +396,7 @@ def writer_sexes(text: str, t: float | None) -> set[str]:
     return found
 
 
-def _romance_sex(word: str) -> set[str]:
+def _romance_sex(word: str) -> set[Sex]:
     if word in _ROMANCE_NEITHER:
         return set()
     if word in _ROMANCE_MALE:
@@ -392,11 +421,16 @@ def _romance_sex(word: str) -> set[str]:
     return set()
 
 
-def _slavic_sex(match: regex.Match[str]) -> set[str]:
+def _slavic_sex(match: regex.Match[str]) -> set[Sex]:
     if word := match["pl"]:
-        if word.lower() in _POLISH_NOUNS:
+        word = word.lower()
+        if word.endswith(("łam", "łabym")):
+            return {"f"}
+        at = word.rfind("ł")
+        after_vowel = at > 0 and word[at - 1] in "aąeęioóuy"
+        if word in _POLISH_NOUNS or not (after_vowel or word in _POLISH_CONSONANT_PASTS):
             return set()
-        return {"f"} if word.endswith(("łam", "łabym")) else {"m"}
+        return {"m"}
     if word := match["plj"]:
         return {"m"} if word in _POLISH_MALE else {"f"} if word in _POLISH_FEMALE else set()
     if word := match["cs"]:
@@ -422,10 +456,15 @@ def _slavic_sex(match: regex.Match[str]) -> set[str]:
     return set()
 
 
+_GREEK_OR_CYRILLIC = regex.compile(r"[\u0370-\u04FF]")
+
+
 @dataclass(frozen=True)
 class _Patterns:
     partner: regex.Pattern[str]
+    partner_latin: regex.Pattern[str]
     self_name: regex.Pattern[str]
+    self_name_hungarian: regex.Pattern[str]
     self_words: regex.Pattern[str]
     sign_off: regex.Pattern[str]
     obrigado: regex.Pattern[str]
@@ -436,15 +475,26 @@ class _Patterns:
 @functools.cache
 def _patterns() -> _Patterns:
     """Compiled once, on first use; the partner and name patterns without accents."""
-    join: Callable[[list[str]], str] = lambda words: "|".join(bare(w) for w in words)  # noqa: E731
-    partner = (
-        rf"\b(?:(?P<m>{join(_MALE_PARTNERS)})|(?P<f>{join(_FEMALE_PARTNERS)})"
-        rf"|(?P<either>{join(_EITHER_PARTNERS)}))\b{bare(_KIN_AFTER)}{_NOT_OF}{_PARTNER_NAME}"
-    )
+
+    def join(words: list[str]) -> str:
+        return "|".join(bare(w) for w in words)
+
+    def partner(latin_only: bool) -> regex.Pattern[str]:
+        def kept(words: list[str]) -> str:
+            return join([w for w in words if not (latin_only and _GREEK_OR_CYRILLIC.search(w))])
+
+        return regex.compile(
+            rf"\b(?:(?P<m>{kept(_MALE_PARTNERS)})|(?P<f>{kept(_FEMALE_PARTNERS)})"
+            rf"|(?P<either>{kept(_EITHER_PARTNERS)}))\b{bare(_KIN_AFTER)}{_NOT_OF}{_PARTNER_NAME}",
+            _FLAGS,
+        )
+
     return _Patterns(
-        partner=regex.compile(partner, _FLAGS),
+        partner=partner(latin_only=False),
+        partner_latin=partner(latin_only=True),
         self_name=regex.compile(bare(_SELF_NAME), _FLAGS),
-        self_words=regex.compile(bare(_SELF_WORDS), _FLAGS),
+        self_name_hungarian=regex.compile(bare(_SELF_NAME_HUNGARIAN), _FLAGS),
+        self_words=regex.compile(_SELF_WORDS, _FLAGS),
         sign_off=regex.compile(bare(_SIGN_OFF), _FLAGS),
         obrigado=regex.compile(_OBRIGADO, _FLAGS),
         romance=regex.compile(_ROMANCE, _FLAGS),
