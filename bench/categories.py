@@ -209,6 +209,8 @@ HOLDOUTS = {
     "categories_holdout48.jsonl": "hold-out 48, Central and Eastern Europe and its minorities: an airline, a bank app, a marketplace, parcel lockers",
     "categories_holdout49.jsonl": "hold-out 49, Spain, Portugal, Latin America, Italy and France, a third in their languages: a marketplace, an airline, streaming, a network",
     "categories_holdout50.jsonl": "hold-out 50, the US Midwest and Northeast, Australia and New Zealand: an insurer, a dealership, food delivery, streaming; voicemails",
+    "categories_holdout51.jsonl": "hold-out 51, Germany, Austria, Switzerland, the Low Countries and Scandinavia, a third in their languages: car sharing, a bank, furniture, rail",
+    "categories_holdout52.jsonl": "hold-out 52, South Asia, the Philippines and their diasporas: a telecom, a remittance app, a pharmacy, an airline",
 }
 THRESHOLD = 0.7
 
