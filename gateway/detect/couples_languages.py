@@ -82,8 +82,8 @@ _NOT_THEIRS = r"(?<!\b(?:jej|jego|ich|pani|pana|její|jeho|jejich)\s(?:\w+\s)?)"
 _MALE_PARTNERS = [
     # Spanish and French partners not here are in couples.py ("mi novio", "mon chum").
     r"mis?\s+(?:ex\s*-?\s*|futuro\s+|nuevo\s+)?prometido",
-    r"(?:o\s+)?meu\s+(?:ex\s*-?\s*|futuro\s+|novo\s+)?(?:marido|esposo|namorado|noivo|companheiro)",
-    r"(?:il\s+)?mio\s+(?:ex\s+|futuro\s+)?(?:marito|fidanzato|compagno|ragazzo)",
+    r"meu\s+(?:ex\s*-?\s*|futuro\s+|novo\s+)?(?:marido|esposo|namorado|noivo|companheiro)",
+    r"mio\s+(?:ex\s+|futuro\s+)?(?:marito|fidanzato|compagno|ragazzo)",
     r"mon\s+(?:ex\s*-?\s*|futur\s+|nouveau\s+)?(?:compagnon|fiancé|petit\s+ami)",
     r"(?:mein|meinem|meinen)\s+(?:ex\s*-?\s*|zukünftigen?\s+)?(?:mann|ehemann|verlobte[rnm]?|lebensgefährten?)",
     r"(?:mijn|m'n)\s+(?:ex\s*-?\s*|aanstaande\s+)?(?:man|echtgenoot)",
@@ -121,8 +121,8 @@ _MALE_PARTNERS = [
 ]
 _FEMALE_PARTNERS = [
     r"mis?\s+(?:ex\s*-?\s*|futura\s+|nueva\s+)?(?:mujer|prometida)|mi\s+exesposa",
-    r"(?:a\s+)?minha\s+(?:ex\s*-?\s*|futura\s+|nova\s+)?(?:mulher|esposa|namorada|noiva|companheira)",
-    r"(?:la\s+)?mia\s+(?:ex\s+|futura\s+)?(?:moglie|fidanzata|compagna|ragazza)",
+    r"minha\s+(?:ex\s*-?\s*|futura\s+|nova\s+)?(?:mulher|esposa|namorada|noiva|companheira)",
+    r"mia\s+(?:ex\s+|futura\s+)?(?:moglie|fidanzata|compagna|ragazza)",
     r"ma\s+(?:ex\s*-?\s*|future\s+|nouvelle\s+)?(?:compagne|fiancée|petite\s+amie)",
     r"(?:meine|meiner)\s+(?:ex\s*-?\s*|zukünftigen?\s+)?(?:frau|ehefrau|verlobten?|lebensgefährtin|partnerin)",
     r"(?:mijn|m'n)\s+(?:ex\s*-?\s*|aanstaande\s+)?(?:vrouw|echtgenote)",
@@ -158,8 +158,8 @@ _FEMALE_PARTNERS = [
 # A partner of either sex; the name after it says which ("mi pareja, Javier").
 _EITHER_PARTNERS = [
     r"mis?\s+(?:ex\s*-?\s*)?pareja|mi\s+expareja|mi\s+ex(?=,)",
-    r"(?:o\s+|a\s+)?(?:meu|minha)\s+(?:parceir[oa]|ex(?=,))",
-    r"(?:il\s+mio|la\s+mia)\s+partner",
+    r"(?:meu|minha)\s+(?:parceir[oa]|ex(?=,))",
+    r"(?:mio|mia)\s+partner",
     r"(?:mijn|m'n)\s+(?:partner|verloofde)",
     r"(?:min|mitt)\s+(?:sambo|partner|kjæreste|samboer|forlovede|kæreste|samlever)|(?:samboeren|kjæresten)\s+min",
     r"(?:avo)?puoliso\w{0,4}ni|kumppani\w{0,4}ni",
