@@ -145,3 +145,28 @@ def test_text_without_accents_keeps_its_length() -> None:
     text = "Mój mąż Łukasz, Søren, İpek, 한국어, e\u0301"
     assert len(bare(text)) == len(text)
     assert bare("Mój mąż") == "Moj maz"
+
+
+def test_the_gate_lets_through_every_text_a_partner_phrase_matches() -> None:
+    # The gate skips the partner phrases in a text without any of their words; it must
+    # never skip one they match. Asked of the reviewers' tickets in 29 languages.
+    from pathlib import Path
+
+    from gateway.detect import couples_languages as languages
+
+    reviews = Path(__file__).parent.parent / "bench" / "data" / "reviews"
+    texts = [
+        line.split("\t", 1)[1]
+        for path in sorted(reviews.glob("couples-*.tsv"))
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if "\t" in line
+    ]
+    assert len(texts) == 400
+    pattern = languages._patterns().partner
+    matched = 0
+    for text in texts:
+        plain = bare(text)
+        if pattern.search(plain):
+            matched += 1
+            assert languages._may_hold_a_partner(plain), text
+    assert matched > 150

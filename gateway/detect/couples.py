@@ -283,11 +283,15 @@ class SameSexCouples:
         (seconds, per pattern)."""
         t = timeout
         found = [CoupleHit(start, end) for start, end in self._named_couples(text, t)]
-        # Each pattern runs once: the writer's signals and the partners share them.
+        # Each pattern runs once: the writer's signals and the partners share them. The
+        # writer is read only when there is a partner to compare (most tickets have none).
         plain = languages.bare(text)
+        partner_of = list(_PARTNER_OF.finditer(text, timeout=t))
+        partners = list(self._partners(text, plain, partner_of, t))
+        if not partners:
+            return sorted(set(found), key=lambda h: h.start)
         selves = list(_SELF_NAME.finditer(text, timeout=t))
         own_names = languages.self_names(text, plain, t)
-        partner_of = list(_PARTNER_OF.finditer(text, timeout=t))
         tail, tail_name = self._sign_off(text, t)
         writer = self._writer(text, selves, own_names, partner_of, tail, tail_name, t)
         if writer is None:
@@ -297,7 +301,7 @@ class SameSexCouples:
             names.add(_key(tail_name))
         found += [
             CoupleHit(start, end)
-            for start, end, sex, name in self._partners(text, plain, partner_of, t)
+            for start, end, sex, name in partners
             if sex == writer and (name is None or _key(name) not in names)
         ]
         return sorted(set(found), key=lambda h: h.start)

@@ -44,6 +44,12 @@ import regex
 from gateway.detect.normalize import without_accents
 
 Sex = Literal["m", "f"]
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
 _FLAGS = regex.IGNORECASE | regex.VERSION1
 _NAME = r"(?<![\w'])(?-i:\p{Lu}\p{Ll}+(?:-\p{Lu}\p{Ll}+)?)"
 _SURNAME = r"(?-i:\p{Lu}[\w'-]+)"
@@ -171,6 +177,39 @@ _EITHER_PARTNERS = [
     r"mennaj\s+mwen",
 ]
 # "z mężem siostry", "муж сестры": a relative's partner, in the genitive after the word.
+# Every partner phrase above holds one of these words, or a word that begins with one of
+# these stems (lower case, without accents): a text with none is not tried at all, which
+# spares an English ticket the phrases' cost (tests/test_couples_languages.py checks the
+# gate against every example).
+_GATE_WORDS = _words(
+    "man make mand mann fru maka kone kona konen frua mari fanm madam madanm mennaj mume mke "
+    "gf bf mister misis asawa jowa sambo ex vo ban zen moz muz deck"
+)
+_GATE_STEMS = tuple(
+    _words(
+        "prometid marid espos namorad noiv companheir marit fidanzat compagn ragazz fiance "
+        "petit mann ehemann verlobt lebensgef echtgeno pojkvan fastman fastmo ektemann ægtemand "
+        "hustru flickvan samboer samlever kjæreste kæreste forlovede miehe aviomiehe poikaystava "
+        "sulhase vaimo tyttoystava morsiame puoliso avopuoliso kumppani maz mez chłopak narzeczon "
+        "partner zon dziewczyn manzel muz moz deck zen djevojk devojk suprug муж хлопц хлопец "
+        "парен парн чоловік жених жен дружин девушк дівчин наречен мъж съпруг приятел sotul "
+        "sotia sotiei sotului iubit logodnic partener vyr vaikin suzadetin zmon mergin vir puis "
+        "siev draudzen ferjem felesegem parom elettarsam αντρα συζυγ συντροφ αγορι γυναικα "
+        "κοπελα kocam arkadasım karım sevgilim esim suami cowok istri isteri cewek pacar "
+        "pasangan boyfriend girlfriend chong mpenzi mujer pareja expareja exesposa mulher "
+        "parceir moglie frau ehefrau vrouw verloofde"
+    )
+)
+_GATE_TOKEN = regex.compile(r"\w+")
+
+
+def _may_hold_a_partner(plain: str) -> bool:
+    return any(
+        word in _GATE_WORDS or word.startswith(_GATE_STEMS)
+        for word in set(_GATE_TOKEN.findall(plain.lower()))
+    )
+
+
 _KIN_AFTER = (
     r"(?!\s+(?:(?:mojej|mojego|mé|mého|mojí|mojho|svojej|svojho|mojoj|mog|moje|моей|моего|моєї|мого)\s+)?"
     r"(?:siostry|brata|mamy|matki|córki|syna|kolegi|koleżanki|przyjaciela|przyjaciółki|cioci"
@@ -293,10 +332,6 @@ _OBRIGADO = (
 )
 
 
-def _words(text: str) -> frozenset[str]:
-    return frozenset(text.split())
-
-
 # Romance words that are not participles but carry the sex ("contenta", "harto").
 _ROMANCE_MALE = _words(
     "contento harto seguro nuevo soltero viudo listo molesto tranquilo nervioso furioso atento "
@@ -357,6 +392,8 @@ class Partner:
 def partners(text: str, plain: str, t: float | None) -> Iterator[Partner]:
     """Partner words in the other languages, with the name after them when there is one;
     ``plain`` is ``bare(text)``."""
+    if not _may_hold_a_partner(plain):
+        return
     patterns = _patterns()
     # Greek and Cyrillic partner words are tried only in a text that has those letters.
     partner = patterns.partner if _GREEK_OR_CYRILLIC.search(plain) else patterns.partner_latin
