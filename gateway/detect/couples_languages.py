@@ -27,9 +27,14 @@ Freundin" is as often her friend. Statements of a same-sex couple that need
 no comparison ("somos casadas", "wzięłyśmy ślub") are phrases in the lexicon.
 
 Partner words, names and sign-offs are matched on a copy of the text without
-accents, one character for one ("mój mąż" and "moj maz" alike); grammar is
-read on the text as written, where the accent is the sex ("désolé",
-"désolée").
+accents, one character for one ("mój mąż" and "moj maz" alike), except
+Turkish and Vietnamese ones, kept in their own case ("Kocaman", "Vo Anh Thu"
+are not partners); grammar and self-descriptions are read on the text as
+written, where the accent is the sex ("désolé", "désolée") or the word
+("mån" is not "man"). The partner phrases are regular expressions with
+inflections and look-arounds, not phrases of the lexicon's kind, so they
+live here beside the code that reads them; a text holding none of their
+words is not tried (``_may_hold_a_partner``).
 """
 
 from __future__ import annotations
