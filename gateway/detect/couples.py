@@ -415,8 +415,8 @@ class SameSexCouples:
     def _name_sex(self, name: str | None) -> str | None:
         if not name:
             return None
-        # The list is ASCII (US registrations): "Andrés" is read as "andres".
-        return self.sexes.get(without_accents(name.lower()))
+        # Both lists are keyed without accents: "Andrés" is read as "andres".
+        return self.sexes.get(_key(name))
 
 
 _MALE_TITLES = frozenset(["mr", "sr", "herr", "pan", "dhr", "sig", "signor"])
