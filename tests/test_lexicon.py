@@ -132,6 +132,45 @@ def test_a_full_stop_inside_a_word_does_not_end_a_sentence() -> None:
     assert [h.entry for h in german.find("Ich bin bei ver.di organisiert.")] == ["bin bei ver.di"]
 
 
+_BORROWING = Lexicon(
+    {
+        "de": {
+            "nouns_capitalised": True,
+            "function": ["und", "nicht", "ich"],
+            "personal": ["ich", "mein"],
+            "categories": {
+                "criminal_record": {"words": ["bewährung"], "borrowed": ["vorstrafe*"]},
+                "trade_union": {"borrowed": ["warnstreik", "union"]},
+            },
+        }
+    }
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Kept untranslated in English, next to the writer: the category.
+        ("I have a Vorstrafe from 2019, is that a problem?", ["vorstrafe*"]),
+        ("hi, my Vorstrafen are old", ["vorstrafe*"]),
+        ("we had Warnstreik 3 days so my pay is late", ["warnstreik"]),
+        ("Ich habe eine Vorstrafe.", ["vorstrafe*"]),
+        # A word that is not borrowed needs a sentence of its language.
+        ("I am on Bewährung till May", []),
+        # No person near it: news, a topic.
+        ("The Warnstreik at the airport delayed the parcel.", []),
+        # "i" is "in" in the Nordic languages; only English writes "I" alone.
+        ("stor Warnstreik i Hamburg idag", []),
+        # An English word is never borrowed from another language.
+        ("my union card", []),
+    ],
+)
+def test_a_borrowed_word_counts_in_an_english_sentence_next_to_a_person(
+    text: str, expected: list[str]
+) -> None:
+    assert [h.entry for h in _BORROWING.find(text)] == expected
+
+
 def test_entries_of_several_words_are_not_split_into_personal_words_or_vetoes() -> None:
     # "m'a" would make "a" a personal word, "na temat" would make "na" a veto
     french = Lexicon(

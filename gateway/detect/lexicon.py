@@ -21,6 +21,11 @@ A language's file lists:
   sentence ("stuck in the huelga", "my Kirchenaustritt appointment slots") a
   foreign word is a name or a topic far more often than the writer's own
   category;
+* ``borrowed``: words its speakers keep when they write English, because they
+  name the country's institution or legal status ("I have a Vorstrafe", "my
+  husband has an enkelband", "we had Warnstreik"): 0.8, ``strong``, when a
+  personal word of the language or of English ("I", "my", "we", "husband") is
+  near, in a sentence of any language;
 * ``function``: frequent words of the language that English does not have; a
   phrase of one word, or of words English has too ("instant", "aid", "may
   cancer"), counts only with ``FUNCTION_WORDS`` of them near it;
@@ -48,7 +53,8 @@ apostrophes and hyphens split words as spaces do ("j'ai" is "j ai"), except
 that ``accents_matter: true`` (Vietnamese) keeps the accents of a sentence
 typed with them: there "giao ly" (deliver a glass) is not "giáo lý"
 (catechism), while a sentence typed plain matches either way.
-How an entry compiles to a phrase is ``lexicon_entries.py``.
+How an entry compiles to a phrase is ``lexicon_entries.py``; how the text
+around a phrase reads (sentences, names, codes, quotes) ``lexicon_context.py``.
 Every language's phrases share one index, keyed by a phrase's first word, its
 first two words when the second is written out ("je suis", not every "je"
 phrase), or its stem's first four letters: a word costs three dictionary
@@ -69,10 +75,21 @@ from typing import Any, Literal
 import regex
 import yaml
 
+from gateway.detect.lexicon_context import (
+    ENGLISH_PERSONAL,
+    cited,
+    english_person,
+    inside_identifier,
+    joined,
+    mid_sentence,
+    title_case,
+    typed_with_accents,
+)
 from gateway.detect.lexicon_entries import (
     NUMBER,
     STEM_KEY,
     WORD,
+    Kind,
     Phrase,
     Slot,
     fold,
@@ -94,8 +111,6 @@ ADULT = 18
 _CLOCK_EVERY = 64
 # A sentence ends at a full stop not inside a word ("ver.di"), "!", "?" or a line break.
 _SENTENCE_END = regex.compile(r"[.!?](?!\w)|\n")
-_JOINERS = frozenset("@._/=:")
-_QUOTES = frozenset("'\"“”‘’«»")
 
 _FIELDS = frozenset(
     {
@@ -112,7 +127,8 @@ _FIELDS = frozenset(
         "categories",
     }
 )
-_CATEGORY_FIELDS = frozenset({"said", "words", "not_before", "not_after", "not_with"})
+_CATEGORY_FIELDS = frozenset({"said", "words", "borrowed", "not_before", "not_after", "not_with"})
+_KINDS: tuple[Kind, ...] = ("said", "words", "borrowed")
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,8 +262,8 @@ class Lexicon:
         """The phrase's context: not part of a code, no veto next to it, a person and a language."""
         language = self.languages[phrase.language]
         start, end = words[first][0], words[last][1]
-        if _inside_identifier(text, start, end) or not all(
-            _joined(folded[words[i][1] : words[i + 1][0]], apostrophe=True)
+        if inside_identifier(text, start, end) or not all(
+            joined(folded[words[i][1] : words[i + 1][0]], apostrophe=True)
             for i in range(first, last)
         ):
             return False
@@ -256,12 +272,12 @@ class Lexicon:
         # phrase ("Diabetes-Socken"; but "Bom dia, sou diabético": "dia" is not before "sou").
         before = (
             words[first - 1][2]
-            if first > 0 and _joined(folded[words[first - 1][1] : start])
+            if first > 0 and joined(folded[words[first - 1][1] : start])
             else None
         )
         after = (
             words[last + 1][2]
-            if last + 1 < len(words) and _joined(folded[end : words[last + 1][0]])
+            if last + 1 < len(words) and joined(folded[end : words[last + 1][0]])
             else None
         )
         near = range(max(0, first - NEAR_WORDS), min(len(words), last + 1 + NEAR_WORDS))
@@ -276,18 +292,20 @@ class Lexicon:
         # One word alone ("halal", "huelga", "Kirchenaustritt" in an English sentence), or
         # words English has too ("instant", "aid"), count only in a sentence of the language:
         # in another they are a name, a label or a topic far more often.
+        # A borrowed word is the exception, in any sentence, unless English has it too.
         matched = [w for _, _, w in words[first : last + 1]]
-        if (len(matched) == 1 or all(map(is_ordinary, matched))) and len(
+        alone = len(matched) == 1 and phrase.kind != "borrowed"
+        if (alone or all(map(is_ordinary, matched))) and len(
             language.function.intersection(others)
         ) < FUNCTION_WORDS:
             return False
-        if _cited(text, start, end):
+        if cited(text, start, end):
             return False
         # Where accents tell words apart, a sentence typed with them is read with them
         # ("giao ly", deliver a glass, is not "giáo lý", catechism); one typed plain is not.
         if language.accents_matter:
             if sentence not in accented:
-                accented[sentence] = _typed_with_accents(text, words, sentence_of, sentence)
+                accented[sentence] = typed_with_accents(text, words, sentence_of, sentence)
             if accented[sentence]:
                 written = (marked(text[words[i][0] : words[i][1]]) for i in range(first, last + 1))
                 if not all(map(Slot.fits_marked, phrase.slots, written)):
@@ -312,14 +330,23 @@ class Lexicon:
             not language.nouns_capitalised
             and not people
             and any(
-                _title_case(text, words[i][0])
-                and _mid_sentence(folded, words[i][0])
+                title_case(text, words[i][0])
+                and mid_sentence(folded, words[i][0])
                 and not slot.names(words[i][2])
                 for slot, i in zip(phrase.slots, range(first, last + 1), strict=True)
             )
         ):
             return False
-        return phrase.kind == "said" or not language.personal.isdisjoint(others)
+        if phrase.kind == "said" or not language.personal.isdisjoint(others):
+            return True
+        return phrase.kind == "borrowed" and (
+            not ENGLISH_PERSONAL.isdisjoint(others)
+            or any(
+                sentence_of[i] == sentence and english_person(text, words[i])
+                for i in near
+                if not first <= i <= last
+            )
+        )
 
     def _add(self, code: str, document: Mapping[str, Any]) -> None:
         def words(fields: Mapping[str, Any], field: str) -> frozenset[str]:
@@ -368,7 +395,7 @@ class Lexicon:
         )
         accents = self.languages[code].accents_matter
         for category, lists in categories.items():
-            for kind in ("said", "words"):
+            for kind in _KINDS:
                 where = f"{code}: categories.{category}.{kind}"
                 for entry in _strings(lists.get(kind), where):
                     for phrase in phrases(entry, category, kind, code, accents):
@@ -388,25 +415,6 @@ class Lexicon:
             self._stems.setdefault(stem[:STEM_KEY], []).append(phrase)
 
 
-def _typed_with_accents(
-    text: str, words: Sequence[tuple[int, int, str]], sentence_of: Sequence[int], sentence: int
-) -> bool:
-    """A sentence a third of whose words carry accents, not one accented word in plain typing
-    ("Shop ơi, toi dang hoa tri"), a name pasted in ("benh vien Bạch Mai") or a "đ" that
-    survives when other marks were stripped."""
-    first = bisect.bisect_left(sentence_of, sentence)
-    last = bisect.bisect_right(sentence_of, sentence)
-    plain = accented = 0
-    for start, end, word in words[first:last]:
-        if text[start].isupper() or word.isdigit():
-            continue
-        if marked(text[start:end]).replace("đ", "d") != word:
-            accented += 1
-        else:
-            plain += 1
-    return accented >= 2 and accented >= plain / 2
-
-
 def _match(
     phrase: Phrase,
     words: Sequence[tuple[int, int, str]],
@@ -423,46 +431,9 @@ def _match(
     return last
 
 
-def _inside_identifier(text: str, start: int, end: int) -> bool:
-    """Part of an email, a URL, a file or a code ("d2be:de0b", "sindicato@...")."""
-    before = text[start - 1] if start else ""
-    after = text[end] if end < len(text) else ""
-    following = text[end + 1] if end + 1 < len(text) else ""
-    # Words split where letters meet digits: such a word is glued to a code.
-    glued = before.isalnum() or after.isalnum()
-    return glued or before in _JOINERS or (after in _JOINERS and following.isalnum())
-
-
 def _adult(number: str) -> bool:
     digits = number.lstrip("0")
     return len(digits) > 2 or int(digits or "0") >= ADULT
-
-
-def _joined(gap: str, apostrophe: bool = False) -> bool:
-    """Words parted only by spaces or a hyphen; inside a phrase an apostrophe too ("j'ai"),
-    or one full stop ("ver.di")."""
-    joins = "-'" if apostrophe else "-"
-    if apostrophe and gap == ".":
-        return True
-    return bool(gap) and all(c.isspace() or c in joins for c in gap)
-
-
-def _cited(text: str, start: int, end: int) -> bool:
-    """Quoted as a label ("the line 'cotisation syndicale'", a form's 'ik ben katholiek')."""
-    before = text[start - 1] if start else ""
-    after = text[end] if end < len(text) else ""
-    return before in _QUOTES and after in _QUOTES
-
-
-def _title_case(text: str, start: int) -> bool:
-    """ "Roma", not "ROMA" (a shout or a heading) nor "roma"."""
-    return text[start].isupper() and text[start + 1 : start + 2].islower()
-
-
-def _mid_sentence(folded: str, start: int) -> bool:
-    """After a word or a comma, not at a sentence's start ("¿Tengo...", "• Soy...", "„Jestem")."""
-    before = folded[max(0, start - 8) : start].rstrip()
-    return bool(before) and (before[-1].isalnum() or before[-1] == ",")
 
 
 # libyaml's loader where it is built (a second, not a tenth, for 28 files); safe either way.

@@ -27,7 +27,7 @@ ACRONYM = 4
 WORD = regex.compile(r"[^\W\d_]+|\d+")
 NUMBER = "#"
 
-Kind = Literal["said", "words"]
+Kind = Literal["said", "words", "borrowed"]
 
 
 @dataclass(frozen=True, slots=True)
