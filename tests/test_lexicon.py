@@ -370,7 +370,14 @@ def test_every_shipped_file_loads_and_names_only_known_fields() -> None:
         assert document["units_under_a_year"], code  # every language says its months
         assert set(document["categories"]) <= set(CATEGORY_NAMES), code
         for lists in document["categories"].values():
-            assert set(lists) <= {"said", "words", "not_before", "not_after", "not_with"}, code
+            assert set(lists) <= {
+                "said",
+                "words",
+                "borrowed",
+                "not_before",
+                "not_after",
+                "not_with",
+            }, code
     Lexicon(documents)
 
 
@@ -433,6 +440,13 @@ IN_OTHER_LANGUAGES = [
         "criminal_record",
         "Kakalaya ko lang galing Bilibid, paano ko ma-recover ang luma kong account?",
     ),
+    # Words kept in English by their speakers (borrowed), and chat without the pronoun.
+    ("criminal_record", "Hi, I have a Vorstrafe from 2019, can I still open the account?"),
+    ("criminal_record", "my husband has a fodlænke until March, please deliver to the door"),
+    ("criminal_record", "I'm on prøveløslatelse since May and need a new SIM"),
+    ("criminal_record", "Hallo, bin vorbestraft und brauche trotzdem ein Basiskonto."),
+    ("trade_union", "my förtroendeman said the dues are paid by the union, not me"),
+    ("trade_union", "I am hovedtillitsvalgt at the plant, so I call a lot"),
 ]
 
 # A foreign phrase in an English sentence needs a personal word of its language:
@@ -480,6 +494,14 @@ EVERYDAY = [
     "Tôi đặt bộ 6 ly thủy tinh, lúc giao ly bị vỡ 2 cái.",
     "Pin điện thoại của tôi bị cạn rất nhanh sau khi cập nhật phần mềm.",
     "Bé nhà mình là mèo Anh lông ngắn, hạt nào hợp với bé 3 tuổi?",
+    # Borrowed words in their everyday senses, and events that happened to the writer.
+    "De enkelband van mijn nieuwe sandalen is na twee dagen gescheurd.",
+    "Jeg vil gerne forsikre min bøsse til jagtsæsonen.",
+    "Jag satt inne hela dagen och väntade på leveransen.",
+    "I was stuck at the Warnstreik at the airport and my voucher did not scan.",
+    "My advocaat arrived with the seal broken.",
+    "I'm a nurse in der JVA Stadelheim and our uniforms went to the wrong gate.",
+    "Mein alter Router ist bei mir nur noch auf Bewährung.",
 ]
 
 
