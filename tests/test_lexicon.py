@@ -157,10 +157,19 @@ _BORROWING = Lexicon(
         ("Ich habe eine Vorstrafe.", ["vorstrafe*"]),
         # A word that is not borrowed needs a sentence of its language.
         ("I am on Bewährung till May", []),
-        # No person near it: news, a topic.
+        ("my husband has a Vorstrafe", ["vorstrafe*"]),
+        ("i've got a Vorstrafe from 2019", ["vorstrafe*"]),
+        # No person just before it: news, a topic, someone's parcel.
         ("The Warnstreik at the airport delayed the parcel.", []),
-        # "i" is "in" in the Nordic languages; only English writes "I" alone.
+        ("My parcel is stuck because of the Warnstreik", []),
+        # "i" is "in" in the Nordic languages, Danish "I" is "you" and "I går" "yesterday";
+        # "Phase I" a numeral: only "I" before an English word or an apostrophe is a person.
         ("stor Warnstreik i Hamburg idag", []),
+        ("Kan I sende fakturaen, er der Warnstreik?", []),
+        ("I går var der Warnstreik", []),
+        ("Phase I of the Warnstreik", []),
+        # An English title or product after it.
+        ("my Vorstrafe book arrived", []),
         # An English word is never borrowed from another language.
         ("my union card", []),
     ],
@@ -447,6 +456,9 @@ IN_OTHER_LANGUAGES = [
     ("criminal_record", "Hallo, bin vorbestraft und brauche trotzdem ein Basiskonto."),
     ("trade_union", "my förtroendeman said the dues are paid by the union, not me"),
     ("trade_union", "I am hovedtillitsvalgt at the plant, so I call a lot"),
+    ("criminal_record", "my husband has a Fodlænke until March"),
+    ("trade_union", "My wife is a Tillidsrepræsentant at the hospital"),
+    ("criminal_record", "i'm on prøveløslatelse since may and need a new SIM"),
 ]
 
 # A foreign phrase in an English sentence needs a personal word of its language:
@@ -502,6 +514,16 @@ EVERYDAY = [
     "My advocaat arrived with the seal broken.",
     "I'm a nurse in der JVA Stadelheim and our uniforms went to the wrong gate.",
     "Mein alter Router ist bei mir nur noch auf Bewährung.",
+    # The fourth pass's code review: "I" that is not English, a business partner, news,
+    # everyday senses of a borrowed word.
+    "Har I åbent selvom der er strejkevagt foran butikken?",
+    "I går stod der en streikevakt utenfor lageret, kom pakken?",
+    "The logistics partner had a streikevakt outside the depot.",
+    "My parcel is stuck because of the streikevakt at the terminal.",
+    "Vi hade en trevlig stämning i butiken, min fru var nöjd.",
+    "Mijn abonnement kost nu 91 euro per maand.",
+    "my homo milk leaked in the bag",
+    "my Tagessätze as a consultant went up, please update the invoice",
 ]
 
 

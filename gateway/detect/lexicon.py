@@ -24,8 +24,8 @@ A language's file lists:
 * ``borrowed``: words its speakers keep when they write English, because they
   name the country's institution or legal status ("I have a Vorstrafe", "my
   husband has an enkelband", "we had Warnstreik"): 0.8, ``strong``, when a
-  personal word of the language or of English ("I", "my", "we", "husband") is
-  near, in a sentence of any language;
+  personal word of the language is near, or one of English ("I", "my", "we",
+  "husband") among the four words before it, in a sentence of any language;
 * ``function``: frequent words of the language that English does not have; a
   phrase of one word, or of words English has too ("instant", "aid", "may
   cancer"), counts only with ``FUNCTION_WORDS`` of them near it;
@@ -76,6 +76,8 @@ import regex
 import yaml
 
 from gateway.detect.lexicon_context import (
+    ENGLISH_BEFORE,
+    ENGLISH_NOT_AFTER,
     ENGLISH_PERSONAL,
     cited,
     english_person,
@@ -326,9 +328,11 @@ class Lexicon:
         # where it does not, "soy Maya" is a name.
         people = language.peoples_capitalised and phrase.category == "ethnic_origin"
         people = people and phrase.kind == "said"
+        # English capitalises a borrowed word ("my husband has a Fodlænke").
         if (
             not language.nouns_capitalised
             and not people
+            and phrase.kind != "borrowed"
             and any(
                 title_case(text, words[i][0])
                 and mid_sentence(folded, words[i][0])
@@ -339,13 +343,14 @@ class Lexicon:
             return False
         if phrase.kind == "said" or not language.personal.isdisjoint(others):
             return True
-        return phrase.kind == "borrowed" and (
-            not ENGLISH_PERSONAL.isdisjoint(others)
-            or any(
-                sentence_of[i] == sentence and english_person(text, words[i])
-                for i in near
-                if not first <= i <= last
-            )
+        # A borrowed word in English: the writer or a relative just before it ("I have a
+        # Vorstrafe", "my husband has an enkelband"), and no English title after it.
+        if phrase.kind != "borrowed" or after in ENGLISH_NOT_AFTER:
+            return False
+        return any(
+            sentence_of[i] == sentence
+            and (words[i][2] in ENGLISH_PERSONAL or english_person(text, words, i))
+            for i in range(max(0, first - ENGLISH_BEFORE), first)
         )
 
     def _add(self, code: str, document: Mapping[str, Any]) -> None:

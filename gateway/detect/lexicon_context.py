@@ -15,13 +15,35 @@ _JOINERS = frozenset("@._/=:")
 _QUOTES = frozenset("'\"“”‘’«»")
 
 # English words that put the writer or a relative in a sentence, for a borrowed word
-# ("my Bewährungshelfer"); "I" counts only written so (``english_person``).
+# ("my Bewährungshelfer"), within ``ENGLISH_BEFORE`` words before it. Not "us" ("the
+# US") nor "partner" (a business's): "I" only as ``english_person`` reads it.
 ENGLISH_PERSONAL = frozenset(
     {
-        *("my", "me", "mine", "myself", "we", "our", "ours", "us"),
+        *("my", "me", "mine", "myself", "we", "our", "ours"),
         *("husband", "wife", "son", "daughter", "brother", "sister", "mother", "father"),
         *("mum", "mom", "dad", "boyfriend", "girlfriend", "fiance", "fiancee"),
-        *("partner", "kid", "kids", "grandson", "granddaughter", "nephew", "niece"),
+        *("kid", "kids", "grandson", "granddaughter", "nephew", "niece"),
+    }
+)
+ENGLISH_BEFORE = 4
+# Words after "I" that only English puts there: Danish "Kan I sende" is "you", Norwegian
+# "I går" is "in", "Phase I of" a numeral.
+_AFTER_I = frozenset(
+    {
+        *("am", "have", "had", "was", "got", "get", "need", "needs", "want", "will", "would"),
+        *("can", "could", "do", "did", "dont", "just", "still", "also", "only", "really"),
+        *("must", "should", "live", "work", "worked", "lost", "paid", "pay", "went", "go"),
+        *("started", "received", "spent", "used", "recently", "currently", "already"),
+        *("never", "now", "finally", "sat", "served", "joined", "became", "myself"),
+    }
+)
+# An English word right after a borrowed one makes it a title or a product: "my
+# Sorgerecht book", "the Strafverteidiger handbook".
+ENGLISH_NOT_AFTER = frozenset(
+    {
+        *("book", "books", "handbook", "guide", "course", "app", "film", "movie", "series"),
+        *("article", "essay", "template", "templates", "form", "forms", "seminar", "podcast"),
+        *("documentary", "novel", "game", "show", "episode", "poster", "shirt", "mug"),
     }
 )
 
@@ -55,10 +77,16 @@ def inside_identifier(text: str, start: int, end: int) -> bool:
     return glued or before in _JOINERS or (after in _JOINERS and following.isalnum())
 
 
-def english_person(text: str, word: tuple[int, int, str]) -> bool:
-    """English "I", as only English writes it: capital, alone ("I", "I'm"), not "i" (in)."""
-    start, end, folded = word
-    return folded == "i" and text[start:end] == "I"
+def english_person(text: str, words: Sequence[tuple[int, int, str]], index: int) -> bool:
+    """English "I" at ``words[index]``: before an apostrophe ("I'm", "i've", which no
+    Nordic "i" is), or written "I" before a word only English puts there."""
+    start, end, folded = words[index]
+    if folded != "i" or index + 1 >= len(words):
+        return False
+    following = words[index + 1]
+    if text[end : following[0]] in ("'", "\u2019"):
+        return True
+    return text[start:end] == "I" and following[2] in _AFTER_I
 
 
 def joined(gap: str, apostrophe: bool = False) -> bool:
