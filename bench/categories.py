@@ -213,6 +213,8 @@ HOLDOUTS = {
     "categories_holdout50.jsonl": "hold-out 50, the US Midwest and Northeast, Australia and New Zealand: an insurer, a dealership, food delivery, streaming; voicemails",
     "categories_holdout51.jsonl": "hold-out 51, Germany, Austria, Switzerland, the Low Countries and Scandinavia, a third in their languages: car sharing, a bank, furniture, rail",
     "categories_holdout52.jsonl": "hold-out 52, South Asia, the Philippines and their diasporas: a telecom, a remittance app, a pharmacy, an airline",
+    "categories_holdout53.jsonl": "hold-out 53, Central and Eastern Europe and its emigrants, a third in their languages: an airline, parcel lockers, electronics, remittances",
+    "categories_holdout54.jsonl": "hold-out 54, the UK, Ireland and the US South and West: groceries, broadband, student loans, a dating app; details in passing",
 }
 THRESHOLD = 0.7
 
