@@ -23,7 +23,9 @@ A language's file lists:
   category;
 * ``borrowed``: words its speakers keep when they write English, because they
   name the country's institution or legal status ("I have a Vorstrafe", "my
-  husband has an enkelband", "we had Warnstreik"): 0.8, ``strong``, when a
+  husband has a fodlænke", "I am hovedtillitsvalgt"; not an event, an
+  institution or an organisation, which English text names as news): 0.8,
+  ``strong``, when a
   personal word of the language is near, or one of English ("I", "my", "we",
   "husband") among the four words before it, in a sentence of any language;
 * ``function``: frequent words of the language that English does not have; a
