@@ -22,12 +22,12 @@ A language's file lists:
   foreign word is a name or a topic far more often than the writer's own
   category;
 * ``borrowed``: words its speakers keep when they write English, because they
-  name the country's institution or legal status ("I have a Vorstrafe", "my
-  husband has a fodlænke", "I am hovedtillitsvalgt"; not an event, an
-  institution or an organisation, which English text names as news): 0.8,
-  ``strong``, when a
-  personal word of the language is near, or one of English ("I", "my", "we",
-  "husband") among the four words before it, in a sentence of any language;
+  name a legal status or a role English has no word for ("I have a
+  Vorstrafe", "my husband has a fodlænke", "I am hovedtillitsvalgt"; not an
+  event, a place or an organisation, which English text names as news):
+  0.8, ``strong``, when a personal word of the language is near, or one of
+  English ("I", "my", "we", "husband") among the four words before it, in a
+  sentence of any language;
 * ``function``: frequent words of the language that English does not have; a
   phrase of one word, or of words English has too ("instant", "aid", "may
   cancer"), counts only with ``FUNCTION_WORDS`` of them near it;
