@@ -131,8 +131,8 @@ _FIELDS = frozenset(
         "categories",
     }
 )
-_CATEGORY_FIELDS = frozenset({"said", "words", "borrowed", "not_before", "not_after", "not_with"})
 _KINDS: tuple[Kind, ...] = ("said", "words", "borrowed")
+_CATEGORY_FIELDS = frozenset({*_KINDS, "not_before", "not_after", "not_with"})
 
 
 @dataclass(frozen=True, slots=True)
