@@ -703,6 +703,9 @@ EVERYDAY = [
     "My husband and I hired two blokes through your app to move a piano.",
     "The loft conversion was signed off with a completion certificate in March.",
     "I've been bounced between L1-L2 support for a week now.",
+    # From dev 89: "imam" is Croatian, Serbian and Bosnian for "I have"; "'s" a possessive.
+    "Zdravo, interesuje me da li mogu da otvorim račun online ako živim u Beču a imam srpski pasoš?",
+    "Hello, I'm in Netherlands and want to top up my mum's Romanian prepaid number from here.",
 ]
 
 
@@ -929,6 +932,10 @@ def test_everyday_requests_are_not_categories(classifier: CategoryClassifier, te
         "Mein Anwalt hat den Vertrag geprüft, the fee is not allowed.",
         "My husband and I (two men, yes) booked the suite.",
         "Our son Leo has just started at St Mary's and the school run is at 8.",
+        "I asked the imam at our mosque to sign the form.",
+        "My nan's a Traveller woman of 80, she can't read your letters.",
+        "when I said my family's Kikuyu he started ranting about tribes",
+        "my dad's Polish and doesn't read English, call me instead",
     ],
 )
 def test_new_phrasings_still_block(classifier: CategoryClassifier, text: str) -> None:

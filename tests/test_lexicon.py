@@ -459,6 +459,14 @@ IN_OTHER_LANGUAGES = [
     ("criminal_record", "my husband has a Fodlænke until March"),
     ("trade_union", "My wife is a Tillidsrepræsentant at the hospital"),
     ("criminal_record", "i'm on prøveløslatelse since may and need a new SIM"),
+    # The fifth pass (Central and Eastern European languages); an age given as an aside,
+    # and a name in a "_" slot.
+    ("children", "Dzień dobry, córka (12 lat) jedzie sama do babci, czy kierowca ją przypilnuje?"),
+    ("children", "Моя донька Софія, 7 років, ходить у перший клас, потрібен простий телефон."),
+    ("children", "Dobrý deň, kúpil synovi (9 r.) lístok do Rakúska bez môjho súhlasu."),
+    ("criminal_record", "Am fost respins, am o condamnare din 2015 pentru condus fără permis."),
+    ("legal", "Dobrý den, žádám o výmaz všech mých osobních údajů podle čl. 17 GDPR."),
+    ("sexual_orientation", "A feleségemmel közös számlát nyitnánk, mindketten nők vagyunk."),
 ]
 
 # A foreign phrase in an English sentence needs a personal word of its language:
@@ -524,6 +532,14 @@ EVERYDAY = [
     "Mijn abonnement kost nu 91 euro per maand.",
     "my homo milk leaked in the bag",
     "my Tagessätze as a consultant went up, please update the invoice",
+    # The fifth pass's review (bench/data/reviews/lexicon5-everyday.tsv): an adult's age in
+    # an aside; request verbs ("môžem", "chcę") are not personal words; everyday senses.
+    "Moja córka (34 lata) przyjedzie po odbiór paczki, proszę wydać jej zamówienie.",
+    "Predavačka tvrdí, že zmena pohlavia je pri nich bežná — môžem ju vymeniť?",
+    "Moja wiertarka przestała działać w trybie z udarem, jak zgłosić reklamację?",
+    "Ovaj ugovor na 24 mjeseca je pravi zatvor — želim ga raskinuti nakon preseljenja.",
+    "Zdravo, da li mogu da otvorim račun online ako živim u Beču a imam srpski pasoš?",
+    "I bought our tickets for the Solidarność exhibition in Gdańsk online.",
 ]
 
 

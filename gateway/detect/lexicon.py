@@ -81,6 +81,7 @@ from gateway.detect.lexicon_context import (
     ENGLISH_BEFORE,
     ENGLISH_NOT_AFTER,
     ENGLISH_PERSONAL,
+    aside,
     cited,
     english_person,
     inside_identifier,
@@ -268,6 +269,7 @@ class Lexicon:
         start, end = words[first][0], words[last][1]
         if inside_identifier(text, start, end) or not all(
             joined(folded[words[i][1] : words[i + 1][0]], apostrophe=True)
+            or (phrase.slots[i + 1 - first].number and aside(folded[words[i][1] : words[i + 1][0]]))
             for i in range(first, last)
         ):
             return False
@@ -339,6 +341,7 @@ class Lexicon:
                 title_case(text, words[i][0])
                 and mid_sentence(folded, words[i][0])
                 and not slot.names(words[i][2])
+                and not slot.any_word  # "_" is any word, a name too ("donka Sofia, 7 let")
                 for slot, i in zip(phrase.slots, range(first, last + 1), strict=True)
             )
         ):

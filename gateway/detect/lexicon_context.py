@@ -98,6 +98,16 @@ def joined(gap: str, apostrophe: bool = False) -> bool:
     return bool(gap) and all(c.isspace() or c in joins for c in gap)
 
 
+# An age given as an aside: "córka (12 lat)", "донька Софія, 7 років", "syn – 16 let".
+_ASIDE = frozenset("(,–—-:")
+
+
+def aside(gap: str) -> bool:
+    """Spaces and one bracket, comma, dash or colon: what may part a word from a number."""
+    marks = [c for c in gap if not c.isspace()]
+    return len(marks) == 1 and marks[0] in _ASIDE
+
+
 def cited(text: str, start: int, end: int) -> bool:
     """Quoted as a label ("the line 'cotisation syndicale'", a form's 'ik ben katholiek')."""
     before = text[start - 1] if start else ""
