@@ -216,6 +216,8 @@ HOLDOUTS = {
     "categories_holdout52.jsonl": "hold-out 52, South Asia, the Philippines and their diasporas: a telecom, a remittance app, a pharmacy, an airline",
     "categories_holdout53.jsonl": "hold-out 53, Central and Eastern Europe and its emigrants, a third in their languages: an airline, parcel lockers, electronics, remittances",
     "categories_holdout54.jsonl": "hold-out 54, the UK, Ireland and the US South and West: groceries, broadband, student loans, a dating app; details in passing",
+    "categories_holdout55.jsonl": "hold-out 55, Italy, Greece, Cyprus, Malta and Turkey and their emigrants, a third in Italian, Greek or Turkish: a ferry, a bank, a pharmacy, a mobile operator",
+    "categories_holdout56.jsonl": "hold-out 56, the US Mid-Atlantic, Texas and the Prairies: telehealth, school payments, ride-share, pet insurance; for a child, a spouse or a parent",
 }
 THRESHOLD = 0.7
 
