@@ -706,6 +706,12 @@ EVERYDAY = [
     # From dev 89: "imam" is Croatian, Serbian and Bosnian for "I have"; "'s" a possessive.
     "Zdravo, interesuje me da li mogu da otvorim račun online ako živim u Beču a imam srpski pasoš?",
     "Hello, I'm in Netherlands and want to top up my mum's Romanian prepaid number from here.",
+    # From its code review: a possessive before a document, a greeting line before "Imam".
+    "Please cancel my mum's Romanian ID card order, it was a mistake.",
+    "my dad's Polish IBAN was rejected by your transfer form",
+    "my husband's Nigerian sort code doesn't fit your form",
+    "my dad's Polish insurance renewal is due next week",
+    "Dobar dan Imam Vodafone ugovor i želim promijeniti tarifu.",
 ]
 
 
@@ -936,6 +942,8 @@ def test_everyday_requests_are_not_categories(classifier: CategoryClassifier, te
         "My nan's a Traveller woman of 80, she can't read your letters.",
         "when I said my family's Kikuyu he started ranting about tribes",
         "my dad's Polish and doesn't read English, call me instead",
+        "my mum's Polish-born, please write slowly",
+        "my mum's Italian (from Naples) so she doesn't read English well",
     ],
 )
 def test_new_phrasings_still_block(classifier: CategoryClassifier, text: str) -> None:

@@ -467,6 +467,8 @@ IN_OTHER_LANGUAGES = [
     ("criminal_record", "Am fost respins, am o condamnare din 2015 pentru condus fără permis."),
     ("legal", "Dobrý den, žádám o výmaz všech mých osobních údajů podle čl. 17 GDPR."),
     ("sexual_orientation", "A feleségemmel közös számlát nyitnánk, mindketten nők vagyunk."),
+    ("children", "Dobrý den, syn – 12 let – jede sám do Brna, potřebuje souhlas?"),
+    ("criminal_record", "Brat je u zatvoru do ožujka, molim prebacite ugovor na mene."),
 ]
 
 # A foreign phrase in an English sentence needs a personal word of its language:
@@ -540,6 +542,17 @@ EVERYDAY = [
     "Ovaj ugovor na 24 mjeseca je pravi zatvor — želim ga raskinuti nakon preseljenja.",
     "Zdravo, da li mogu da otvorim račun online ako živim u Beču a imam srpski pasoš?",
     "I bought our tickets for the Solidarność exhibition in Gdańsk online.",
+    # From the fifth pass's code review: "N years ago", a warranty, an old object, a comma
+    # after a family word, constipation, "tiny".
+    "Mam syna, 2 lata temu kupiłem u was laptopa i już się zepsuł.",
+    "Moja córka zamówiła 2 lata temu ten telefon, czy jest jeszcze gwarancja?",
+    "Dzień dobry, dziecko, 3 lata gwarancji minęło?",
+    "Донька, 2 роки тому ми замовили у вас роутер, а тепер він не вмикається.",
+    "Sin prije 2 godine kupio ovaj mobitel, sada ne radi.",
+    "Syn kupil 2 roky starý notebook, chci reklamaci.",
+    "Imam zatvor pa mi treba laksativ iz vaše ljekarne.",
+    "Moj račun je zatvoren bez objašnjenja.",
+    "Am comandat o rochie mititică pentru mine și e prea mică.",
 ]
 
 

@@ -269,7 +269,10 @@ class Lexicon:
         start, end = words[first][0], words[last][1]
         if inside_identifier(text, start, end) or not all(
             joined(folded[words[i][1] : words[i + 1][0]], apostrophe=True)
-            or (phrase.slots[i + 1 - first].number and aside(folded[words[i][1] : words[i + 1][0]]))
+            or (
+                phrase.slots[i + 1 - first].number
+                and aside(folded[words[i][1] : words[i + 1][0]], phrase.slots[i - first].any_word)
+            )
             for i in range(first, last)
         ):
             return False

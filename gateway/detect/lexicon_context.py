@@ -98,14 +98,17 @@ def joined(gap: str, apostrophe: bool = False) -> bool:
     return bool(gap) and all(c.isspace() or c in joins for c in gap)
 
 
-# An age given as an aside: "córka (12 lat)", "донька Софія, 7 років", "syn – 16 let".
-_ASIDE = frozenset("(,–—-:")
+# An age given as an aside: "córka (12 lat)", "syn – 16 let", "донька Софія, 7 років".
+_ASIDE = frozenset("(–—-:")
 
 
-def aside(gap: str) -> bool:
-    """Spaces and one bracket, comma, dash or colon: what may part a word from a number."""
+def aside(gap: str, after_name: bool) -> bool:
+    """One bracket, dash or colon on one line: what may part a word from a number; a comma
+    only after a name (a ``_`` slot): "Mam syna, 2 lata temu kupiłem" is not an age."""
     marks = [c for c in gap if not c.isspace()]
-    return len(marks) == 1 and marks[0] in _ASIDE
+    if len(marks) != 1 or "\n" in gap:
+        return False
+    return marks[0] in _ASIDE or (after_name and marks[0] == ",")
 
 
 def cited(text: str, start: int, end: int) -> bool:
