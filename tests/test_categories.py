@@ -712,6 +712,12 @@ EVERYDAY = [
     "my husband's Nigerian sort code doesn't fit your form",
     "my dad's Polish insurance renewal is due next week",
     "Dobar dan Imam Vodafone ugovor i želim promijeniti tarifu.",
+    # From dev 90 (a pet insurer, a pet pharmacy, a school-lunch app): the animal the
+    # sentence is about, a family's lunch account.
+    "Checking on claim for Luna - she's our cat, vet visit for a UTI on April 2, claim #PC-33870.",
+    "Want to add our second cat to the policy - she's a 2 yr old tabby named Pickles.",
+    "The pet pharmacy sent 2 bottles of the liquid gabapentin for our cat when we ordered 1.",
+    "we got a notice that our lunch account has a negative balance of -$18 but I added $40",
 ]
 
 
@@ -944,6 +950,13 @@ def test_everyday_requests_are_not_categories(classifier: CategoryClassifier, te
         "my dad's Polish and doesn't read English, call me instead",
         "my mum's Polish-born, please write slowly",
         "my mum's Italian (from Naples) so she doesn't read English well",
+        # A person in the sentence with the pet is still the person.
+        "My dog is a psychiatric service dog for my panic disorder, do I pay the pet deposit?",
+        "I couldn't get Max to the vet because I was in hospital having my gallbladder removed.",
+        "My daughter (she's 8) named the hamster and wants to be on the vaccination card.",
+        "Hi I'm 28 weeks pregnant and cant lift the 20kg dog food bags, can he bring it in?",
+        "My 4-year-old cat-obsessed son drew on the new sofa, does the plan cover marker?",
+        "his lunch account says he owes $6, he's in 2nd grade at Lincoln Elementary",
     ],
 )
 def test_new_phrasings_still_block(classifier: CategoryClassifier, text: str) -> None:

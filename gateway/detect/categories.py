@@ -265,6 +265,8 @@ class CategoryClassifier:
         for veto in vetoes_after:
             if veto is not None and veto.match(right, timeout=limit):
                 return None
+        if self._about_an_animal(category, left, right, limit):
+            return None
         boost = 0.0
         if (category.frames is not None and category.frames.search(left, timeout=limit)) or (
             category.after is not None and category.after.match(right, timeout=limit)
@@ -277,6 +279,20 @@ class CategoryClassifier:
             boost = category.personal_boost
         score = round(min(0.99, TIERS[term.tier] + boost), 2)
         return CategoryHit(category.name, start, end, score, term.tier)
+
+    def _about_an_animal(self, category: Category, left: str, right: str, limit: float) -> bool:
+        """The sentence is about an animal, not a person: one named before the hit with no
+        person between ("Our dog Simba has been diagnosed with"; not "the vet for his
+        follow-up because I was in hospital"), or right after it ("a 2 yr old tabby")."""
+        within = category.veto_within
+        found = [] if within is None else within.finditer(left, timeout=limit)
+        last = None
+        for match in found:
+            last = match
+        if last is not None and not self.personal.search(left[last.end() :], timeout=limit):
+            return True
+        after = category.veto_within_after
+        return after is not None and after.match(right, timeout=limit) is not None
 
 
 # What someone was called, quoted ('called me "sudaca"'), is said, not mentioned.

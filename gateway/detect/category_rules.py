@@ -57,6 +57,10 @@ class Category:
     after: regex.Pattern[str] | None
     veto_before: regex.Pattern[str] | None
     veto_after: regex.Pattern[str] | None
+    # The animal a pet insurer's ticket is about: named before the hit with no person
+    # between them ("our cat, vet visit for a UTI"), or right after it ("2 yr old tabby").
+    veto_within: regex.Pattern[str] | None
+    veto_within_after: regex.Pattern[str] | None
     personal_boost: float
     near: regex.Pattern[str] | None  # the words that earn personal_boost (default: personal)
 
@@ -167,6 +171,13 @@ def after(patterns: Sequence[str], macros: Mapping[str, str]) -> regex.Pattern[s
     return regex.compile(rf"\s*[\"”']?\s*(?:{body})", FLAGS)
 
 
+def within(patterns: Sequence[str], macros: Mapping[str, str]) -> regex.Pattern[str] | None:
+    if not patterns:
+        return None
+    body = "|".join(f"(?:{expand(p, macros)})" for p in patterns)
+    return regex.compile(rf"\b(?:{body})\b", FLAGS)
+
+
 def _frames(patterns: Sequence[str], macros: Mapping[str, str]) -> regex.Pattern[str] | None:
     """A frame ends just before the word, with at most two words between."""
     if not patterns:
@@ -242,6 +253,8 @@ def _category(
             after=after(rules.get("after", []), macros),
             veto_before=before(rules.get("veto_before", []), macros),
             veto_after=after(rules.get("veto_after", []), macros),
+            veto_within=within(rules.get("veto_within", []), macros),
+            veto_within_after=after(rules.get("veto_within_after", []), macros),
             personal_boost=float(rules.get("personal_boost", 0.2)),
             near=regex.compile(expand(rules["near"], macros), FLAGS) if "near" in rules else None,
         )
