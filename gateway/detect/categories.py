@@ -289,7 +289,15 @@ class CategoryClassifier:
         last = None
         for match in found:
             last = match
-        if last is not None and not self.personal.search(left[last.end() :], timeout=limit):
+        between = left[last.end() :] if last is not None else ""
+        # A person word, or a new clause, between them: the hit is the person's ("Vet
+        # reminders come at 6am; with the long COVID fatigue...").
+        if (
+            last is not None
+            and ";" not in between
+            and ":" not in between
+            and not self.personal.search(between, timeout=limit)
+        ):
             return True
         after = category.veto_within_after
         return after is not None and after.match(right, timeout=limit) is not None
