@@ -281,24 +281,18 @@ class CategoryClassifier:
         return CategoryHit(category.name, start, end, score, term.tier)
 
     def _about_an_animal(self, category: Category, left: str, right: str, limit: float) -> bool:
-        """The sentence is about an animal, not a person: one named before the hit with no
-        person between ("Our dog Simba has been diagnosed with"; not "the vet for his
-        follow-up because I was in hospital"), or right after it ("a 2 yr old tabby")."""
-        within = category.veto_within
-        found = [] if within is None else within.finditer(left, timeout=limit)
-        last = None
-        for match in found:
-            last = match
-        between = left[last.end() :] if last is not None else ""
-        # A person word, or a new clause, between them: the hit is the person's ("Vet
-        # reminders come at 6am; with the long COVID fatigue...").
-        if (
-            last is not None
-            and ";" not in between
-            and ":" not in between
-            and not self.personal.search(between, timeout=limit)
-        ):
-            return True
+        """The sentence is about an animal, not a person: the vet or a pet business named
+        before the hit with no person or new clause between ("our cat, vet visit for a UTI";
+        not "the vet for his follow-up because I was in hospital", "Vet reminders come at
+        6am; with the long COVID fatigue"), or an animal right after it ("a 2 yr old tabby")."""
+        if category.veto_within is not None:
+            named = list(category.veto_within.finditer(left, timeout=limit))
+            if named:
+                between = left[named[-1].end() :]
+                if not (";" in between or ":" in between) and not self.personal.search(
+                    between, timeout=limit
+                ):
+                    return True
         after = category.veto_within_after
         return after is not None and after.match(right, timeout=limit) is not None
 

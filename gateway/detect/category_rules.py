@@ -57,8 +57,8 @@ class Category:
     after: regex.Pattern[str] | None
     veto_before: regex.Pattern[str] | None
     veto_after: regex.Pattern[str] | None
-    # The animal a pet insurer's ticket is about: named before the hit with no person
-    # between them ("our cat, vet visit for a UTI"), or right after it ("2 yr old tabby").
+    # What the sentence is about, not a person: named before the hit with no person or new
+    # clause between ("our cat, vet visit for a UTI"), or right after it ("2 yr old tabby").
     veto_within: regex.Pattern[str] | None
     veto_within_after: regex.Pattern[str] | None
     personal_boost: float
